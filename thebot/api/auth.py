@@ -1,0 +1,44 @@
+"""API sign-in: bearer tokens, one per device."""
+from __future__ import annotations
+
+from flask import jsonify
+
+from thebot.api import api_user, bp
+from thebot.api.errors import error_response
+from thebot.api.serializers import iso, me_dict, user_summary
+from thebot.api.util import json_body, string_field
+from thebot.auth.ratelimit import login_limits, mark_failed
+from thebot.services import accounts
+
+
+@bp.post("/auth/login")
+@login_limits
+def login():
+    """Exchange credentials for a new bearer token."""
+    data = json_body()
+    login_value = string_field(data, "login", max_length=254)
+    password = string_field(data, "password", max_length=256)
+    device = data.get("device") if isinstance(data.get("device"), str) else ""
+    user = accounts.authenticate(login_value, password)
+    if user is None:
+        mark_failed()
+        return error_response(401, "unauthorized", "Wrong login or password.")
+    raw, token = accounts.issue_token(user, device)
+    return jsonify({"token": raw, "token_type": "Bearer", "expires_at": iso(token.expires_at),
+                    "user": user_summary(user)})
+
+
+@bp.post("/auth/logout")
+def logout():
+    """Revoke the bearer token this request carries (a session caller signs out on the page)."""
+    from flask import g
+    if g.api_token is None:
+        return error_response(400, "bad_request", "Sign out with the token you want to revoke.")
+    accounts.revoke_token(g.api_token)
+    return jsonify({"ok": True})
+
+
+@bp.get("/me")
+def me():
+    """The caller's account and profile (profile null when missing)."""
+    return jsonify(me_dict(api_user()))

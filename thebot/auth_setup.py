@@ -1,0 +1,28 @@
+"""Flask-Login wiring: sessions name a user and their session version."""
+from __future__ import annotations
+
+from flask import Flask, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from thebot.extensions import login_manager
+from thebot.services import accounts
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to open this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load(session_id: str):
+        return accounts.user_for_session_id(session_id)
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        if request.path.startswith("/api/"):
+            from thebot.api.errors import error_response
+            return error_response(401, "unauthorized", "Sign in first.")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+

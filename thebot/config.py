@@ -1,0 +1,114 @@
+"""Settings from the environment: one class per purpose (development, test, production)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{INSTANCE_DIR / 'thebot.db'}"
+    # Heroku-style URLs name the scheme "postgres", which SQLAlchemy 2 does not accept.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    return url
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept under instance/."""
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Defaults shared by every purpose; each value may be overridden by the environment."""
+
+    SECRET_KEY = None  # filled in by load_config
+    SQLALCHEMY_DATABASE_URI = None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
+    ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
+    CORS_ALLOWED_ORIGINS = [
+        o.strip() for o in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()
+    ]
+    PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "fake")
+    CHAT_SEND_LIMIT = _int("CHAT_SEND_LIMIT", 10)
+    CHAT_SEND_WINDOW = _int("CHAT_SEND_WINDOW", 10)
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    API_TOKEN_TTL_DAYS = _int("API_TOKEN_TTL_DAYS", 30)
+    # Login attempts: per client address and per account, counted on failures only.
+    LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per minute")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    LANGUAGES = ("en", "ru")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "THE BOT <no-reply@thebot.local>")
+
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
+    MAX_CONTENT_LENGTH = 11 * 1024 * 1024  # 10 MB attachment plus multipart overhead
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+
+class DevelopmentConfig(Config):
+    """`make run`: SQLite under instance/, in-process Socket.IO, e-mail printed to the log."""
+
+
+class TestConfig(Config):
+    """The suite: same behaviour as development, with limits the tests set explicitly."""
+
+    TESTING = True
+
+
+class ProductionConfig(Config):
+    """Production: SECRET_KEY must come from the environment and cookies are Secure."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}
+
+
+def load_config(name: str | None = None) -> dict:
+    """The settings for a purpose (THEBOT_ENV, default development) as a plain dict."""
+    name = name or os.environ.get("THEBOT_ENV", "development")
+    cls = CONFIGS[name]
+    values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+    if name == "production" and not os.environ.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set in production")
+    values["SECRET_KEY"] = _secret_key()
+    values["SQLALCHEMY_DATABASE_URI"] = _database_url()
+    return values

@@ -1,0 +1,89 @@
+"""The demo data of contract.md section 2, built through the services (idempotent)."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from thebot.extensions import db
+from thebot.models import Enrollment, Role, Subject, User
+from thebot.services import accounts, learning, links
+
+log = logging.getLogger(__name__)
+PASSWORD = "demo-pass-1"
+
+ACCOUNTS = [
+    # username, role, full name, e-mail, profile
+    ("admin", Role.ADMIN, "Alexandra Admin", "admin@thebot.local", {}),
+    ("tutor", Role.TUTOR, "Tatiana Smirnova", "tutor@thebot.local",
+     {"bio": "Tutor for 12 years; exam preparation and study habits.",
+      "subjects": "Study planning, Russian"}),
+    ("tutor2", Role.TUTOR, "Timur Karimov", "tutor2@thebot.local",
+     {"bio": "Former school head of year.", "subjects": "Study planning"}),
+    ("teacher", Role.TEACHER, "Mikhail Orlov", "teacher@thebot.local",
+     {"bio": "Mathematics teacher, olympiad coach.", "subjects": "Maths"}),
+    ("teacher2", Role.TEACHER, "Elena Volkova", "teacher2@thebot.local",
+     {"bio": "Physics teacher.", "subjects": "Physics"}),
+    ("parent", Role.PARENT, "Irina Petrova", "parent@thebot.local", {"phone": "+7 900 111-22-33"}),
+    ("parent2", Role.PARENT, "Sergey Ivanov", "parent2@thebot.local", {"phone": "+7 900 444-55-66"}),
+    ("student", Role.STUDENT, "Anna Petrova", None, {"grade": 9, "goal": "OGE maths at 5"}),
+    ("student2", Role.STUDENT, "Pavel Petrov", None, {"grade": 6, "goal": "Catch up in maths"}),
+    ("student3", Role.STUDENT, "Maria Ivanova", None, {"grade": 11, "goal": "EGE profile maths 80+"}),
+    ("student4", Role.STUDENT, "Daniil Sokolov", None, {"grade": 10, "goal": "Physics olympiad"}),
+]
+
+LINKS = {"student": ("tutor", "parent"), "student2": ("tutor", "parent"),
+         "student3": ("tutor2", "parent2"), "student4": ("tutor", None)}
+
+SUBJECTS = [("Maths", "Algebra and geometry"), ("Physics", "Mechanics, electricity, optics"),
+            ("English", "Language and exam preparation"), ("Chemistry", ""), ("Russian", "")]
+
+ENROLLMENTS = [("student", "Maths", "teacher"), ("student", "Physics", "teacher2"),
+               ("student2", "Maths", "teacher"), ("student3", "Maths", "teacher"),
+               ("student4", "Physics", "teacher2")]
+
+
+def _user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def load(only_if_empty: bool = False) -> bool:
+    """Create whatever part of the demo data is missing; False if skipped."""
+    if only_if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+        return False
+    for username, role, full_name, email, profile in ACCOUNTS:
+        if _user(username) is None:
+            accounts.create_user(None, role=role, username=username, password=PASSWORD,
+                                 full_name=full_name, email=email, **profile)
+    admin = _user("admin")
+    for name, description in SUBJECTS:
+        if db.session.scalar(select(Subject.id).where(Subject.name == name)) is None:
+            learning.create_subject(None, name, description)
+    for student_name, (tutor_name, parent_name) in LINKS.items():
+        student = _user(student_name)
+        profile = student.student_profile
+        if profile.tutor_id is None and profile.parent_id is None:
+            links.set_links(admin, student.id, tutor_id=_user(tutor_name).id,
+                            parent_id=_user(parent_name).id if parent_name else None)
+    for student_name, subject_name, teacher_name in ENROLLMENTS:
+        student = _user(student_name)
+        subject = db.session.scalar(select(Subject).where(Subject.name == subject_name))
+        exists = db.session.scalar(select(Enrollment.id).where(
+            Enrollment.student_id == student.id, Enrollment.subject_id == subject.id))
+        if exists is None:
+            learning.enroll(admin, student_id=student.id, subject_id=subject.id,
+                            teacher_id=_user(teacher_name).id)
+    for extend in _extensions:
+        extend()
+    log.info("demo data loaded")
+    return True
+
+
+# Later parts (chat, reports, …) add their history here; each must be idempotent.
+_extensions: list = []
+
+
+def extend(fn):
+    """Register an idempotent step run at the end of `load`."""
+    _extensions.append(fn)
+    return fn

@@ -1,0 +1,45 @@
+"""Site-wide routes: the home redirect, health check and language switch."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from thebot.extensions import db
+from thebot.i18n import LANG_COOKIE
+from thebot.urls import safe_next
+
+bp = Blueprint("main", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.get("/")
+@login_required
+def home():
+    """Send the signed-in user to their own role's dashboard."""
+    return redirect(url_for(f"{current_user.role.value}.dashboard"))
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 when the database answers, 503 otherwise."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # a boundary: the probe reports, it does not crash
+        log.exception("health check: database does not answer")
+        db.session.rollback()
+        return jsonify({"status": "unavailable"}), 503
+    return jsonify({"status": "ok"})
+
+
+@bp.post("/lang")
+def set_language():
+    """Remember the chosen language in a cookie and go back."""
+    lang = request.form.get("lang", "")
+    response = redirect(safe_next(request.form.get("next")) or url_for("main.home"))
+    if lang in current_app.config["LANGUAGES"]:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
+                            httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response

@@ -1,0 +1,139 @@
+"""Accounts: users with one role each, their role profiles, and API tokens."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from thebot.extensions import db
+from thebot.models.base import UTCDateTime, utcnow
+
+
+class Role(str, enum.Enum):
+    STUDENT = "student"
+    PARENT = "parent"
+    TUTOR = "tutor"
+    TEACHER = "teacher"
+    ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-case: login is case-insensitive and uniqueness follows from that.
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e],
+             native_enum=False, length=16, validate_strings=True)
+    )
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on deactivation and password change: every older browser session stops working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    student_profile: Mapped[StudentProfile | None] = relationship(
+        back_populates="user", foreign_keys="StudentProfile.user_id", uselist=False
+    )
+    parent_profile: Mapped[ParentProfile | None] = relationship(back_populates="user")
+    tutor_profile: Mapped[TutorProfile | None] = relationship(back_populates="user")
+    teacher_profile: Mapped[TeacherProfile | None] = relationship(back_populates="user")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def get_id(self) -> str:  # Flask-Login: the session carries the version too
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def profile(self):
+        """The role's profile row, or None (admins have none; a row may also be missing)."""
+        return {
+            Role.STUDENT: self.student_profile,
+            Role.PARENT: self.parent_profile,
+            Role.TUTOR: self.tutor_profile,
+            Role.TEACHER: self.teacher_profile,
+        }.get(self.role)
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username} {self.role.value}>"
+
+
+class StudentProfile(db.Model):
+    __tablename__ = "student_profiles"
+    __table_args__ = (CheckConstraint("grade BETWEEN 1 AND 12", name="grade_range"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    grade: Mapped[int | None]
+    goal: Mapped[str] = mapped_column(Text, default="")
+    # The canonical links: at most one tutor and one parent per student.
+    tutor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+    user: Mapped[User] = relationship(back_populates="student_profile", foreign_keys=[user_id])
+    tutor: Mapped[User | None] = relationship(foreign_keys=[tutor_id])
+    parent: Mapped[User | None] = relationship(foreign_keys=[parent_id])
+
+
+class ParentProfile(db.Model):
+    __tablename__ = "parent_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), default="")
+
+    user: Mapped[User] = relationship(back_populates="parent_profile")
+
+
+class TutorProfile(db.Model):
+    __tablename__ = "tutor_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    bio: Mapped[str] = mapped_column(Text, default="")
+    subjects: Mapped[str] = mapped_column(String(255), default="")
+
+    user: Mapped[User] = relationship(back_populates="tutor_profile")
+
+
+class TeacherProfile(db.Model):
+    __tablename__ = "teacher_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    bio: Mapped[str] = mapped_column(Text, default="")
+    subjects: Mapped[str] = mapped_column(String(255), default="")
+
+    user: Mapped[User] = relationship(back_populates="teacher_profile")
+
+
+class ApiToken(db.Model):
+    """A bearer token for one device; only its SHA-256 digest is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    device: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

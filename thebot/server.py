@@ -1,0 +1,47 @@
+"""Serving the app and Socket.IO in the configured async mode."""
+from __future__ import annotations
+
+import logging
+import socket
+
+from flask import Flask
+
+from thebot.extensions import socketio
+
+log = logging.getLogger(__name__)
+
+
+class NoDelayListener:
+    """A listening socket whose accepted connections have TCP_NODELAY set.
+
+    eventlet's WSGI server leaves Nagle's algorithm on, which delays every small
+    acknowledged Socket.IO packet by the peer's delayed-ACK timer (about 40 ms).
+    """
+
+    def __init__(self, sock):
+        self._sock = sock
+
+    def accept(self):
+        conn, address = self._sock.accept()
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return conn, address
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+def serve(app: Flask, host: str, port: int) -> None:
+    """Serve until interrupted: eventlet (default), gevent or threading, per ASYNC_MODE."""
+    mode = app.config["ASYNC_MODE"]
+    log.info("serving on http://%s:%s (async mode %s)", host, port, mode)
+    if mode == "eventlet":
+        import eventlet
+        import eventlet.wsgi
+
+        listener = NoDelayListener(eventlet.listen((host, port)))
+        eventlet.wsgi.server(listener, app, log=logging.getLogger("eventlet.wsgi"),
+                             log_format='%(client_ip)s "%(request_line)s" %(status_code)s '
+                                        '%(body_length)s %(wall_seconds).3f')
+        return
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=(mode == "threading"),
+                 use_reloader=False, log_output=False)

@@ -1,0 +1,1 @@
+"""The rules of domain.md as plain functions; see docs/architecture.md."""

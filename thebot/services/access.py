@@ -1,0 +1,140 @@
+"""Who may see whom and who may do what: every such question is answered here, and only here.
+
+Lists and single-record checks are built from the same queries, so a user can open exactly
+what they are shown.
+"""
+from __future__ import annotations
+
+from sqlalchemy import Select, or_, select, union
+
+from thebot.extensions import db
+from thebot.models import Enrollment, Role, StudentProfile, User
+from thebot.services.errors import Forbidden, NotFound
+
+
+def is_admin(user: User) -> bool:
+    """The one admin check: admin is a role, not a flag."""
+    return user.role is Role.ADMIN
+
+
+def require_role(user: User, *roles: Role) -> None:
+    """Refuse (403) unless the user has one of the roles."""
+    if user.role not in roles:
+        raise Forbidden("This action is not available for your role.")
+
+
+def student_ids_visible_to(viewer: User) -> Select:
+    """A SELECT of the ids of the students this viewer may see."""
+    sp = StudentProfile
+    if viewer.role is Role.ADMIN:
+        return select(sp.user_id)
+    if viewer.role is Role.STUDENT:
+        return select(sp.user_id).where(sp.user_id == viewer.id)
+    if viewer.role is Role.PARENT:
+        return select(sp.user_id).where(sp.parent_id == viewer.id)
+    if viewer.role is Role.TUTOR:
+        return select(sp.user_id).where(sp.tutor_id == viewer.id)
+    if viewer.role is Role.TEACHER:
+        return select(Enrollment.student_id).where(
+            Enrollment.teacher_id == viewer.id, Enrollment.is_active.is_(True)
+        )
+    return select(sp.user_id).where(False)
+
+
+def user_ids_visible_to(viewer: User) -> Select:
+    """A SELECT of every user id the viewer may see (domain.md section 2), themselves included."""
+    sp, en = StudentProfile, Enrollment
+    if viewer.role is Role.ADMIN:
+        return select(User.id)
+    students = student_ids_visible_to(viewer).scalar_subquery()
+    me = select(db.literal(viewer.id).label("id"))
+    parts = [me, student_ids_visible_to(viewer)]
+    if viewer.role in (Role.STUDENT, Role.PARENT, Role.TUTOR):
+        # the students' teachers (active enrollments)
+        parts.append(select(en.teacher_id).where(en.student_id.in_(students), en.is_active.is_(True)))
+    if viewer.role in (Role.STUDENT, Role.PARENT, Role.TEACHER):
+        parts.append(select(sp.tutor_id).where(sp.user_id.in_(students), sp.tutor_id.is_not(None)))
+    if viewer.role in (Role.STUDENT, Role.TUTOR, Role.TEACHER):
+        parts.append(select(sp.parent_id).where(sp.user_id.in_(students), sp.parent_id.is_not(None)))
+    return select(union(*parts).subquery().c[0])
+
+
+def can_see_user(viewer: User, user_id: int) -> bool:
+    """Whether the viewer may see the user with this id."""
+    if viewer.id == user_id or is_admin(viewer):
+        return True
+    query = select(User.id).where(User.id == user_id, User.id.in_(user_ids_visible_to(viewer)))
+    return db.session.scalar(query) is not None
+
+
+def visible_user(viewer: User, user_id: int) -> User:
+    """The user with this id if the viewer may see them; NotFound otherwise."""
+    user = db.session.get(User, user_id)
+    if user is None or not can_see_user(viewer, user_id):
+        raise NotFound("No such person.")
+    return user
+
+
+def visible_student(viewer: User, student_id: int) -> User:
+    """The student with this id if the viewer may see them; NotFound otherwise."""
+    query = select(User).where(
+        User.id == student_id, User.role == Role.STUDENT,
+        User.id.in_(student_ids_visible_to(viewer)),
+    )
+    student = db.session.scalar(query)
+    if student is None:
+        raise NotFound("No such student.")
+    return student
+
+
+def can_manage_student(actor: User, student: User) -> bool:
+    """Admin, or the student's own tutor: links, enrollments and the student's records."""
+    if is_admin(actor):
+        return True
+    profile = student.student_profile
+    return actor.role is Role.TUTOR and profile is not None and profile.tutor_id == actor.id
+
+
+def managed_student(actor: User, student_id: int) -> User:
+    """The student if the actor manages them: NotFound if unseen, Forbidden if only seen."""
+    student = visible_student(actor, student_id)
+    if not can_manage_student(actor, student):
+        raise Forbidden("Only the student's tutor or an admin may do this.")
+    return student
+
+
+def visible_enrollment(viewer: User, enrollment_id: int) -> Enrollment:
+    """The enrollment if the viewer may see it: its student, teacher, the student's tutor and parent."""
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None:
+        raise NotFound("No such enrollment.")
+    if is_admin(viewer) or enrollment.teacher_id == viewer.id:
+        return enrollment
+    visible = db.session.scalar(
+        select(User.id).where(User.id == enrollment.student_id,
+                              User.id.in_(student_ids_visible_to(viewer)))
+    )
+    if visible is None or viewer.role is Role.TEACHER:
+        raise NotFound("No such enrollment.")
+    return enrollment
+
+
+def managed_enrollment(actor: User, enrollment_id: int) -> Enrollment:
+    """The enrollment if the actor may end or change it (admin, or the student's tutor)."""
+    enrollment = visible_enrollment(actor, enrollment_id)
+    if not can_manage_student(actor, enrollment.student):
+        raise Forbidden("Only the student's tutor or an admin may change this enrollment.")
+    return enrollment
+
+
+def require_admin(actor: User) -> None:
+    """Refuse (403) unless the actor is an admin."""
+    if not is_admin(actor):
+        raise Forbidden("Only an administrator may do this.")
+
+
+def filter_visible_users(viewer: User, query: Select) -> Select:
+    """Narrow a SELECT over User to the users this viewer may see."""
+    if is_admin(viewer):
+        return query
+    return query.where(or_(User.id == viewer.id, User.id.in_(user_ids_visible_to(viewer))))

@@ -1,0 +1,324 @@
+"""Accounts: creation with the role profile in one transaction, sign-in, API tokens, links."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from thebot.extensions import db
+from thebot.models import (
+    ApiToken, ParentProfile, Role, StudentProfile, TeacherProfile, TutorProfile, User,
+)
+from thebot.models.base import utcnow
+from thebot.services import access, events, links
+from thebot.services.errors import Conflict, Forbidden, Invalid, NotFound
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+# Checked against when the login names nobody, so both answers take the same time.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+PROFILE_FIELDS = {
+    Role.STUDENT: ("grade", "goal"),
+    Role.PARENT: ("phone",),
+    Role.TUTOR: ("bio", "subjects"),
+    Role.TEACHER: ("bio", "subjects"),
+    Role.ADMIN: (),
+}
+
+
+def normalize_login(value: str) -> str:
+    """Usernames and e-mails are compared lower-case and without surrounding space."""
+    return (value or "").strip().lower()
+
+
+def _validate_account(username: str, email: str | None, full_name: str, password: str | None,
+                      user_id: int | None = None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not USERNAME_RE.match(username):
+        errors["username"] = ("3–64 characters: latin letters, digits, '.', '_' or '-', "
+                              "starting with a letter or digit.")
+    elif db.session.scalar(select(User.id).where(User.username == username,
+                                                 User.id != (user_id or 0))):
+        errors["username"] = "This username is taken."
+    if email:
+        if not EMAIL_RE.match(email) or len(email) > 254:
+            errors["email"] = "Enter a valid e-mail address."
+        elif db.session.scalar(select(User.id).where(User.email == email,
+                                                     User.id != (user_id or 0))):
+            errors["email"] = "This e-mail is used by another account."
+    if not full_name or len(full_name) > 120:
+        errors["full_name"] = "Enter a name of 1–120 characters."
+    if password is not None and len(password) < MIN_PASSWORD:
+        errors["password"] = f"At least {MIN_PASSWORD} characters."
+    return errors
+
+
+def _profile_values(role: Role, values: dict) -> dict:
+    clean = {}
+    for key in PROFILE_FIELDS[role]:
+        if key in values and values[key] is not None:
+            clean[key] = values[key]
+    if role is Role.STUDENT and clean.get("grade") not in (None, ""):
+        try:
+            grade = int(clean["grade"])
+        except (TypeError, ValueError):
+            raise Invalid("Grade must be a whole number from 1 to 12.",
+                          {"grade": "Grade must be a whole number from 1 to 12."}) from None
+        if not 1 <= grade <= 12:
+            raise Invalid("Grade must be from 1 to 12.", {"grade": "Grade must be from 1 to 12."})
+        clean["grade"] = grade
+    elif role is Role.STUDENT:
+        clean["grade"] = None
+    for key, value in clean.items():
+        if isinstance(value, str):
+            clean[key] = value.strip()
+    return clean
+
+
+def _add_user(*, role: Role | str, username: str, password: str, full_name: str,
+              email: str | None = None, **profile) -> User:
+    """Add a user and their role profile to the session (no commit): the one way accounts begin."""
+    role = Role(role)
+    username = normalize_login(username)
+    email = normalize_login(email) or None
+    full_name = (full_name or "").strip()
+    errors = _validate_account(username, email, full_name, password)
+    if errors:
+        raise Invalid("The account details are not valid.", errors)
+    values = _profile_values(role, profile)
+    user = User(role=role, username=username, email=email, full_name=full_name,
+                password_hash=generate_password_hash(password))
+    db.session.add(user)
+    profile_cls = {Role.STUDENT: StudentProfile, Role.PARENT: ParentProfile,
+                   Role.TUTOR: TutorProfile, Role.TEACHER: TeacherProfile}.get(role)
+    if profile_cls is not None:
+        user_profile = profile_cls(user=user, **values)
+        db.session.add(user_profile)
+    db.session.flush()
+    return user
+
+
+def create_user(actor: User | None, **fields) -> User:
+    """Create an account of any role with its profile (admins only; actor None is the CLI)."""
+    if actor is not None:
+        access.require_admin(actor)
+    user = _add_user(**fields)
+    db.session.commit()
+    return user
+
+
+def update_user(actor: User, user_id: int, *, full_name: str, email: str | None,
+                password: str | None = None, **profile) -> User:
+    """Change an account's name, e-mail, password and profile fields (admins only)."""
+    access.require_admin(actor)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such person.")
+    email = normalize_login(email) or None
+    full_name = (full_name or "").strip()
+    errors = _validate_account(user.username, email, full_name, password or None, user.id)
+    if errors:
+        raise Invalid("The account details are not valid.", errors)
+    values = _profile_values(user.role, profile)
+    user.full_name, user.email = full_name, email
+    if password:
+        _set_password(user, password)
+    if user.profile is not None:
+        for key, value in values.items():
+            setattr(user.profile, key, value)
+    db.session.commit()
+    return user
+
+
+def _set_password(user: User, password: str) -> None:
+    user.password_hash = generate_password_hash(password)
+    user.session_version += 1
+
+
+def _end_sessions(user: User) -> None:
+    """Every browser session, API token and socket of this user stops working."""
+    user.session_version += 1
+    db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    events.disconnect_user(user.id)
+
+
+def set_active(actor: User, user_id: int, active: bool) -> User:
+    """Deactivate (ending every session and token) or reactivate an account (admins only)."""
+    access.require_admin(actor)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such person.")
+    if user.id == actor.id and not active:
+        raise Conflict("You cannot deactivate your own account.")
+    if user.active and not active:
+        user.active = False
+        _end_sessions(user)
+    elif active:
+        user.active = True
+    db.session.commit()
+    return user
+
+
+def find_by_login(login: str) -> User | None:
+    """The account whose username or e-mail is this login, case-insensitively."""
+    login = normalize_login(login)
+    if not login:
+        return None
+    column = User.email if "@" in login else User.username
+    return db.session.scalar(select(User).where(column == login))
+
+
+def authenticate(login: str, password: str) -> User | None:
+    """The active account for these credentials, or None (the same for every failure)."""
+    user = find_by_login(login)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        return None
+    return user
+
+
+def user_for_session_id(session_id: str) -> User | None:
+    """Flask-Login's loader: the active user whose id and session version match."""
+    user_id, _, version = (session_id or "").partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def _token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User, device: str = "") -> tuple[str, ApiToken]:
+    """A new bearer token for one device (others stay valid); only its digest is stored."""
+    raw = secrets.token_urlsafe(32)
+    ttl = timedelta(days=current_app.config["API_TOKEN_TTL_DAYS"])
+    token = ApiToken(user_id=user.id, token_hash=_token_digest(raw), device=(device or "")[:120],
+                     expires_at=utcnow() + ttl)
+    db.session.add(token)
+    db.session.commit()
+    return raw, token
+
+
+def token_record(raw: str) -> ApiToken | None:
+    """The live token record for this raw token: not expired, not revoked, its user active."""
+    if not raw or len(raw) > 200:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(raw)))
+    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
+        return None
+    if not token.user.active:
+        return None
+    return token
+
+
+def user_for_token(raw: str) -> User | None:
+    """The active user a raw bearer token belongs to, or None."""
+    token = token_record(raw)
+    return token.user if token is not None else None
+
+
+def revoke_token(raw: str) -> bool:
+    """Revoke one token; True if it was live."""
+    token = token_record(raw)
+    if token is None:
+        return False
+    token.revoked_at = utcnow()
+    db.session.commit()
+    events.disconnect_token(token.id)
+    return True
+
+
+# --- family accounts created by a tutor -------------------------------------------------------
+
+_TRANSLIT = dict(zip(
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r",
+     "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"],
+))
+
+
+def _username_base(full_name: str, fallback: str) -> str:
+    name = "".join(_TRANSLIT.get(ch, ch) for ch in full_name.lower())
+    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    parts = re.findall(r"[a-z0-9]+", name)
+    base = ".".join(parts[:2])[:40] or fallback
+    return base if len(base) >= 3 else f"{fallback}.{base}".strip(".")
+
+
+def _free_username(full_name: str, fallback: str) -> str:
+    base = _username_base(full_name, fallback)
+    candidate = base
+    while db.session.scalar(select(User.id).where(User.username == candidate)):
+        candidate = f"{base}{secrets.randbelow(9000) + 1000}"
+    return candidate
+
+
+def generate_password() -> str:
+    """A random password for an account whose owner will change or keep it."""
+    return secrets.token_urlsafe(9)
+
+
+@dataclass
+class Credentials:
+    user: User
+    username: str
+    password: str
+
+
+def create_family(actor: User, *, student_name: str, grade, goal: str, parent_name: str,
+                  parent_email: str | None, parent_phone: str,
+                  student_email: str | None = None) -> tuple[Credentials, Credentials]:
+    """A tutor creates a student and the parent's account in one step; passwords shown once."""
+    access.require_role(actor, Role.TUTOR, Role.ADMIN)
+    student_pw, parent_pw = generate_password(), generate_password()
+    errors: dict[str, str] = {}
+    student = parent = None
+    try:
+        parent = _add_user(role=Role.PARENT, username=_free_username(parent_name or "", "parent"),
+                           password=parent_pw, full_name=parent_name, email=parent_email,
+                           phone=parent_phone)
+    except Invalid as exc:
+        errors.update({f"parent_{k}": v for k, v in exc.fields.items()})
+    try:
+        student = _add_user(role=Role.STUDENT, username=_free_username(student_name or "", "student"),
+                            password=student_pw, full_name=student_name, email=student_email,
+                            grade=grade, goal=goal)
+    except Invalid as exc:
+        errors.update({f"student_{k}": v for k, v in exc.fields.items()})
+    if errors:
+        db.session.rollback()
+        raise Invalid("The family details are not valid.", errors)
+    profile = student.student_profile
+    profile.parent_id = parent.id
+    if actor.role is Role.TUTOR:
+        profile.tutor_id = actor.id
+    links.links_changed(student, old_tutor_id=None, old_parent_id=None)
+    db.session.commit()
+    return (Credentials(student, student.username, student_pw),
+            Credentials(parent, parent.username, parent_pw))
+
+
+def users_by_role(role: Role, *, active_only: bool = True) -> list[User]:
+    """Accounts of one role by name, for pickers."""
+    query = select(User).where(User.role == role)
+    if active_only:
+        query = query.where(User.active.is_(True))
+    return list(db.session.scalars(query.order_by(func.lower(User.full_name))))

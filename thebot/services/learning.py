@@ -1,0 +1,125 @@
+"""Subjects and enrollments."""
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from thebot.extensions import db
+from thebot.models import Enrollment, Role, StudentProfile, Subject, User
+from thebot.models.base import utcnow
+from thebot.services import access
+from thebot.services.errors import Conflict, Invalid, NotFound
+
+# Run in the same transaction as an enrollment's creation / end (chat rooms register here).
+_on_enrolled: list[Callable[[Enrollment], None]] = []
+_on_ended: list[Callable[[Enrollment], None]] = []
+
+
+def on_enrolled(fn: Callable[[Enrollment], None]) -> Callable:
+    _on_enrolled.append(fn)
+    return fn
+
+
+def on_enrollment_ended(fn: Callable[[Enrollment], None]) -> Callable:
+    _on_ended.append(fn)
+    return fn
+
+
+def subjects() -> list[Subject]:
+    """Every subject by name."""
+    return list(db.session.scalars(select(Subject).order_by(func.lower(Subject.name))))
+
+
+def create_subject(actor: User | None, name: str, description: str = "") -> Subject:
+    """Add a subject (admins; actor None is the CLI and demo loader)."""
+    if actor is not None:
+        access.require_admin(actor)
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 120:
+        raise Invalid("Enter a subject name.", {"name": "Enter a name of 1–120 characters."})
+    if db.session.scalar(select(Subject.id).where(func.lower(Subject.name) == name.lower())):
+        raise Conflict("This subject exists already.", {"name": "This subject exists already."})
+    subject = Subject(name=name, description=(description or "").strip())
+    db.session.add(subject)
+    db.session.commit()
+    return subject
+
+
+def enroll(actor: User, *, student_id: int, subject_id: int, teacher_id: int,
+           custom_title: str | None = None) -> Enrollment:
+    """Enroll a student in a subject with a teacher (admin, or the student's tutor)."""
+    student = access.managed_student(actor, student_id)
+    subject = db.session.get(Subject, subject_id)
+    if subject is None:
+        raise NotFound("No such subject.", {"subject_id": "Choose a subject."})
+    teacher = db.session.get(User, teacher_id)
+    if teacher is None or teacher.role is not Role.TEACHER:
+        raise NotFound("No such teacher.", {"teacher_id": "Choose a teacher."})
+    if not teacher.active:
+        raise Invalid("This teacher's account is deactivated.",
+                      {"teacher_id": "This teacher's account is deactivated."})
+    title = (custom_title or "").strip() or None
+    if title and len(title) > 120:
+        raise Invalid("The title is too long.", {"custom_title": "At most 120 characters."})
+    duplicate = {"subject_id": "The student already studies this subject."}
+    if db.session.scalar(select(Enrollment.id).where(
+            Enrollment.student_id == student.id, Enrollment.subject_id == subject.id,
+            Enrollment.is_active.is_(True))):
+        raise Conflict("The student already has an active enrollment in this subject.", duplicate)
+    enrollment = Enrollment(student_id=student.id, subject_id=subject.id, teacher_id=teacher.id,
+                            custom_title=title)
+    db.session.add(enrollment)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a concurrent request won the race; the index decided
+        db.session.rollback()
+        raise Conflict("The student already has an active enrollment in this subject.",
+                       duplicate) from None
+    for fn in _on_enrolled:
+        fn(enrollment)
+    db.session.commit()
+    return enrollment
+
+
+def end_enrollment(actor: User, enrollment_id: int) -> Enrollment:
+    """Deactivate an enrollment; its history stays (admin, or the student's tutor)."""
+    enrollment = access.managed_enrollment(actor, enrollment_id)
+    if not enrollment.is_active:
+        return enrollment
+    enrollment.is_active = False
+    enrollment.ended_at = utcnow()
+    for fn in _on_ended:
+        fn(enrollment)
+    db.session.commit()
+    return enrollment
+
+
+def enrollments_of_students(student_ids: list[int], *, active_only: bool = True) -> dict[int, list]:
+    """Enrollments grouped by student id, with subject and teacher loaded in one query."""
+    if not student_ids:
+        return {}
+    query = (select(Enrollment).where(Enrollment.student_id.in_(student_ids))
+             .options(db.joinedload(Enrollment.subject), db.joinedload(Enrollment.teacher))
+             .order_by(Enrollment.created_at))
+    if active_only:
+        query = query.where(Enrollment.is_active.is_(True))
+    grouped: dict[int, list] = {sid: [] for sid in student_ids}
+    for enrollment in db.session.scalars(query):
+        grouped[enrollment.student_id].append(enrollment)
+    return grouped
+
+
+def enrollments_taught_by(teacher: User, *, active_only: bool = True) -> list[Enrollment]:
+    """A teacher's enrollments with student (and the student's links), subject loaded."""
+    query = (select(Enrollment).where(Enrollment.teacher_id == teacher.id)
+             .options(db.joinedload(Enrollment.subject),
+                      db.joinedload(Enrollment.student).joinedload(User.student_profile)
+                      .joinedload(StudentProfile.tutor),
+                      db.joinedload(Enrollment.student).joinedload(User.student_profile)
+                      .joinedload(StudentProfile.parent))
+             .order_by(Enrollment.created_at))
+    if active_only:
+        query = query.where(Enrollment.is_active.is_(True))
+    return list(db.session.scalars(query).unique())

@@ -1,0 +1,59 @@
+"""The canonical student links (tutor, parent) and what follows when they change."""
+from __future__ import annotations
+
+from typing import Callable
+
+from thebot.extensions import db
+from thebot.models import Role, User
+from thebot.services import access
+from thebot.services.errors import Forbidden, Invalid, NotFound
+
+UNSET = object()
+
+# Called inside the same transaction whenever a student's tutor or parent changes:
+# fn(student, old_tutor_id, old_parent_id). Chat membership and billing register here.
+_listeners: list[Callable[[User, int | None, int | None], None]] = []
+
+
+def on_links_changed(fn: Callable[[User, int | None, int | None], None]) -> Callable:
+    """Register a function run in the same transaction as every link change."""
+    _listeners.append(fn)
+    return fn
+
+
+def links_changed(student: User, *, old_tutor_id: int | None, old_parent_id: int | None) -> None:
+    """Tell every listener, within the current transaction, that the student's links changed."""
+    db.session.flush()
+    for fn in _listeners:
+        fn(student, old_tutor_id, old_parent_id)
+
+
+def _linkable(user_id: int | None, role: Role, field: str) -> int | None:
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.role is not role:
+        raise NotFound(f"No such {role.value}.", {field: f"Choose an existing {role.value}."})
+    if not user.active:
+        raise Invalid(f"This {role.value} account is deactivated.",
+                      {field: "This account is deactivated."})
+    return user.id
+
+
+def set_links(actor: User, student_id: int, *, tutor_id=UNSET, parent_id=UNSET) -> User:
+    """Set a student's tutor and/or parent (None clears). Admin: both; the tutor: the parent."""
+    student = access.managed_student(actor, student_id)
+    profile = student.student_profile
+    if profile is None:
+        raise Invalid("This student has no profile row; an admin must repair the account.")
+    if tutor_id is not UNSET and tutor_id != profile.tutor_id and not access.is_admin(actor):
+        raise Forbidden("Only an administrator may change a student's tutor.")
+    old_tutor, old_parent = profile.tutor_id, profile.parent_id
+    if tutor_id is not UNSET:
+        profile.tutor_id = _linkable(tutor_id, Role.TUTOR, "tutor_id")
+    if parent_id is not UNSET:
+        profile.parent_id = _linkable(parent_id, Role.PARENT, "parent_id")
+    if (profile.tutor_id, profile.parent_id) != (old_tutor, old_parent):
+        links_changed(student, old_tutor_id=old_tutor, old_parent_id=old_parent)
+    db.session.commit()
+    return student

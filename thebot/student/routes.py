@@ -1,0 +1,20 @@
+"""The student's area."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from thebot.models import Role
+from thebot.services import learning
+from thebot.web import me, restrict_blueprint
+
+bp = Blueprint("student", __name__, url_prefix="/student")
+restrict_blueprint(bp, Role.STUDENT)
+
+
+@bp.get("/")
+def dashboard():
+    """My subjects and teachers, my tutor, my parent."""
+    user = me()
+    enrollments = learning.enrollments_of_students([user.id])[user.id]
+    return render_template("student/dashboard.html", user=user, profile=user.student_profile,
+                           enrollments=enrollments)

@@ -1,0 +1,35 @@
+"""Template globals: the navigation of each role and translated role names."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from thebot.models import Role
+
+ROLE_LABELS = {Role.STUDENT: _l("Student"), Role.PARENT: _l("Parent"), Role.TUTOR: _l("Tutor"),
+               Role.TEACHER: _l("Teacher"), Role.ADMIN: _l("Administrator")}
+
+# Each role's pages; later parts append (endpoint, label) pairs here.
+NAV: dict[Role, list[tuple[str, object]]] = {
+    Role.STUDENT: [("student.dashboard", _l("My studies"))],
+    Role.PARENT: [("parent.dashboard", _l("My children"))],
+    Role.TUTOR: [("tutor.dashboard", _l("My students")), ("tutor.new_student", _l("New student"))],
+    Role.TEACHER: [("teacher.dashboard", _l("My students"))],
+    Role.ADMIN: [("admin.dashboard", _l("Overview")), ("admin.users", _l("People")),
+                 ("admin.subjects", _l("Subjects"))],
+}
+
+
+def role_label(role: Role | str) -> str:
+    return str(ROLE_LABELS[Role(role)])
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _globals():
+        def nav_items():
+            if not current_user.is_authenticated:
+                return []
+            return NAV.get(current_user.role, [])
+        return {"nav_items": nav_items, "role_label": role_label, "Role": Role}

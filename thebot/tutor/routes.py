@@ -1,0 +1,114 @@
+"""The tutor's area: students, their families and enrollments."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from thebot.models import Role
+from thebot.services import access, accounts, learning, links, people
+from thebot.services.errors import DomainError, Invalid
+from thebot.tutor.forms import EnrollForm, LinkParentForm, NewFamilyForm, fill_enroll_choices
+from thebot.web import me, restrict_blueprint, show_errors
+
+bp = Blueprint("tutor", __name__, url_prefix="/tutor")
+restrict_blueprint(bp, Role.TUTOR)
+
+
+@bp.get("/")
+def dashboard():
+    """My students with their parent and subjects."""
+    students = people.students_visible_to(me())
+    enrollments = learning.enrollments_of_students([s.id for s in students])
+    return render_template("tutor/dashboard.html", students=students, enrollments=enrollments)
+
+
+@bp.route("/students/new", methods=["GET", "POST"])
+def new_student():
+    """Create a student and the parent's account in one form; show both credentials once."""
+    form = NewFamilyForm()
+    if form.validate_on_submit():
+        try:
+            student, parent = accounts.create_family(
+                me(), student_name=form.student_name.data, grade=form.grade.data,
+                goal=form.goal.data or "", parent_name=form.parent_name.data,
+                parent_email=form.parent_email.data, parent_phone=form.parent_phone.data or "")
+        except DomainError as exc:
+            show_errors(form, exc)
+        else:
+            # Rendered, not redirected: the passwords exist only in this response.
+            return render_template("tutor/credentials.html", student=student, parent=parent)
+    return render_template("tutor/new_student.html", form=form)
+
+
+def _student_page(student_id: int, link_form=None, enroll_form=None, status=200):
+    actor = me()
+    student = access.managed_student(actor, student_id)
+    enrollments = learning.enrollments_of_students([student.id], active_only=False)[student.id]
+    link_form = link_form or LinkParentForm(formdata=None)
+    link_form.parent_id.choices = [(0, "—")] + [
+        (p.id, p.full_name) for p in people.users_visible_to(actor, Role.PARENT)]
+    enroll_form = enroll_form or EnrollForm(formdata=None)
+    fill_enroll_choices(enroll_form, learning.subjects(), accounts.users_by_role(Role.TEACHER))
+    return render_template("tutor/student.html", student=student, enrollments=enrollments,
+                           link_form=link_form, enroll_form=enroll_form), status
+
+
+@bp.get("/students/<int:student_id>")
+def student(student_id: int):
+    """A student's page: family, subjects, and the forms to change them."""
+    return _student_page(student_id)
+
+
+@bp.post("/students/<int:student_id>/parent")
+def link_parent(student_id: int):
+    """Link an existing parent account to my student."""
+    actor = me()
+    access.managed_student(actor, student_id)
+    form = LinkParentForm()
+    form.parent_id.choices = [(0, "—")] + [
+        (p.id, p.full_name) for p in people.users_visible_to(actor, Role.PARENT)]
+    if form.validate_on_submit():
+        try:
+            parent_id = form.parent_id.data or None
+            if form.parent_login.data:
+                found = accounts.find_by_login(form.parent_login.data)
+                if found is None or found.role is not Role.PARENT:
+                    raise Invalid(_("No parent account with this username or e-mail."),
+                                  {"parent_login": _("No parent account with this username or e-mail.")})
+                parent_id = found.id
+            if parent_id is None:
+                raise Invalid(_("Choose a parent."), {"parent_id": _("Choose a parent.")})
+            links.set_links(actor, student_id, parent_id=parent_id)
+        except DomainError as exc:
+            show_errors(form, exc)
+        else:
+            flash(_("The parent is linked."), "success")
+            return redirect(url_for("tutor.student", student_id=student_id))
+    return _student_page(student_id, link_form=form, status=400)
+
+
+@bp.post("/students/<int:student_id>/enrollments")
+def enroll(student_id: int):
+    """Enroll my student in a subject with a teacher."""
+    actor = me()
+    access.managed_student(actor, student_id)
+    form = EnrollForm()
+    fill_enroll_choices(form, learning.subjects(), accounts.users_by_role(Role.TEACHER))
+    if form.validate_on_submit():
+        try:
+            learning.enroll(actor, student_id=student_id, subject_id=form.subject_id.data,
+                            teacher_id=form.teacher_id.data, custom_title=form.custom_title.data)
+        except DomainError as exc:
+            show_errors(form, exc)
+        else:
+            flash(_("The student is enrolled."), "success")
+            return redirect(url_for("tutor.student", student_id=student_id))
+    return _student_page(student_id, enroll_form=form, status=400)
+
+
+@bp.post("/enrollments/<int:enrollment_id>/end")
+def end_enrollment(enrollment_id: int):
+    """End one of my students' enrollments (history stays)."""
+    enrollment = learning.end_enrollment(me(), enrollment_id)
+    flash(_("The enrollment has ended."), "success")
+    return redirect(url_for("tutor.student", student_id=enrollment.student_id))

@@ -1,0 +1,51 @@
+"""Helpers shared by the page blueprints: role guards and form error mapping."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, flash
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from thebot.models import Role
+from thebot.services.errors import DomainError
+
+
+def role_required(*roles: Role):
+    """A page for signed-in users of these roles; anyone else gets the 403 page."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def restrict_blueprint(bp, *roles: Role) -> None:
+    """Every page of this blueprint is for these roles only."""
+    @bp.before_request
+    @login_required
+    def _guard():
+        if current_user.role not in roles:
+            abort(403)
+
+
+def show_errors(form: FlaskForm, exc: DomainError) -> None:
+    """Put a service's field errors on the form's fields; the rest becomes a flash message."""
+    unplaced = []
+    for name, message in exc.fields.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [message]
+        else:
+            unplaced.append(message)
+    if not exc.fields or unplaced:
+        flash(exc.message if not unplaced else " ".join(unplaced), "error")
+
+
+def me():
+    """The signed-in user object (not the proxy)."""
+    return current_user._get_current_object()

@@ -1,0 +1,31 @@
+"""Entry point: choose the async mode and patch before anything else is imported, then serve.
+
+`python wsgi.py` serves the app and Socket.IO (HOST, PORT); `flask --app wsgi …` runs the CLI;
+a WSGI server may import `app` from here.
+"""
+import os
+
+ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
+if ASYNC_MODE == "eventlet":
+    import eventlet
+
+    eventlet.monkey_patch()
+elif ASYNC_MODE == "gevent":
+    from gevent import monkey
+
+    monkey.patch_all()
+    from psycogreen.gevent import patch_psycopg  # the [gevent] extra
+
+    patch_psycopg()
+
+from dotenv import load_dotenv  # noqa: E402
+
+load_dotenv()  # ASYNC_MODE itself must come from the environment: it is read before this
+
+from thebot import create_app  # noqa: E402
+from thebot.server import serve  # noqa: E402
+
+app = create_app()
+
+if __name__ == "__main__":
+    serve(app, host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")))
