@@ -1,11 +1,13 @@
 """Flask-Login wiring: sessions name a user and their session version."""
 from __future__ import annotations
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 
 from thebot.extensions import login_manager
 from thebot.services import accounts
+
+LOGIN_KEY = "login_key"  # the session's sign-in key (its digest is stored server-side)
 
 
 def init_app(app: Flask) -> None:
@@ -16,8 +18,9 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def _load(session_id: str):
-        return accounts.user_for_session_id(session_id)
+    def _load(user_id: str):
+        # A session is good only while its server-side sign-in record is live.
+        return accounts.user_for_login_session(user_id, session.get(LOGIN_KEY))
 
     @login_manager.unauthorized_handler
     def _unauthorized():

@@ -57,8 +57,11 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PERMANENT_SESSION_LIFETIME = 30 * 24 * 3600  # "keep me signed in"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
+    # werkzeug's method string; the cost is a deployment choice (the suite uses a cheaper one).
+    PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
     API_TOKEN_TTL_DAYS = _int("API_TOKEN_TTL_DAYS", 30)
     # Login attempts: per client address and per account, counted on failures only.
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per minute")
@@ -87,9 +90,10 @@ class DevelopmentConfig(Config):
 
 
 class TestConfig(Config):
-    """The suite: same behaviour as development, with limits the tests set explicitly."""
+    """The suite: same behaviour as development, with a cheaper password hash cost."""
 
     TESTING = True
+    PASSWORD_HASH_METHOD = "scrypt:2048:8:1"
 
 
 class ProductionConfig(Config):

@@ -1,19 +1,17 @@
 """Browser sign-in and sign-out."""
 from __future__ import annotations
 
-import secrets
-
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from thebot.auth.forms import LoginForm
 from thebot.auth.ratelimit import login_limits, mark_failed
-from thebot.services import accounts, events
+from thebot.auth_setup import LOGIN_KEY
+from thebot.services import accounts
 from thebot.urls import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-LOGIN_KEY = "login_key"  # names this browser session so logout can end its sockets
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -30,8 +28,10 @@ def login():
             form.password.errors.append(_("Wrong login or password."))
         else:
             session.clear()
-            login_user(user, remember=form.remember.data)
-            session[LOGIN_KEY] = secrets.token_urlsafe(16)
+            session[LOGIN_KEY] = accounts.start_login_session(
+                user, request.headers.get("User-Agent", ""))
+            session.permanent = bool(form.remember.data)
+            login_user(user)
             return redirect(safe_next(form.next.data) or url_for("main.home"))
     return render_template("auth/login.html", form=form)
 
@@ -44,6 +44,5 @@ def logout():
     logout_user()
     session.clear()
     if key:
-        events.disconnect_login(key)
-        events.flush_now()
+        accounts.end_login_session(key)
     return redirect(url_for("auth.login"))

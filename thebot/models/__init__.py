@@ -1,5 +1,5 @@
 """All models, imported here so Alembic and the app see the whole metadata."""
 from thebot.models.accounts import (  # noqa: F401
-    ApiToken, ParentProfile, Role, StudentProfile, TeacherProfile, TutorProfile, User,
+    ApiToken, LoginSession, ParentProfile, SocketConnection, Role, StudentProfile, TeacherProfile, TutorProfile, User,
 )
 from thebot.models.learning import Enrollment, Subject  # noqa: F401

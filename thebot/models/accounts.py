@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, func
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from thebot.extensions import db
@@ -34,8 +34,6 @@ class User(UserMixin, db.Model):
     )
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on deactivation and password change: every older browser session stops working.
-    session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     student_profile: Mapped[StudentProfile | None] = relationship(
@@ -48,9 +46,6 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
-
-    def get_id(self) -> str:  # Flask-Login: the session carries the version too
-        return f"{self.id}:{self.session_version}"
 
     @property
     def profile(self):
@@ -137,3 +132,30 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class LoginSession(db.Model):
+    """One browser sign-in; the cookie names it, so sign-out and deactivation end it server-side."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SocketConnection(db.Model):
+    """A live Socket.IO connection, so any server process can find and disconnect it."""
+
+    __tablename__ = "socket_connections"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    namespace: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
+    login_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("login_sessions.id", ondelete="CASCADE"))
+    connected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

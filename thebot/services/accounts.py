@@ -1,6 +1,7 @@
 """Accounts: creation with the role profile in one transaction, sign-in, API tokens, links."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -14,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from thebot.extensions import db
 from thebot.models import (
-    ApiToken, ParentProfile, Role, StudentProfile, TeacherProfile, TutorProfile, User,
+    ApiToken, LoginSession, ParentProfile, Role, StudentProfile, TeacherProfile, TutorProfile, User,
 )
 from thebot.models.base import utcnow
 from thebot.services import access, events, links
@@ -23,8 +24,6 @@ from thebot.services.errors import Conflict, Forbidden, Invalid, NotFound
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
-# Checked against when the login names nobody, so both answers take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 PROFILE_FIELDS = {
     Role.STUDENT: ("grade", "goal"),
@@ -33,6 +32,16 @@ PROFILE_FIELDS = {
     Role.TEACHER: ("bio", "subjects"),
     Role.ADMIN: (),
 }
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@functools.lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """Checked against when the login names nobody, so both answers take the same time."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 def normalize_login(value: str) -> str:
@@ -96,7 +105,7 @@ def _add_user(*, role: Role | str, username: str, password: str, full_name: str,
         raise Invalid("The account details are not valid.", errors)
     values = _profile_values(role, profile)
     user = User(role=role, username=username, email=email, full_name=full_name,
-                password_hash=generate_password_hash(password))
+                password_hash=_hash(password))
     db.session.add(user)
     profile_cls = {Role.STUDENT: StudentProfile, Role.PARENT: ParentProfile,
                    Role.TUTOR: TutorProfile, Role.TEACHER: TeacherProfile}.get(role)
@@ -140,16 +149,24 @@ def update_user(actor: User, user_id: int, *, full_name: str, email: str | None,
 
 
 def _set_password(user: User, password: str) -> None:
-    user.password_hash = generate_password_hash(password)
-    user.session_version += 1
+    """A new password ends every browser session (API tokens stay: they are per device)."""
+    user.password_hash = _hash(password)
+    db.session.execute(
+        update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
 
 
 def _end_sessions(user: User) -> None:
     """Every browser session, API token and socket of this user stops working."""
-    user.session_version += 1
+    now = utcnow()
+    db.session.execute(
+        update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        .values(ended_at=now)
+    )
     db.session.execute(
         update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+        .values(revoked_at=now)
     )
     events.disconnect_user(user.id)
 
@@ -184,26 +201,57 @@ def authenticate(login: str, password: str) -> User | None:
     """The active account for these credentials, or None (the same for every failure)."""
     user = find_by_login(login)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password or "")
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.active:
         return None
     return user
 
 
-def user_for_session_id(session_id: str) -> User | None:
-    """Flask-Login's loader: the active user whose id and session version match."""
-    user_id, _, version = (session_id or "").partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
-
-
-def _token_digest(raw: str) -> str:
+def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def start_login_session(user: User, user_agent: str = "") -> str:
+    """Record a browser sign-in; the returned key goes into the session cookie only."""
+    raw = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(user_id=user.id, key_hash=_digest(raw),
+                                user_agent=(user_agent or "")[:200]))
+    db.session.commit()
+    return raw
+
+
+def login_session_record(user_id, raw_key) -> LoginSession | None:
+    """The live sign-in for this user id and cookie key, its user active; else None."""
+    if not raw_key or not isinstance(raw_key, str) or len(raw_key) > 200:
+        return None
+    if not str(user_id).isdigit():
+        return None
+    record = db.session.scalar(select(LoginSession).where(LoginSession.key_hash == _digest(raw_key)))
+    if record is None or record.ended_at is not None or record.user_id != int(user_id):
+        return None
+    user = db.session.get(User, record.user_id)
+    if user is None or not user.active:
+        return None
+    return record
+
+
+def user_for_login_session(user_id, raw_key) -> User | None:
+    """Flask-Login's loader: the active user of a live sign-in, or None."""
+    record = login_session_record(user_id, raw_key)
+    return db.session.get(User, record.user_id) if record is not None else None
+
+
+def end_login_session(raw_key: str) -> None:
+    """Sign-out: the sign-in ends for good and its sockets are disconnected."""
+    record = db.session.scalar(select(LoginSession).where(LoginSession.key_hash == _digest(raw_key)))
+    if record is not None and record.ended_at is None:
+        record.ended_at = utcnow()
+        events.disconnect_login(record.id)
+    db.session.commit()
+
+
+_token_digest = _digest
 
 
 def issue_token(user: User, device: str = "") -> tuple[str, ApiToken]:
@@ -217,14 +265,17 @@ def issue_token(user: User, device: str = "") -> tuple[str, ApiToken]:
     return raw, token
 
 
+def token_record_is_live(token: ApiToken) -> bool:
+    """Not revoked, not expired, and its user active."""
+    return token.revoked_at is None and token.expires_at > utcnow() and token.user.active
+
+
 def token_record(raw: str) -> ApiToken | None:
-    """The live token record for this raw token: not expired, not revoked, its user active."""
+    """The live token record for this raw token, or None."""
     if not raw or len(raw) > 200:
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(raw)))
-    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
-        return None
-    if not token.user.active:
+    if token is None or not token_record_is_live(token):
         return None
     return token
 

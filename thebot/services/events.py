@@ -47,10 +47,10 @@ def disconnect_token(token_id: int) -> None:
         after_commit(lambda h=handler: h("token", token_id))
 
 
-def disconnect_login(login_key: str) -> None:
-    """After commit (or at once, outside a transaction), disconnect one browser session's sockets."""
+def disconnect_login(login_session_id: int) -> None:
+    """After commit, disconnect the sockets of one browser sign-in."""
     for handler in _disconnect_handlers:
-        after_commit(lambda h=handler: h("login", login_key))
+        after_commit(lambda h=handler: h("login", login_session_id))
 
 
 @event.listens_for(Session, "after_commit")
@@ -66,8 +66,3 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_after_rollback(session: Session) -> None:
     session.info.pop(_KEY, None)
-
-
-def flush_now() -> None:
-    """Commit the (possibly empty) transaction so recorded actions run now."""
-    db.session.commit()
