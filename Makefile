@@ -25,8 +25,13 @@ run: install
 	$(FLASK) demo load --if-empty
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python wsgi.py
 
+# The whole suite on SQLite; with TEST_POSTGRES_URL set (CI sets it), again on PostgreSQL.
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
+	  echo "== again on PostgreSQL =="; \
+	  TEST_DATABASE_URL="$$TEST_POSTGRES_URL" $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS); \
+	fi
 
 bench: install
 	$(BIN)/python -m bench

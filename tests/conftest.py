@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI") == "true"
@@ -105,8 +106,10 @@ def _clean_state(request):
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
+            existing = set(sqlalchemy.inspect(conn).get_table_names())
             for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+                if table.name in existing:
+                    conn.execute(table.delete())
         limiter.reset()
 
 

@@ -1,6 +1,7 @@
 """The demo data of contract.md section 2, built through the services (idempotent)."""
 from __future__ import annotations
 
+import importlib
 import logging
 
 from sqlalchemy import select
@@ -73,17 +74,12 @@ def load(only_if_empty: bool = False) -> bool:
         if exists is None:
             learning.enroll(admin, student_id=student.id, subject_id=subject.id,
                             teacher_id=_user(teacher_name).id)
-    for extend in _extensions:
-        extend()
+    for name in HISTORY_PARTS:
+        importlib.import_module(name).load_history(_user)
     log.info("demo data loaded")
     return True
 
 
-# Later parts (chat, reports, …) add their history here; each must be idempotent.
-_extensions: list = []
-
-
-def extend(fn):
-    """Register an idempotent step run at the end of `load`."""
-    _extensions.append(fn)
-    return fn
+# Each part's history: a module with load_history(user_by_username), idempotent, built through
+# that part's services. Order matters: later parts may refer to earlier parts' records.
+HISTORY_PARTS: list[str] = []

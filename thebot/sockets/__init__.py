@@ -1,13 +1,32 @@
 """Socket.IO: the server setup and one Namespace class per namespace."""
 from __future__ import annotations
 
+import importlib
+
 from flask import Flask
 
 from thebot.extensions import socketio
 
+# "module:Class" of each namespace handler, registered with its namespace path.
+NAMESPACES: dict[str, str] = {}
+_registered = False
+
+
+def _register_namespaces() -> None:
+    """Register every namespace once per process (init_app hands them to each new server)."""
+    global _registered
+    if _registered:
+        return
+    for path, target in NAMESPACES.items():
+        module_name, class_name = target.split(":")
+        handler_class = getattr(importlib.import_module(module_name), class_name)
+        socketio.on_namespace(handler_class(path))
+    _registered = True
+
 
 def init_socketio(app: Flask) -> None:
     """Bind Socket.IO with the configured async mode, message queue and allowed origins."""
+    _register_namespaces()
     origins = app.config["CORS_ALLOWED_ORIGINS"] or None  # None: same origin only
     socketio.init_app(
         app,
