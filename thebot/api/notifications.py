@@ -1,0 +1,43 @@
+"""The caller's notifications and notification settings."""
+from __future__ import annotations
+
+from flask import jsonify
+
+from thebot.api import api_user, bp
+from thebot.api.util import int_arg, json_body
+from thebot.services import notify
+
+
+@bp.get("/notifications")
+def notifications():
+    """The caller's notifications, newest first (paged by `before_id`, `limit`), and the count."""
+    user = api_user()
+    before_id, limit = int_arg("before_id"), int_arg("limit")
+    records = notify.list_for(user, before_id=before_id, limit=limit)
+    return jsonify({"notifications": [notify.notification_dict(r) for r in records],
+                    "unread": notify.unread_count(user)})
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+def notification_read(notification_id: int):
+    """Mark one of the caller's notifications read (others' are 404)."""
+    return jsonify({"unread": notify.mark_read(api_user(), notification_id)})
+
+
+@bp.post("/notifications/read-all")
+def notifications_read_all():
+    """Mark every notification of the caller read."""
+    return jsonify({"unread": notify.mark_all_read(api_user())})
+
+
+@bp.get("/notifications/settings")
+def notification_settings():
+    """The caller's in-app and e-mail switches per category."""
+    return jsonify({"categories": notify.settings_for(api_user())})
+
+
+@bp.put("/notifications/settings")
+def notification_settings_update():
+    """Save some categories' switches: {"categories": {"chat": {"in_app": true, ...}}}."""
+    data = json_body()
+    return jsonify({"categories": notify.update_settings(api_user(), data.get("categories"))})

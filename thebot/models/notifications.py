@@ -1,0 +1,73 @@
+"""In-app notifications and each user's per-category notification settings."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from thebot.extensions import db
+from thebot.models.base import UTCDateTime, utcnow
+
+# Every kind of notification, by the settings category it belongs to.
+CATEGORY_KINDS: dict[str, tuple[str, ...]] = {
+    "chat": ("message",),
+    "reports": ("report_sent", "report_read"),
+    "billing": ("invoice_sent", "invoice_viewed", "invoice_paid", "invoice_overdue"),
+    "lessons": ("lesson_scheduled", "lesson_changed", "lesson_cancelled"),
+    "homework": ("homework_set", "homework_graded"),
+}
+CATEGORIES: tuple[str, ...] = tuple(CATEGORY_KINDS)
+KIND_CATEGORY: dict[str, str] = {kind: category for category, kinds in CATEGORY_KINDS.items()
+                                 for kind in kinds}
+KINDS: tuple[str, ...] = tuple(KIND_CATEGORY)
+
+# Defaults when a user has not saved a choice: in-app everywhere; e-mail except for chat,
+# which would mail on every conversation.
+DEFAULT_IN_APP: dict[str, bool] = {category: True for category in CATEGORIES}
+DEFAULT_EMAIL: dict[str, bool] = {category: category != "chat" for category in CATEGORIES}
+
+
+class Notification(db.Model):
+    """One in-app notification for one user, with a link to what it is about."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        # The list and the unread count read newest first per user.
+        Index("ix_notifications_user_id_id", "user_id", "id"),
+        # At most one unread notification per (user, key): e.g. one "new message" per room.
+        Index("uq_notifications_unread_dedupe", "user_id", "dedupe_key", unique=True,
+              postgresql_where=text("read_at IS NULL AND dedupe_key IS NOT NULL"),
+              sqlite_where=text("read_at IS NULL AND dedupe_key IS NOT NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+    dedupe_key: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def category(self) -> str:
+        return KIND_CATEGORY.get(self.kind, "")
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationSetting(db.Model):
+    """A user's saved choice for one category; a missing row means the defaults."""
+
+    __tablename__ = "notification_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    category: Mapped[str] = mapped_column(String(16), primary_key=True)
+    in_app: Mapped[bool] = mapped_column(default=True)
+    email: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -1,0 +1,1 @@
+"""The notification centre's pages: the list and the per-category settings."""

@@ -1,0 +1,38 @@
+"""The /notifications namespace: list notifications and mark them read; the server pushes
+`notification` and `unread_count` to each user's private room (see services.notify).
+"""
+from __future__ import annotations
+
+from thebot.services import notify
+from thebot.sockets.base import AuthedNamespace, Refused, socket_event
+
+
+def _optional_int(payload: dict, name: str) -> int | None:
+    value = payload.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise Refused("bad_request", f"'{name}' must be a positive whole number.")
+    return value
+
+
+class NotificationsNamespace(AuthedNamespace):
+    """Events of the notification centre; every socket is in its user's private room."""
+
+    @socket_event
+    def on_list(self, user, payload):
+        """{before_id?, limit?} -> {notifications, unread}, newest first."""
+        records = notify.list_for(user, before_id=_optional_int(payload, "before_id"),
+                                  limit=_optional_int(payload, "limit"))
+        return {"notifications": [notify.notification_dict(r) for r in records],
+                "unread": notify.unread_count(user)}
+
+    @socket_event
+    def on_mark_read(self, user, payload):
+        """{id} or {all: true} -> {unread}."""
+        if payload.get("all") is True:
+            return {"unread": notify.mark_all_read(user)}
+        notification_id = _optional_int(payload, "id")
+        if notification_id is None:
+            raise Refused("bad_request", "Give 'id', or 'all': true.")
+        return {"unread": notify.mark_read(user, notification_id)}
