@@ -1,0 +1,56 @@
+"""Weekly reports in real Chromium: a parent's open inbox receives a report the moment the tutor
+(in a second browser) clicks Send, and the tutor's list shows it read, without a reload, as soon
+as the parent opens it."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import browser_login
+
+pytestmark = pytest.mark.browser
+WEEK = "2025-03-03"
+
+
+def test_a_sent_report_appears_live_and_its_reading_shows_live(new_page, demo, ctx):
+    from thebot.services import accounts, reports
+    # A family of its own, with markup in the child's name: it must show as text.
+    child, parent = accounts.create_family(
+        demo.tutor, student_name="Lev <i>Orlov</i>", grade=7, goal="",
+        parent_name="Olga Orlova", parent_email=None, parent_phone="")
+    report = reports.create_report(demo.tutor, kind="tutor", student_id=child.user.id,
+                                   week_start=WEEK, fields={"summary": "Lev's first week."})
+
+    inbox = new_page(viewport={"width": 390, "height": 844})  # the parent on a phone
+    browser_login(inbox, parent.username, parent.password)
+    inbox.goto("/parent/reports")
+    expect(inbox.locator("[data-live-state]")).to_be_visible()
+    expect(inbox.locator(f'tr[data-report-id="{report.id}"]')).to_have_count(0)
+    inbox.evaluate("window.stillTheSamePage = true")
+
+    tutor = new_page()
+    browser_login(tutor, "tutor")
+    tutor.goto(f"/tutor/reports/{report.id}")
+    expect(tutor.locator("[data-test=recipient]")).to_contain_text("Olga Orlova (when sent)")
+    tutor.click("[data-test=send]")
+    expect(tutor.locator(".flash-success")).to_contain_text("The report is sent.")
+
+    row = inbox.locator(f'tr[data-report-id="{report.id}"]')
+    expect(row).to_be_visible()
+    expect(row).to_contain_text("Lev <i>Orlov</i>")  # literal text, not markup
+    expect(row.locator("i")).to_have_count(0)
+    expect(row).to_contain_text("Tatiana Smirnova")
+    expect(row.locator(f'[data-report-status="{report.id}"]')).to_have_text("new")
+    assert inbox.evaluate("window.stillTheSamePage") is True
+
+    tutor.goto("/tutor/reports")
+    expect(tutor.locator("[data-live-state]")).to_be_visible()
+    status = tutor.locator(f'[data-report-status="{report.id}"]')
+    expect(status).to_have_text("sent")
+    tutor.evaluate("window.stillTheSamePage = true")
+
+    row.locator("a").click()
+    expect(inbox.locator("[data-test=summary]")).to_contain_text("Lev's first week.")
+
+    expect(status).to_have_text("read")
+    assert tutor.evaluate("window.stillTheSamePage") is True

@@ -1,0 +1,29 @@
+"""The parent's report pages: an inbox of reports about each child, and one report.
+Routes join the parent blueprint."""
+from __future__ import annotations
+
+from flask import render_template, request
+
+from thebot.parent.routes import bp
+from thebot.services import people
+from thebot.services import reports as report_service
+from thebot.web import me
+
+
+@bp.get("/reports", endpoint="reports")
+def inbox():
+    """Tutor reports to me and teacher reports about my children, unread marked."""
+    actor = me()
+    value = request.args.get("student_id", "")
+    student_id = int(value) if value.isdigit() else None
+    rows = report_service.reports_for(actor, student_id=student_id)
+    return render_template("parent/reports.html", rows=rows, student_id=student_id,
+                           students=people.students_visible_to(actor),
+                           unread=report_service.unread_count(actor))
+
+
+@bp.get("/reports/<int:report_id>")
+def report(report_id: int):
+    """One report; opening a tutor report addressed to me marks it read."""
+    return render_template("parent/reports_detail.html",
+                           report=report_service.open_report(me(), report_id))

@@ -1,0 +1,37 @@
+"""The /reports namespace: list the reports a user may see and mark one read; the server pushes
+`report_sent` and `report_read` to the private room of everyone who may see the report
+(see services.reports).
+"""
+from __future__ import annotations
+
+from thebot.services import reports
+from thebot.sockets.base import AuthedNamespace, Refused, socket_event
+
+
+def _positive_int(payload: dict, name: str, *, required: bool) -> int | None:
+    value = payload.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise Refused("bad_request", f"'{name}' must be a positive whole number.")
+    return value
+
+
+class ReportsNamespace(AuthedNamespace):
+    """Events of the weekly reports; every socket is in its user's private room."""
+
+    @socket_event
+    def on_reports(self, user, payload):
+        """{student_id?, kind?} -> {reports}: what this user may see, newest week first."""
+        kind = payload.get("kind")
+        if kind is not None and kind not in ("tutor", "teacher"):
+            raise Refused("bad_request", "'kind' must be \"tutor\" or \"teacher\".")
+        rows = reports.reports_for(user, student_id=_positive_int(payload, "student_id",
+                                                                  required=False), kind=kind)
+        return {"reports": [reports.report_dict(r) for r in rows]}
+
+    @socket_event
+    def on_mark_read(self, user, payload):
+        """{report_id} -> {report}: the recipient marks a report read (a repeat is a no-op)."""
+        report = reports.mark_read(user, _positive_int(payload, "report_id", required=True))
+        return {"report": reports.report_dict(report)}
