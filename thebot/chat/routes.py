@@ -1,0 +1,35 @@
+"""The chat page: a room list and a conversation; its script talks to `/chat` and the JSON API."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+from flask_login import login_required
+
+from thebot.services import access
+from thebot.web import me
+
+bp = Blueprint("chat", __name__, url_prefix="/chat")
+
+MAX_TEXT_CHARS = 4000  # domain.md section 3; the server is the judge, the page only warns early
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+@bp.before_request
+@login_required
+def _signed_in_only():
+    """Every role chats; signed-out visitors go to the sign-in page."""
+
+
+@bp.get("/")
+def index():
+    """The chat page; `?room=<id>` opens that room (the script joins it; unknown ids say so)."""
+    user = me()
+    config = {
+        "user_id": user.id,
+        "role": user.role.value,
+        "read_only": access.is_admin(user),  # admin reads every room and posts in none
+        "page_url": url_for("chat.index"),
+        "api": request.script_root + "/api/v1/chat",
+        "max_text_chars": MAX_TEXT_CHARS,
+        "max_upload_bytes": MAX_UPLOAD_BYTES,
+    }
+    return render_template("chat/index.html", config=config)
