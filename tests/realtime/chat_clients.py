@@ -1,0 +1,159 @@
+"""Real clients of a running server for the chat tests: signing in over HTTP (session cookie or
+API token) and python-socketio clients of /chat that record every event they receive.
+"""
+from __future__ import annotations
+
+import queue
+import re
+import time
+
+import pytest
+import requests
+import socketio
+
+from tests.conftest import PASSWORD
+
+CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
+WAIT = 10  # seconds an expected event may take to arrive
+
+
+def browser_session(base_url: str, username: str, password: str = PASSWORD) -> requests.Session:
+    """Sign in like a browser: GET the login page, read the CSRF meta tag, POST the form."""
+    http = requests.Session()
+    page = http.get(f"{base_url}/auth/login", timeout=WAIT)
+    token = CSRF_META.search(page.text).group(1)
+    answer = http.post(f"{base_url}/auth/login", timeout=WAIT, allow_redirects=False,
+                       data={"login": username, "password": password, "csrf_token": token})
+    assert answer.status_code == 302, f"sign-in of {username} failed"
+    http.csrf_token = CSRF_META.search(http.get(f"{base_url}/auth/login", timeout=WAIT,
+                                                allow_redirects=True).text).group(1)
+    return http
+
+
+def api_token(base_url: str, username: str, password: str = PASSWORD) -> str:
+    """A bearer token from POST /api/v1/auth/login."""
+    answer = requests.post(f"{base_url}/api/v1/auth/login", timeout=WAIT,
+                           json={"login": username, "password": password})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["token"]
+
+
+class ChatClient:
+    """A python-socketio client of /chat that queues every server event it receives."""
+
+    def __init__(self, base_url: str, *, token: str | None = None,
+                 http: requests.Session | None = None):
+        self.base_url = base_url
+        self.events: queue.Queue = queue.Queue()
+        self.disconnected = queue.Queue()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("*", self._record, namespace="/chat")
+        self.sio.on("disconnect", lambda *args: self.disconnected.put(True), namespace="/chat")
+        headers = {}
+        if http is not None:
+            headers["Cookie"] = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
+        self.sio.connect(base_url, headers=headers, auth={"token": token} if token else None,
+                         namespaces=["/chat"], transports=["websocket"], wait_timeout=WAIT)
+        self.sid = self.sio.get_sid(namespace="/chat")
+
+    def _record(self, event, *args):
+        self.events.put((event, args[0] if args else None))
+
+    def call(self, event: str, data=None) -> dict:
+        """Emit a client event and return its ack."""
+        return self.sio.call(event, {} if data is None else data, namespace="/chat",
+                             timeout=WAIT)
+
+    def join(self, room_id: int, **extra) -> dict:
+        ack = self.call("join", {"room_id": room_id, **extra})
+        assert ack["ok"], ack
+        return ack
+
+    def wait_for(self, event: str, match=lambda data: True, timeout: float = WAIT):
+        """The first received `event` whose payload matches (events before it are consumed)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no {event!r} event arrived")
+            try:
+                name, data = self.events.get(timeout=remaining)
+            except queue.Empty:
+                raise AssertionError(f"no {event!r} event arrived") from None
+            if name == event and match(data):
+                return data
+
+    def received_until(self, event: str, match=lambda data: True, timeout: float = WAIT):
+        """Every event received up to and including the first matching `event` (a fence)."""
+        seen = []
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no {event!r} event arrived; got {seen}")
+            try:
+                name, data = self.events.get(timeout=remaining)
+            except queue.Empty:
+                raise AssertionError(f"no {event!r} event arrived; got {seen}") from None
+            seen.append((name, data))
+            if name == event and match(data):
+                return seen
+
+    def drain(self) -> None:
+        """Forget the events received so far."""
+        while True:
+            try:
+                self.events.get_nowait()
+            except queue.Empty:
+                return
+
+    def wait_disconnected(self, timeout: float = WAIT) -> None:
+        try:
+            self.disconnected.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError("the server did not disconnect the socket") from None
+
+    def close(self) -> None:
+        if self.sio.connected:
+            self.sio.disconnect()
+
+
+def wait_until_forgotten(app, sids: list[str], timeout: float = WAIT) -> None:
+    """Wait until the servers have cleaned up after these sockets (before the tables are
+    emptied for the next test, so the two never race)."""
+    from sqlalchemy import func, select
+
+    from thebot.extensions import db
+    from thebot.models import SocketConnection
+    deadline = time.monotonic() + timeout
+    with app.app_context():
+        while time.monotonic() < deadline:
+            left = db.session.scalar(select(func.count()).select_from(SocketConnection)
+                                     .where(SocketConnection.sid.in_(sids)))
+            db.session.rollback()
+            if not left:
+                return
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def connect(live_server, app):
+    """connect(username, via="cookie"|"token", server=live_server) -> a connected ChatClient;
+    or connect(token=…) / connect(http=a signed-in requests session)."""
+    clients: list[ChatClient] = []
+
+    def make(username: str | None = None, *, via: str = "token", server=None, token=None,
+             http=None) -> ChatClient:
+        url = (server or live_server).url
+        if token is not None or http is not None:
+            client = ChatClient(url, token=token, http=http)
+        elif via == "cookie":
+            client = ChatClient(url, http=browser_session(url, username))
+        else:
+            client = ChatClient(url, token=api_token(url, username))
+        clients.append(client)
+        return client
+    yield make
+    for client in clients:
+        client.close()
+    wait_until_forgotten(app, [client.sid for client in clients])

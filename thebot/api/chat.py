@@ -1,0 +1,141 @@
+"""The chat over JSON (the same services as the /chat namespace); see docs/api-chat.md."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import jsonify, request, send_file
+
+from thebot.api import api_user, bp
+from thebot.api.util import BadRequest, int_arg, json_body
+from thebot.services import attachments, chat  # chat also registers the room hooks
+from thebot.services.errors import NotFound
+
+
+@bp.get("/chat/rooms")
+def chat_rooms():
+    """Every room the caller may read, most recent conversation first."""
+    return jsonify({"rooms": chat.rooms_of(api_user())})
+
+
+@bp.get("/chat/rooms/<int:room_id>")
+def chat_room(room_id: int):
+    """One room the caller may read (404 otherwise)."""
+    return jsonify({"room": chat.room_of(api_user(), room_id)})
+
+
+@bp.get("/chat/rooms/<int:room_id>/messages")
+def chat_messages(room_id: int):
+    """?before_id=&limit= (older pages) or ?after_id= (catch-up); oldest first."""
+    before_id, after_id, limit = int_arg("before_id"), int_arg("after_id"), int_arg("limit")
+    if after_id is not None:
+        if before_id is not None:
+            raise BadRequest("Give before_id or after_id, not both.")
+        messages, has_more = chat.messages_after(
+            api_user(), room_id, after_id,
+            limit=min(limit or chat.CATCH_UP_LIMIT, chat.CATCH_UP_LIMIT))
+    else:
+        messages, has_more = chat.history(api_user(), room_id, before_id=before_id, limit=limit)
+    return jsonify({"messages": messages, "has_more": has_more})
+
+
+@bp.post("/chat/rooms/<int:room_id>/messages")
+def chat_send(room_id: int):
+    """{content, client_id?, reply_to_id?} -> 201 {message}."""
+    data = json_body()
+    message = chat.send_message(api_user(), room_id, data.get("content"),
+                                client_id=data.get("client_id"),
+                                reply_to_id=data.get("reply_to_id"))
+    return jsonify({"message": message}), 201
+
+
+def _form_int(name: str) -> int | None:
+    value = request.form.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise BadRequest(f"'{name}' must be a whole number.")
+    return int(value)
+
+
+@bp.post("/chat/rooms/<int:room_id>/attachments")
+def chat_attach(room_id: int):
+    """multipart: file, client_id?, reply_to_id? -> 201 {message}."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadRequest("Attach a file in the 'file' field.")
+    message = chat.send_attachment(api_user(), room_id, upload.stream, upload.filename,
+                                   client_id=request.form.get("client_id") or None,
+                                   reply_to_id=_form_int("reply_to_id"))
+    return jsonify({"message": message}), 201
+
+
+@bp.patch("/chat/messages/<int:message_id>")
+def chat_edit(message_id: int):
+    """{content} -> {message}: the author edits their text."""
+    data = json_body()
+    return jsonify({"message": chat.edit_message(api_user(), message_id, data.get("content"))})
+
+
+@bp.delete("/chat/messages/<int:message_id>")
+def chat_delete(message_id: int):
+    """Hide a message (its author, or the room's moderator)."""
+    chat.delete_message(api_user(), message_id)
+    return jsonify({"ok": True})
+
+
+@bp.post("/chat/rooms/<int:room_id>/read")
+def chat_read(room_id: int):
+    """{message_id} -> {unread}: move the caller's read cursor forward."""
+    data = json_body()
+    return jsonify({"unread": chat.mark_read(api_user(), room_id, data.get("message_id"))})
+
+
+@bp.post("/chat/rooms/<int:room_id>/lock")
+def chat_lock(room_id: int):
+    """{locked: true|false} -> {room}: the room's teacher or tutor locks or unlocks it."""
+    locked = json_body().get("locked")
+    if not isinstance(locked, bool):
+        raise BadRequest("'locked' must be true or false.")
+    return jsonify({"room": chat.set_locked(api_user(), room_id, locked)})
+
+
+@bp.get("/chat/contacts")
+def chat_contacts():
+    """Who the caller may message directly (the same rule that allows it)."""
+    return jsonify({"contacts": chat.contacts_of(api_user())})
+
+
+@bp.post("/chat/direct")
+def chat_direct():
+    """{user_id} -> {room}: the direct room with that person, created on first contact."""
+    user_id = json_body().get("user_id")
+    if not isinstance(user_id, int) or isinstance(user_id, bool):
+        raise BadRequest("'user_id' must be a whole number.")
+    return jsonify({"room": chat.open_direct_room(api_user(), user_id)})
+
+
+@bp.get("/chat/unread")
+def chat_unread():
+    """{total, rooms: {"<room_id>": n}} for the rooms with unread messages."""
+    return jsonify(chat.unread_summary(api_user()))
+
+
+@bp.get("/chat/attachments/<int:message_id>")
+def chat_attachment(message_id: int):
+    """The file of a message, to members of its room only; a download, images inline."""
+    message = chat.attachment_of(api_user(), message_id)
+    path = attachments.path_of(message.attachment_key)
+    if path is None:  # the record outlived its file: the same answer as any missing file
+        raise NotFound("No such file.")
+    inline = attachments.is_image(message.attachment_type)
+    response = send_file(path, mimetype=message.attachment_type, as_attachment=not inline,
+                         download_name=message.attachment_name, conditional=True, max_age=0)
+    disposition = "inline" if inline else "attachment"
+    fallback = message.attachment_name.encode("ascii", "replace").decode().replace('"', "_")
+    response.headers["Content-Disposition"] = (
+        f"{disposition}; filename=\"{fallback}\"; "
+        f"filename*=UTF-8''{quote(message.attachment_name, safe='')}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

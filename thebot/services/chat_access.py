@@ -1,0 +1,130 @@
+"""Who may see, post in and moderate chat rooms, and whom a user may message directly.
+
+`direct_contact_ids` is the one rule for direct conversations: the "new conversation" list and
+the permission to open or write in a direct room are both built from it.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select, union
+
+from thebot.extensions import db
+from thebot.models import ChatMember, ChatMessage, ChatRoom, Enrollment, Role, RoomKind, User
+from thebot.models import StudentProfile
+from thebot.services import access
+from thebot.services.chat_errors import Locked
+from thebot.services.errors import Forbidden, NotFound
+
+
+def direct_contact_ids(user: User) -> Select:
+    """A SELECT of the ids of the active people this user may message directly (domain.md §3).
+
+    tutor–teacher who share a student with an active enrollment; parent–teacher where a child
+    has an active enrollment with that teacher; parent–tutor where the tutor is a child's tutor.
+    Students and admins have no direct contacts.
+    """
+    sp, en = StudentProfile, Enrollment
+    active = en.is_active.is_(True)
+    if user.role is Role.TUTOR:
+        students = select(sp.user_id).where(sp.tutor_id == user.id)
+        parts = [select(en.teacher_id).where(en.student_id.in_(students), active),
+                 select(sp.parent_id).where(sp.tutor_id == user.id)]
+    elif user.role is Role.TEACHER:
+        students = select(en.student_id).where(en.teacher_id == user.id, active)
+        parts = [select(sp.tutor_id).where(sp.user_id.in_(students)),
+                 select(sp.parent_id).where(sp.user_id.in_(students))]
+    elif user.role is Role.PARENT:
+        children = select(sp.user_id).where(sp.parent_id == user.id)
+        parts = [select(en.teacher_id).where(en.student_id.in_(children), active),
+                 select(sp.tutor_id).where(sp.parent_id == user.id)]
+    else:
+        return select(User.id).where(False)
+    candidates = union(*parts).subquery()
+    return select(User.id).where(User.id.in_(select(candidates.c[0])), User.active.is_(True),
+                                 User.id != user.id)
+
+
+def may_message_directly(user: User, other_id: int) -> bool:
+    """Whether `user` may open or write in a direct conversation with `other_id`."""
+    query = select(User.id).where(User.id == other_id, User.id.in_(direct_contact_ids(user)))
+    return db.session.scalar(query) is not None
+
+
+def rooms_visible_to(user: User) -> Select:
+    """A SELECT of the rooms this user may read: their own rooms; every room for an admin."""
+    query = select(ChatRoom)
+    if access.is_admin(user):
+        return query
+    return query.where(ChatRoom.id.in_(
+        select(ChatMember.room_id).where(ChatMember.user_id == user.id)))
+
+
+def visible_room(user: User, room_id: int) -> ChatRoom:
+    """The room if the user may read it; NotFound otherwise (unknown and unseen look the same)."""
+    room = db.session.scalar(rooms_visible_to(user).where(ChatRoom.id == room_id))
+    if room is None:
+        raise NotFound(_l("No such conversation."))
+    return room
+
+
+def visible_message(user: User, message_id: int) -> ChatMessage:
+    """A message (not deleted) of a room the user may read; NotFound otherwise."""
+    message = db.session.get(ChatMessage, message_id)
+    if message is None or message.deleted_at is not None:
+        raise NotFound(_l("No such message."))
+    visible_room(user, message.room_id)  # the same 404 when the room is not theirs
+    return message
+
+
+def membership(room: ChatRoom, user: User) -> ChatMember | None:
+    """The user's membership row in the room, or None (admins read without one)."""
+    return db.session.get(ChatMember, (room.id, user.id))
+
+
+def is_read_only(room: ChatRoom, contacts: set[int] | None = None, viewer: User | None = None
+                 ) -> bool:
+    """Whether the relationship the room serves has ended, leaving only its history.
+
+    A subject room whose enrollment ended; a tutor room whose student has no tutor now; a
+    direct room whose two people are no longer allowed to talk (`contacts` may carry the
+    viewer's direct contact ids to avoid a query per room).
+    """
+    if room.kind is RoomKind.SUBJECT:
+        return not room.enrollment.is_active
+    if room.kind is RoomKind.TUTOR:
+        profile = room.student.student_profile
+        return profile is None or profile.tutor_id is None
+    if viewer is not None and contacts is not None and viewer.id in (room.user_low_id,
+                                                                     room.user_high_id):
+        other = room.user_high_id if viewer.id == room.user_low_id else room.user_low_id
+        return other not in contacts
+    low = db.session.get(User, room.user_low_id)
+    return low is None or not may_message_directly(low, room.user_high_id)
+
+
+def can_moderate(user: User, room: ChatRoom) -> bool:
+    """The teacher of a subject room and the (current) tutor of a tutor room moderate it."""
+    if room.kind is RoomKind.SUBJECT:
+        return room.enrollment.teacher_id == user.id
+    if room.kind is RoomKind.TUTOR:
+        profile = room.student.student_profile
+        return profile is not None and profile.tutor_id == user.id
+    return False
+
+
+def require_poster(user: User, room: ChatRoom) -> ChatMember:
+    """Refuse unless the user may post in the room now; returns their membership."""
+    if access.is_admin(user):
+        raise Forbidden(_l("Administrators read conversations but do not post in them."))
+    member = membership(room, user)
+    if member is None:
+        raise NotFound(_l("No such conversation."))
+    if room.locked or is_read_only(room):
+        raise Locked(_l("This conversation is locked: new messages are not accepted."))
+    return member
+
+
+def require_moderator(user: User, room: ChatRoom) -> None:
+    """Refuse (403) unless the user moderates this room."""
+    if not can_moderate(user, room):
+        raise Forbidden(_l("Only the room's teacher or tutor may do this."))

@@ -1,0 +1,137 @@
+"""The JSON shapes of rooms and messages (contract.md §4 /chat), for the API and sockets alike.
+
+Rooms are described for one viewer (title, unread, can_post differ per person); a list of rooms
+is built in a fixed number of queries whatever its length.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from thebot.extensions import db
+from thebot.models import (
+    ChatMember, ChatMessage, ChatRoom, ChatSocketJoin, Enrollment, RoomKind, StudentProfile, User,
+)
+from thebot.services import access, chat_access
+
+ATTACHMENT_URL = "/api/v1/chat/attachments/{id}"
+
+
+def iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def message_dict(message: ChatMessage) -> dict:
+    """One message as the contract's JSON."""
+    sender = message.sender
+    attachment = None
+    if message.attachment_key:
+        attachment = {"url": ATTACHMENT_URL.format(id=message.id), "name": message.attachment_name,
+                      "size": message.attachment_size, "content_type": message.attachment_type}
+    return {
+        "id": message.id, "room_id": message.room_id,
+        "sender": ({"id": sender.id, "full_name": sender.full_name, "role": sender.role.value}
+                   if sender is not None else None),
+        "content": message.content, "kind": message.kind.value, "attachment": attachment,
+        "reply_to_id": message.reply_to_id, "created_at": iso(message.created_at),
+        "edited_at": iso(message.edited_at), "client_id": message.client_id,
+    }
+
+
+def load_rooms(query) -> list[ChatRoom]:
+    """Rooms with what their descriptions need (enrollment, subject, student, links) loaded."""
+    query = query.options(
+        joinedload(ChatRoom.enrollment).joinedload(Enrollment.subject),
+        joinedload(ChatRoom.enrollment).joinedload(Enrollment.teacher),
+        joinedload(ChatRoom.student).joinedload(User.student_profile)
+        .joinedload(StudentProfile.tutor))
+    return list(db.session.scalars(query).unique())
+
+
+def _members_by_room(room_ids: list[int]) -> dict[int, list[User]]:
+    rows = db.session.execute(
+        select(ChatMember.room_id, User).join(User, User.id == ChatMember.user_id)
+        .where(ChatMember.room_id.in_(room_ids)).order_by(User.role, User.full_name)).all()
+    grouped: dict[int, list[User]] = {room_id: [] for room_id in room_ids}
+    for room_id, user in rows:
+        grouped[room_id].append(user)
+    return grouped
+
+
+def unread_by_room(user_id: int, room_ids: list[int] | None = None) -> dict[int, int]:
+    """Unread counts of one member: messages after their cursor, not theirs, not deleted."""
+    m, cm = ChatMessage, ChatMember
+    query = (select(cm.room_id, func.count(m.id))
+             .join(m, and_(m.room_id == cm.room_id, m.id > cm.last_read_id,
+                           m.deleted_at.is_(None),
+                           or_(m.sender_id.is_(None), m.sender_id != cm.user_id)))
+             .where(cm.user_id == user_id).group_by(cm.room_id))
+    if room_ids is not None:
+        query = query.where(cm.room_id.in_(room_ids))
+    return {room_id: count for room_id, count in db.session.execute(query)}
+
+
+def _last_messages(room_ids: list[int]) -> dict[int, ChatMessage]:
+    latest = (select(func.max(ChatMessage.id)).where(ChatMessage.room_id.in_(room_ids),
+                                                     ChatMessage.deleted_at.is_(None))
+              .group_by(ChatMessage.room_id))
+    messages = db.session.scalars(select(ChatMessage).where(ChatMessage.id.in_(latest))
+                                  .options(joinedload(ChatMessage.sender)))
+    return {message.room_id: message for message in messages}
+
+
+def _online_by_room(room_ids: list[int]) -> dict[int, set[int]]:
+    rows = db.session.execute(select(ChatSocketJoin.room_id, ChatSocketJoin.user_id)
+                              .where(ChatSocketJoin.room_id.in_(room_ids)).distinct()).all()
+    grouped: dict[int, set[int]] = {}
+    for room_id, user_id in rows:
+        grouped.setdefault(room_id, set()).add(user_id)
+    return grouped
+
+
+def _title(room: ChatRoom, viewer: User, members: list[User]) -> str:
+    if room.kind is RoomKind.SUBJECT:
+        return _("%(subject)s: %(student)s", subject=room.enrollment.title,
+                 student=room.student.full_name)
+    if room.kind is RoomKind.TUTOR:
+        return _("Tutoring: %(student)s", student=room.student.full_name)
+    others = [m.full_name for m in members if m.id != viewer.id]
+    return " · ".join(others) or _("Conversation")
+
+
+def rooms_for(viewer: User, rooms: list[ChatRoom]) -> list[dict]:
+    """Describe rooms (loaded by `load_rooms`) for one viewer, in a fixed number of queries."""
+    if not rooms:
+        return []
+    ids = [room.id for room in rooms]
+    members = _members_by_room(ids)
+    unread = unread_by_room(viewer.id, ids)
+    last = _last_messages(ids)
+    online = _online_by_room(ids)
+    contacts = set(db.session.scalars(chat_access.direct_contact_ids(viewer)))
+    admin = access.is_admin(viewer)
+    described = []
+    for room in rooms:
+        people = members[room.id]
+        is_member = any(person.id == viewer.id for person in people)
+        read_only = chat_access.is_read_only(room, contacts, viewer)
+        last_message = last.get(room.id)
+        described.append({
+            "id": room.id, "kind": room.kind.value, "title": _title(room, viewer, people),
+            "enrollment_id": room.enrollment_id,
+            "members": [{"id": p.id, "full_name": p.full_name, "role": p.role.value,
+                         "online": p.id in online.get(room.id, ())} for p in people],
+            "unread": unread.get(room.id, 0),
+            "last_message": message_dict(last_message) if last_message is not None else None,
+            "locked": room.locked or read_only,
+            "read_only": read_only,
+            "can_post": is_member and not admin and not room.locked and not read_only,
+            "can_moderate": is_member and chat_access.can_moderate(viewer, room),
+        })
+    return described
+
+
+def room_for(viewer: User, room: ChatRoom) -> dict:
+    """One room described for one viewer."""
+    return rooms_for(viewer, [room])[0]

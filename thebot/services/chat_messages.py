@@ -1,0 +1,324 @@
+"""Messages: send (idempotent by client_id, rate-limited), attach, reply, edit, delete,
+history and catch-up, read cursors and unread counts. Events go out after commit.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import BinaryIO, Callable
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from thebot.extensions import db
+from thebot.models import ChatMember, ChatMessage, ChatRoom, MessageKind, User
+from thebot.models.base import utcnow
+from thebot.services import access, attachments, chat_access, events
+from thebot.services.chat_errors import RateLimited, TooLarge
+from thebot.services.chat_json import message_dict, unread_by_room
+from thebot.services.chat_rooms import NAMESPACE, socket_room, user_room
+from thebot.services.errors import Conflict, Forbidden, Invalid, NotFound
+
+MAX_TEXT = 4000
+PAGE_SIZE = 50          # the last messages `join` returns
+MAX_PAGE_SIZE = 100     # `history` limit
+CATCH_UP_LIMIT = 200    # messages after `after_id` returned at once
+CLIENT_ID_MAX = 64
+
+# Called with each new message inside the sending transaction (notifications register here).
+_message_created: list[Callable[[ChatMessage], None]] = []
+
+
+def on_message_created(fn: Callable[[ChatMessage], None]) -> Callable:
+    """Register fn(message), run in the sending transaction for every new message."""
+    _message_created.append(fn)
+    return fn
+
+
+# --- checking input ---------------------------------------------------------------------------
+
+def positive_int(value, name: str, *, required: bool = True) -> int | None:
+    """A positive whole number from a payload (booleans are not numbers); Invalid otherwise."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise Invalid(_l("'%(name)s' must be a positive whole number.", name=name),
+                      {name: _l("A positive whole number.")})
+    return value
+
+
+def clean_content(content) -> str:
+    """Message text: trimmed, not empty, at most 4,000 characters."""
+    if not isinstance(content, str):
+        raise Invalid(_l("'content' must be text."), {"content": _l("Text is required.")})
+    text = content.strip()
+    if not text:
+        raise Invalid(_l("Write a message first."), {"content": _l("The message is empty.")})
+    if len(text) > MAX_TEXT:
+        raise TooLarge(_l("A message is at most %(count)d characters.", count=MAX_TEXT),
+                       {"content": _l("At most %(count)d characters.", count=MAX_TEXT)})
+    return text
+
+
+def clean_client_id(value) -> str | None:
+    """The client's own id for a message (1–64 visible characters), or None."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 1 <= len(value) <= CLIENT_ID_MAX \
+            or not value.isprintable():
+        raise Invalid(_l("'client_id' must be 1–64 visible characters."),
+                      {"client_id": _l("1–64 visible characters.")})
+    return value
+
+
+def _reply_target(room: ChatRoom, reply_to_id) -> int | None:
+    """A reply refers to a message of the same room that is not deleted."""
+    reply_to_id = positive_int(reply_to_id, "reply_to_id", required=False)
+    if reply_to_id is None:
+        return None
+    found = db.session.scalar(select(ChatMessage.id).where(
+        ChatMessage.id == reply_to_id, ChatMessage.room_id == room.id,
+        ChatMessage.deleted_at.is_(None)))
+    if found is None:
+        raise NotFound(_l("The message you reply to is not in this conversation."))
+    return reply_to_id
+
+
+def _stored(user: User, client_id: str | None, room: ChatRoom) -> ChatMessage | None:
+    """The message this sender already stored under this client_id (a retry), if any."""
+    if client_id is None:
+        return None
+    message = db.session.scalar(select(ChatMessage).where(ChatMessage.sender_id == user.id,
+                                                          ChatMessage.client_id == client_id))
+    if message is not None and message.room_id != room.id:
+        raise Conflict(_l("This client_id was used for a message in another conversation."))
+    return message
+
+
+def _serialize_sends(user: User) -> None:
+    """On PostgreSQL, one sender's sends run one at a time, so the limit and retries hold."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
+def _check_rate(user: User) -> None:
+    """At most CHAT_SEND_LIMIT messages per CHAT_SEND_WINDOW seconds, counted in the database
+    so every server process shares the count; 0 turns the limit off."""
+    limit = current_app.config["CHAT_SEND_LIMIT"]
+    window = current_app.config["CHAT_SEND_WINDOW"]
+    if limit <= 0 or window <= 0:
+        return
+    since = utcnow() - timedelta(seconds=window)
+    sent = db.session.scalar(select(func.count(ChatMessage.id)).where(
+        ChatMessage.sender_id == user.id, ChatMessage.created_at >= since))
+    if sent >= limit:
+        raise RateLimited(_l("You are sending messages too fast. Wait a few seconds and try "
+                             "again."))
+
+
+# --- events -----------------------------------------------------------------------------------
+
+def _emit_unread(room_id: int, skip_user_id: int | None = None) -> None:
+    """After commit, each member (but one) hears their new unread count for the room."""
+    m, cm = ChatMessage, ChatMember
+    rows = db.session.execute(
+        select(cm.user_id, func.count(m.id))
+        .outerjoin(m, and_(m.room_id == cm.room_id, m.id > cm.last_read_id,
+                           m.deleted_at.is_(None),
+                           or_(m.sender_id.is_(None), m.sender_id != cm.user_id)))
+        .where(cm.room_id == room_id).group_by(cm.user_id)).all()
+    for user_id, count in rows:
+        if user_id != skip_user_id:
+            events.emit("unread", {"room_id": room_id, "unread": count}, to=user_room(user_id),
+                        namespace=NAMESPACE)
+
+
+# --- sending ----------------------------------------------------------------------------------
+
+def _prepare(user: User, room_id, client_id, reply_to_id):
+    """Shared checks of a new message: (room, client_id, reply_to_id, a stored retry or None)."""
+    room = chat_access.visible_room(user, positive_int(room_id, "room_id"))
+    client_id = clean_client_id(client_id)
+    _serialize_sends(user)
+    retry = _stored(user, client_id, room)
+    if retry is not None:
+        return room, client_id, None, retry
+    chat_access.require_poster(user, room)
+    return room, client_id, _reply_target(room, reply_to_id), None
+
+
+def _save(user: User, room: ChatRoom, message: ChatMessage) -> dict:
+    """Store a new message, tell the listeners, and announce it after commit."""
+    db.session.add(message)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # A concurrent retry with the same client_id was stored first: answer with that one.
+        db.session.rollback()
+        retry = _stored(user, message.client_id, room) if message.client_id else None
+        if retry is None:
+            raise
+        return message_dict(retry)
+    for listener in _message_created:
+        listener(message)
+    data = message_dict(message)
+    events.emit("message", data, to=socket_room(room.id), namespace=NAMESPACE)
+    _emit_unread(room.id, skip_user_id=user.id)
+    db.session.commit()
+    return data
+
+
+def send_message(user: User, room_id, content, *, client_id=None, reply_to_id=None) -> dict:
+    """Post a text message; a repeated client_id returns the stored message (no duplicate)."""
+    room, client_id, reply_to_id, retry = _prepare(user, room_id, client_id, reply_to_id)
+    if retry is not None:
+        db.session.commit()
+        return message_dict(retry)
+    text = clean_content(content)
+    _check_rate(user)
+    return _save(user, room, ChatMessage(room_id=room.id, sender=user, kind=MessageKind.TEXT,
+                                         content=text, client_id=client_id,
+                                         reply_to_id=reply_to_id))
+
+
+def send_attachment(user: User, room_id, stream: BinaryIO, filename: str | None, *,
+                    client_id=None, reply_to_id=None) -> dict:
+    """Post one file (allow-listed by content, at most 10 MB) as a message."""
+    room, client_id, reply_to_id, retry = _prepare(user, room_id, client_id, reply_to_id)
+    if retry is not None:
+        db.session.commit()
+        return message_dict(retry)
+    _check_rate(user)
+    stored = attachments.store(stream, filename, f"chat/{room.id}")
+    message = ChatMessage(room_id=room.id, sender=user, kind=MessageKind.FILE,
+                          content="", client_id=client_id, reply_to_id=reply_to_id,
+                          attachment_key=stored.key, attachment_name=stored.name,
+                          attachment_size=stored.size, attachment_type=stored.content_type)
+    try:
+        return _save(user, room, message)
+    except BaseException:
+        attachments.discard(stored.key)  # no record, no file
+        raise
+
+
+# --- changing ---------------------------------------------------------------------------------
+
+def edit_message(user: User, message_id, content) -> dict:
+    """The author changes their text message (marked edited) while the room takes messages."""
+    message = chat_access.visible_message(user, positive_int(message_id, "message_id"))
+    if message.sender_id != user.id:
+        raise Forbidden(_l("You can edit only your own messages."))
+    if message.kind is not MessageKind.TEXT:
+        raise Invalid(_l("Only text messages can be edited."))
+    room = db.session.get(ChatRoom, message.room_id)
+    chat_access.require_poster(user, room)
+    text = clean_content(content)
+    if text != message.content:
+        message.content = text
+        message.edited_at = utcnow()
+        events.emit("message_edited", message_dict(message), to=socket_room(room.id),
+                    namespace=NAMESPACE)
+    data = message_dict(message)
+    db.session.commit()
+    return data
+
+
+def delete_message(user: User, message_id) -> None:
+    """Hide a message from everyone (kept for audit): its author, or the room's moderator."""
+    message = chat_access.visible_message(user, positive_int(message_id, "message_id"))
+    room = db.session.get(ChatRoom, message.room_id)
+    own = message.sender_id == user.id and not access.is_admin(user)
+    if not own and not chat_access.can_moderate(user, room):
+        raise Forbidden(_l("You can delete only your own messages."))
+    message.deleted_at = utcnow()
+    message.deleted_by_id = user.id
+    db.session.flush()
+    events.emit("message_deleted", {"room_id": room.id, "message_id": message.id},
+                to=socket_room(room.id), namespace=NAMESPACE)
+    _emit_unread(room.id)
+    db.session.commit()
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def _page(query, limit: int) -> tuple[list[dict], bool]:
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    return [message_dict(m) for m in rows[:limit]], len(rows) > limit
+
+
+def _visible_messages(room: ChatRoom):
+    return (select(ChatMessage).where(ChatMessage.room_id == room.id,
+                                      ChatMessage.deleted_at.is_(None))
+            .options(joinedload(ChatMessage.sender)))
+
+
+def history(user: User, room_id, *, before_id=None, limit=None) -> tuple[list[dict], bool]:
+    """Messages older than `before_id` (or the latest), oldest first, and whether more exist."""
+    room = chat_access.visible_room(user, positive_int(room_id, "room_id"))
+    before_id = positive_int(before_id, "before_id", required=False)
+    limit = PAGE_SIZE if limit is None else positive_int(limit, "limit")
+    if limit > MAX_PAGE_SIZE:
+        raise Invalid(_l("'limit' must be from 1 to %(max)d.", max=MAX_PAGE_SIZE),
+                      {"limit": _l("From 1 to %(max)d.", max=MAX_PAGE_SIZE)})
+    query = _visible_messages(room).order_by(ChatMessage.id.desc())
+    if before_id is not None:
+        query = query.where(ChatMessage.id < before_id)
+    messages, has_more = _page(query, limit)
+    return list(reversed(messages)), has_more
+
+
+def messages_after(user: User, room_id, after_id, *, limit: int = CATCH_UP_LIMIT
+                   ) -> tuple[list[dict], bool]:
+    """Messages newer than `after_id`, oldest first (a reconnecting client's catch-up)."""
+    room = chat_access.visible_room(user, positive_int(room_id, "room_id"))
+    after_id = positive_int(after_id, "after_id")
+    query = _visible_messages(room).where(ChatMessage.id > after_id).order_by(ChatMessage.id)
+    return _page(query, limit)
+
+
+def mark_read(user: User, room_id, message_id) -> int:
+    """Move the member's read cursor forward to `message_id`; returns their unread count.
+
+    The cursor never moves back. An admin reads without a cursor (the count is 0).
+    """
+    room = chat_access.visible_room(user, positive_int(room_id, "room_id"))
+    message_id = positive_int(message_id, "message_id")
+    if db.session.scalar(select(ChatMessage.id).where(ChatMessage.id == message_id,
+                                                      ChatMessage.room_id == room.id)) is None:
+        raise NotFound(_l("No such message."))
+    if chat_access.membership(room, user) is None:
+        db.session.commit()
+        return 0
+    moved = db.session.execute(
+        update(ChatMember).where(ChatMember.room_id == room.id, ChatMember.user_id == user.id,
+                                 ChatMember.last_read_id < message_id)
+        .values(last_read_id=message_id)).rowcount
+    unread = unread_by_room(user.id, [room.id]).get(room.id, 0)
+    if moved:
+        events.emit("read", {"room_id": room.id, "user_id": user.id, "message_id": message_id},
+                    to=socket_room(room.id), namespace=NAMESPACE)
+        events.emit("unread", {"room_id": room.id, "unread": unread}, to=user_room(user.id),
+                    namespace=NAMESPACE)
+        if unread == 0:  # the room is read: so is its "new message" notification
+            from thebot.services import notify
+            notify.mark_read_by_key(user.id, notify.room_key(room.id))
+    db.session.commit()
+    return unread
+
+
+def unread_summary(user: User) -> dict:
+    """The user's unread counts: the total and each room that has unread messages."""
+    counts = unread_by_room(user.id)
+    return {"total": sum(counts.values()),
+            "rooms": {str(room_id): count for room_id, count in counts.items() if count}}
+
+
+def attachment_of(user: User, message_id: int) -> ChatMessage:
+    """A file message whose attachment the user may download: members of its room only."""
+    message = chat_access.visible_message(user, message_id)
+    if not message.attachment_key or chat_access.membership(
+            db.session.get(ChatRoom, message.room_id), user) is None:
+        raise NotFound(_l("No such file."))
+    return message

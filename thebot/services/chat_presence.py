@@ -1,0 +1,79 @@
+"""Presence and typing. A member is online in a room while at least one of their connections
+has joined it; joins are rows keyed by socket id, so every server process counts the same.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+
+from thebot.extensions import db, socketio
+from thebot.models import ChatMember, ChatSocketJoin, User
+from thebot.services import chat_access, events
+from thebot.services.chat_messages import positive_int
+from thebot.services.chat_rooms import NAMESPACE, insert_or_ignore, socket_room
+from thebot.services.errors import Invalid
+
+
+def _joins_of(room_id: int, user_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(ChatSocketJoin).where(
+        ChatSocketJoin.room_id == room_id, ChatSocketJoin.user_id == user_id))
+
+
+def _is_member(room_id: int, user_id: int) -> bool:
+    return db.session.get(ChatMember, (room_id, user_id)) is not None
+
+
+def _presence(room_id: int, user_id: int, online: bool) -> None:
+    events.emit("presence", {"room_id": room_id, "user_id": user_id, "online": online},
+                to=socket_room(room_id), namespace=NAMESPACE)
+
+
+def socket_joined(user: User, room_id: int, sid: str) -> None:
+    """Record that a socket joined a room; the member's first connection there makes them online."""
+    inserted = insert_or_ignore(ChatSocketJoin,
+                                {"sid": sid, "room_id": room_id, "user_id": user.id},
+                                ["sid", "room_id"])
+    if inserted and _is_member(room_id, user.id) and _joins_of(room_id, user.id) == 1:
+        _presence(room_id, user.id, True)
+    db.session.commit()
+
+
+def _forget(rows: list[tuple[int, int]], sid: str) -> None:
+    """Drop a socket's joins; members whose last connection there it was go offline."""
+    for room_id, user_id in rows:
+        db.session.execute(delete(ChatSocketJoin).where(ChatSocketJoin.sid == sid,
+                                                        ChatSocketJoin.room_id == room_id))
+        if _is_member(room_id, user_id) and _joins_of(room_id, user_id) == 0:
+            _presence(room_id, user_id, False)
+
+
+def socket_left(user: User, room_id: int, sid: str) -> None:
+    """A socket left one room."""
+    rows = db.session.execute(select(ChatSocketJoin.room_id, ChatSocketJoin.user_id).where(
+        ChatSocketJoin.sid == sid, ChatSocketJoin.room_id == room_id)).all()
+    _forget(rows, sid)
+    db.session.commit()
+
+
+def socket_gone(sid: str) -> None:
+    """A socket disconnected: it leaves every room (the caller commits)."""
+    rows = db.session.execute(select(ChatSocketJoin.room_id, ChatSocketJoin.user_id)
+                              .where(ChatSocketJoin.sid == sid)).all()
+    _forget(rows, sid)
+
+
+def typing(user: User, room_id, is_typing, sid: str) -> None:
+    """Tell the room's other sockets that the user started or stopped typing."""
+    room = chat_access.visible_room(user, positive_int(room_id, "room_id"))
+    if not isinstance(is_typing, bool):
+        raise Invalid(_l("'typing' must be true or false."), {"typing": _l("true or false")})
+    chat_access.require_poster(user, room)
+    # Not to the typist: none of their own connections in the room hears it.
+    own = set(db.session.scalars(select(ChatSocketJoin.sid).where(
+        ChatSocketJoin.room_id == room.id, ChatSocketJoin.user_id == user.id)))
+    own.add(sid)
+    payload = {"room_id": room.id, "user": {"id": user.id, "full_name": user.full_name},
+               "typing": is_typing}
+    events.after_commit(lambda: socketio.emit("typing", payload, to=socket_room(room.id),
+                                              skip_sid=list(own), namespace=NAMESPACE))
+    db.session.commit()

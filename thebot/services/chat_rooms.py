@@ -1,0 +1,226 @@
+"""Rooms: created with the relationship they serve (insert-or-get, safe under concurrent callers),
+membership that follows the student's links, direct rooms, contacts, locking.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select, text
+
+from thebot.extensions import db, socketio
+from thebot.models import (
+    ChatMember, ChatMessage, ChatRoom, ChatSocketJoin, Enrollment, RoomKind, User,
+)
+from thebot.services import chat_access, chat_json, events
+from thebot.services.errors import NotFound
+
+NAMESPACE = "/chat"
+
+
+def socket_room(room_id: int) -> str:
+    """The Socket.IO room of the sockets that joined a chat room."""
+    return f"chat:{room_id}"
+
+
+def user_room(user_id: int) -> str:
+    from thebot.sockets.base import user_room as private_room
+    return private_room(user_id)
+
+
+def insert_or_ignore(model, values: dict, conflict: list[str], where=None) -> int:
+    """INSERT … ON CONFLICT DO NOTHING; concurrent callers converge on the one row the index
+    allows. Returns how many rows were inserted (0 or 1)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(model).values(**values).on_conflict_do_nothing(
+        index_elements=conflict, index_where=where)
+    return db.session.execute(statement).rowcount
+
+
+def _ensure_room(kind: RoomKind, keys: dict, conflict: list[str]) -> ChatRoom:
+    """The room of this kind with these keys, created if missing (never twice).
+
+    `conflict` names the columns of the kind's partial unique index, which decides races.
+    """
+    query = select(ChatRoom).where(ChatRoom.kind == kind,
+                                   *[getattr(ChatRoom, k) == v for k, v in keys.items()])
+    room = db.session.scalar(query)
+    if room is None:
+        insert_or_ignore(ChatRoom, {"kind": kind.value, **keys}, conflict,
+                         text(f"kind = '{kind.value}'"))
+        room = db.session.scalar(query)
+    return room
+
+
+def _last_message_id(room_id: int) -> int:
+    return db.session.scalar(select(func.coalesce(func.max(ChatMessage.id), 0))
+                             .where(ChatMessage.room_id == room_id))
+
+
+def _add_member(room: ChatRoom, user_id: int | None) -> None:
+    """Make the user a member; someone joining an existing conversation starts with it read."""
+    if user_id is None:
+        return
+    insert_or_ignore(ChatMember, {"room_id": room.id, "user_id": user_id,
+                                  "last_read_id": _last_message_id(room.id)},
+                     ["room_id", "user_id"])
+
+
+def _remove_member(room: ChatRoom, user_id: int | None) -> None:
+    """End a membership: the person's sockets leave the room and they stop seeing it."""
+    if user_id is None:
+        return
+    db.session.execute(delete(ChatMember).where(ChatMember.room_id == room.id,
+                                                ChatMember.user_id == user_id))
+    sids = list(db.session.scalars(select(ChatSocketJoin.sid).where(
+        ChatSocketJoin.room_id == room.id, ChatSocketJoin.user_id == user_id)))
+    if sids:
+        db.session.execute(delete(ChatSocketJoin).where(ChatSocketJoin.room_id == room.id,
+                                                        ChatSocketJoin.user_id == user_id))
+        events.emit("presence", {"room_id": room.id, "user_id": user_id, "online": False},
+                    to=socket_room(room.id), namespace=NAMESPACE)
+    name = socket_room(room.id)
+    for sid in sids:
+        events.after_commit(lambda sid=sid: socketio.server.leave_room(sid, name,
+                                                                       namespace=NAMESPACE))
+
+
+def announce_room(room: ChatRoom) -> None:
+    """After commit, tell each member (in their own view) and any reading admin of a change."""
+    db.session.flush()
+    member_ids = set(db.session.scalars(select(ChatMember.user_id)
+                                        .where(ChatMember.room_id == room.id)))
+    for user in db.session.scalars(select(User).where(User.id.in_(member_ids))):
+        events.emit("room_updated", chat_json.room_for(user, room), to=user_room(user.id),
+                    namespace=NAMESPACE)
+    readers = db.session.execute(select(ChatSocketJoin.sid, ChatSocketJoin.user_id).where(
+        ChatSocketJoin.room_id == room.id, ChatSocketJoin.user_id.not_in(member_ids))).all()
+    for sid, user_id in readers:
+        reader = db.session.get(User, user_id)
+        if reader is not None:
+            events.emit("room_updated", chat_json.room_for(reader, room), to=sid,
+                        namespace=NAMESPACE)
+
+
+# --- rooms that follow the relationships (hooks run inside the caller's transaction) ----------
+
+def ensure_subject_room(enrollment: Enrollment) -> ChatRoom:
+    """The enrollment's room with the student, the teacher and the student's parent."""
+    room = _ensure_room(RoomKind.SUBJECT, {"enrollment_id": enrollment.id,
+                                           "student_id": enrollment.student_id},
+                        ["enrollment_id"])
+    profile = enrollment.student.student_profile
+    for user_id in (enrollment.student_id, enrollment.teacher_id,
+                    profile.parent_id if profile else None):
+        _add_member(room, user_id)
+    return room
+
+
+def ensure_tutor_room(student: User) -> ChatRoom:
+    """The student's tutor room with the student, the tutor and the parent."""
+    room = _ensure_room(RoomKind.TUTOR, {"student_id": student.id}, ["student_id"])
+    profile = student.student_profile
+    for user_id in (student.id, profile.tutor_id, profile.parent_id):
+        _add_member(room, user_id)
+    return room
+
+
+def enrollment_created(enrollment: Enrollment) -> None:
+    """learning.on_enrolled: the subject room appears with the enrollment."""
+    announce_room(ensure_subject_room(enrollment))
+
+
+def enrollment_ended(enrollment: Enrollment) -> None:
+    """learning.on_enrollment_ended: the room stays readable and takes no new messages."""
+    room = ensure_subject_room(enrollment)
+    announce_room(room)
+
+
+def links_changed(student: User, old_tutor_id: int | None, old_parent_id: int | None) -> None:
+    """links.on_links_changed: the old tutor/parent leave the student's rooms, the new ones join."""
+    profile = student.student_profile
+    if profile is None:
+        return
+    if profile.tutor_id is not None:
+        ensure_tutor_room(student)
+    rooms = list(db.session.scalars(select(ChatRoom).where(ChatRoom.student_id == student.id)))
+    changed = set()
+    for room in rooms:
+        if room.kind is RoomKind.TUTOR and old_tutor_id != profile.tutor_id:
+            _remove_member(room, old_tutor_id)
+            _add_member(room, profile.tutor_id)
+            changed.add(room)
+        if old_parent_id != profile.parent_id:
+            _remove_member(room, old_parent_id)
+            _add_member(room, profile.parent_id)
+            changed.add(room)
+    for room in changed:
+        announce_room(room)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def rooms_of(user: User) -> list[dict]:
+    """The rooms the user may read, described for them, most recent conversation first."""
+    described = chat_json.rooms_for(user, chat_json.load_rooms(chat_access.rooms_visible_to(user)))
+    described.sort(key=lambda room: ((room["last_message"] or {}).get("id") or 0, room["id"]),
+                   reverse=True)
+    return described
+
+
+def room_of(user: User, room_id: int) -> dict:
+    """One room the user may read, described for them (NotFound otherwise)."""
+    chat_access.visible_room(user, room_id)
+    rooms = chat_json.load_rooms(select(ChatRoom).where(ChatRoom.id == room_id))
+    return chat_json.room_for(user, rooms[0])
+
+
+def contacts_of(user: User) -> list[dict]:
+    """Who the user may message directly, with the id of their existing direct room if any."""
+    people = list(db.session.scalars(
+        select(User).where(User.id.in_(chat_access.direct_contact_ids(user)))
+        .order_by(func.lower(User.full_name))))
+    ids = [person.id for person in people]
+    rooms = db.session.execute(
+        select(ChatRoom.id, ChatRoom.user_low_id, ChatRoom.user_high_id).where(
+            ChatRoom.kind == RoomKind.DIRECT,
+            ((ChatRoom.user_low_id == user.id) & ChatRoom.user_high_id.in_(ids))
+            | ((ChatRoom.user_high_id == user.id) & ChatRoom.user_low_id.in_(ids)))).all()
+    room_by_person = {(low if high == user.id else high): room_id for room_id, low, high in rooms}
+    return [{"id": p.id, "full_name": p.full_name, "role": p.role.value,
+             "room_id": room_by_person.get(p.id)} for p in people]
+
+
+# --- acting -----------------------------------------------------------------------------------
+
+def open_direct_room(user: User, other_id: int) -> dict:
+    """The direct room with `other_id`, created on first contact; refused pairs are NotFound."""
+    if not isinstance(other_id, int) or not chat_access.may_message_directly(user, other_id):
+        raise NotFound(_l("You cannot start a conversation with this person."))
+    low, high = sorted((user.id, other_id))
+    existed = db.session.scalar(select(ChatRoom.id).where(
+        ChatRoom.kind == RoomKind.DIRECT, ChatRoom.user_low_id == low,
+        ChatRoom.user_high_id == high)) is not None
+    room = _ensure_room(RoomKind.DIRECT, {"user_low_id": low, "user_high_id": high},
+                        ["user_low_id", "user_high_id"])
+    _add_member(room, low)
+    _add_member(room, high)
+    if not existed:
+        announce_room(room)
+    description = room_of(user, room.id)
+    db.session.commit()
+    return description
+
+
+def set_locked(user: User, room_id: int, locked: bool) -> dict:
+    """A moderator locks or unlocks their room; every member hears of it."""
+    room = chat_access.visible_room(user, room_id)
+    chat_access.require_moderator(user, room)
+    if room.locked != locked:
+        room.locked = locked
+        announce_room(room)
+    description = room_of(user, room.id)
+    db.session.commit()
+    return description
