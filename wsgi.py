@@ -4,13 +4,17 @@
 a WSGI server may import `app` from here.
 """
 import os
+import sys
 
 ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
-if ASYNC_MODE == "eventlet":
+# Patch only when this module loads first (serving). Under the `flask` CLI Flask is imported
+# already: patching then is too late (eventlet prints tracebacks) and commands need no patching.
+PATCH = "flask" not in sys.modules
+if ASYNC_MODE == "eventlet" and PATCH:
     import eventlet
 
     eventlet.monkey_patch()
-elif ASYNC_MODE == "gevent":
+elif ASYNC_MODE == "gevent" and PATCH:
     from gevent import monkey
 
     monkey.patch_all()

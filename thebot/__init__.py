@@ -59,13 +59,16 @@ def _register_blueprints(app: Flask) -> None:
     from thebot.admin.routes import bp as admin_bp
     from thebot.api import bp as api_bp
     from thebot.auth.routes import bp as auth_bp
+    from thebot.chat.routes import bp as chat_bp
     from thebot.main import bp as main_bp
+    from thebot.notifications.routes import bp as notifications_bp
     from thebot.parent.routes import bp as parent_bp
     from thebot.student.routes import bp as student_bp
     from thebot.teacher.routes import bp as teacher_bp
     from thebot.tutor.routes import bp as tutor_bp
 
-    for bp in (main_bp, auth_bp, student_bp, parent_bp, tutor_bp, teacher_bp, admin_bp):
+    for bp in (main_bp, auth_bp, student_bp, parent_bp, tutor_bp, teacher_bp, admin_bp, chat_bp,
+               notifications_bp):
         app.register_blueprint(bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     logging.getLogger(__name__).debug("blueprints registered")

@@ -1,7 +1,7 @@
 """Flask-Login wiring: sessions name a user and their session version."""
 from __future__ import annotations
 
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 
 from thebot.extensions import login_manager
@@ -27,5 +27,7 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/"):
             from thebot.api.errors import error_response
             return error_response(401, "unauthorized", "Sign in first.")
+        # A custom handler replaces Flask-Login's own flash, so say why the sign-in page shows.
+        flash(str(login_manager.login_message), login_manager.login_message_category)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 

@@ -79,6 +79,8 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "THE BOT <no-reply@thebot.local>")
+    # Whether mail goes out is decided by MAIL_SERVER alone (unset: logged), also under TESTING.
+    MAIL_SUPPRESS_SEND = False
 
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
     MAX_CONTENT_LENGTH = 11 * 1024 * 1024  # 10 MB attachment plus multipart overhead

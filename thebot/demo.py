@@ -82,4 +82,8 @@ def load(only_if_empty: bool = False) -> bool:
 
 # Each part's history: a module with load_history(user_by_username), idempotent, built through
 # that part's services. Order matters: later parts may refer to earlier parts' records.
-HISTORY_PARTS: list[str] = []
+HISTORY_PARTS: list[str] = [
+    "thebot.demo_chat",
+    "thebot.demo_reports",
+    "thebot.demo_notifications",  # last: it works on the notifications the others caused
+]

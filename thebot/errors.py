@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from thebot.extensions import db
 from thebot.services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()  # the page below may query (e.g. the unread bell)
         if _is_api():
             return error_response(500, "internal_error", "Something went wrong on our side.")
         return _page(500, _titles()[500], _messages()[500])

@@ -1,13 +1,15 @@
 """Languages: Russian and English; the user's choice is kept in a cookie."""
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 
 LANG_COOKIE = "lang"
 
 
 def select_locale() -> str:
     """The chosen language from the cookie, else the browser's preference, else English."""
+    if not has_request_context():  # the CLI, background tasks: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in languages:

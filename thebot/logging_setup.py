@@ -7,12 +7,13 @@ import re
 from flask import Flask
 
 _SECRET_PATTERNS = [
+    # first: "Authorization: Bearer <token>" would otherwise lose only the word "Bearer" below
+    re.compile(r"(?i)(bearer\s+)([A-Za-z0-9._~+/=-]+)"),
     # key=value, key: value, "key": "value" for secret-looking keys
     re.compile(r"""(?ix)
         (["']?(?:password|passwd|new_password|token|api_token|access_token|secret|secret_key|
               authorization|csrf_token|session)["']?\s*[:=]\s*)
         (["']?)([^\s"'&,;}\]]+)"""),
-    re.compile(r"(?i)(bearer\s+)([A-Za-z0-9._~+/=-]+)"),
 ]
 REDACTED = "[redacted]"
 

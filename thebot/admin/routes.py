@@ -203,3 +203,6 @@ def subjects():
     elif request.method == "POST":
         status = 400
     return render_template("admin/subjects.html", form=form, subjects=learning.subjects()), status
+
+
+from thebot.admin import reports  # noqa: E402,F401

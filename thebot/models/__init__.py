@@ -3,3 +3,8 @@ from thebot.models.accounts import (  # noqa: F401
     ApiToken, LoginSession, ParentProfile, SocketConnection, Role, StudentProfile, TeacherProfile, TutorProfile, User,
 )
 from thebot.models.learning import Enrollment, Subject  # noqa: F401
+from thebot.models.chat import (  # noqa: F401
+    ChatMember, ChatMessage, ChatRoom, ChatSocketJoin, MessageKind, RoomKind,
+)
+from thebot.models.reports import Report, ReportKind, ReportStatus  # noqa: F401
+from thebot.models.notifications import Notification, NotificationSetting  # noqa: F401

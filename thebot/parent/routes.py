@@ -24,4 +24,11 @@ def child(student_id: int):
     """One child's page (404 for anyone else's child)."""
     student = access.visible_student(me(), student_id)
     enrollments = learning.enrollments_of_students([student.id])[student.id]
-    return render_template("parent/child.html", child=student, enrollments=enrollments)
+    from thebot.services import reports as report_service  # the page module is `reports` here
+    return render_template(
+        "parent/child.html", child=student, enrollments=enrollments,
+        latest_reports=report_service.reports_for(me(), student_id=student.id, limit=3),
+        progress_points=report_service.progress_series(me(), student.id))
+
+
+from thebot.parent import reports  # noqa: E402,F401

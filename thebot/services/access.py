@@ -5,6 +5,7 @@ what they are shown.
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select, union
 
 from thebot.extensions import db
@@ -20,7 +21,7 @@ def is_admin(user: User) -> bool:
 def require_role(user: User, *roles: Role) -> None:
     """Refuse (403) unless the user has one of the roles."""
     if user.role not in roles:
-        raise Forbidden("This action is not available for your role.")
+        raise Forbidden(_l("This action is not available for your role."))
 
 
 def student_ids_visible_to(viewer: User) -> Select:
@@ -71,7 +72,7 @@ def visible_user(viewer: User, user_id: int) -> User:
     """The user with this id if the viewer may see them; NotFound otherwise."""
     user = db.session.get(User, user_id)
     if user is None or not can_see_user(viewer, user_id):
-        raise NotFound("No such person.")
+        raise NotFound(_l("No such person."))
     return user
 
 
@@ -83,7 +84,7 @@ def visible_student(viewer: User, student_id: int) -> User:
     )
     student = db.session.scalar(query)
     if student is None:
-        raise NotFound("No such student.")
+        raise NotFound(_l("No such student."))
     return student
 
 
@@ -99,7 +100,7 @@ def managed_student(actor: User, student_id: int) -> User:
     """The student if the actor manages them: NotFound if unseen, Forbidden if only seen."""
     student = visible_student(actor, student_id)
     if not can_manage_student(actor, student):
-        raise Forbidden("Only the student's tutor or an admin may do this.")
+        raise Forbidden(_l("Only the student's tutor or an admin may do this."))
     return student
 
 
@@ -107,7 +108,7 @@ def visible_enrollment(viewer: User, enrollment_id: int) -> Enrollment:
     """The enrollment if the viewer may see it: its student, teacher, the student's tutor and parent."""
     enrollment = db.session.get(Enrollment, enrollment_id)
     if enrollment is None:
-        raise NotFound("No such enrollment.")
+        raise NotFound(_l("No such enrollment."))
     if is_admin(viewer) or enrollment.teacher_id == viewer.id:
         return enrollment
     visible = db.session.scalar(
@@ -115,7 +116,7 @@ def visible_enrollment(viewer: User, enrollment_id: int) -> Enrollment:
                               User.id.in_(student_ids_visible_to(viewer)))
     )
     if visible is None or viewer.role is Role.TEACHER:
-        raise NotFound("No such enrollment.")
+        raise NotFound(_l("No such enrollment."))
     return enrollment
 
 
@@ -123,14 +124,14 @@ def managed_enrollment(actor: User, enrollment_id: int) -> Enrollment:
     """The enrollment if the actor may end or change it (admin, or the student's tutor)."""
     enrollment = visible_enrollment(actor, enrollment_id)
     if not can_manage_student(actor, enrollment.student):
-        raise Forbidden("Only the student's tutor or an admin may change this enrollment.")
+        raise Forbidden(_l("Only the student's tutor or an admin may change this enrollment."))
     return enrollment
 
 
 def require_admin(actor: User) -> None:
     """Refuse (403) unless the actor is an admin."""
     if not is_admin(actor):
-        raise Forbidden("Only an administrator may do this.")
+        raise Forbidden(_l("Only an administrator may do this."))
 
 
 def filter_visible_users(viewer: User, query: Select) -> Select:
@@ -138,3 +139,55 @@ def filter_visible_users(viewer: User, query: Select) -> Select:
     if is_admin(viewer):
         return query
     return query.where(or_(User.id == viewer.id, User.id.in_(user_ids_visible_to(viewer))))
+
+
+# --- weekly reports (domain.md section 4) -----------------------------------------------------
+# One rule for lists, single lookups and live-event audiences. Added by the reports area.
+from sqlalchemy import and_  # noqa: E402
+
+from thebot.models.reports import Report, ReportKind, ReportStatus  # noqa: E402
+
+
+def reports_visible_clause(viewer: User):
+    """The SQL condition "this viewer may see this report", for every report list and lookup.
+
+    Drafts: their author only. Sent or read: the author, the recipient (the parent of a tutor
+    report, the tutor of a teacher report), admins, and for a teacher report the student's
+    current parent. Nobody else (students see no reports).
+    """
+    sent = Report.status != ReportStatus.DRAFT
+    if is_admin(viewer):
+        return or_(sent, Report.author_id == viewer.id)
+    may_see_sent = [Report.recipient_id == viewer.id]
+    if viewer.role is Role.PARENT:
+        children = select(StudentProfile.user_id).where(StudentProfile.parent_id == viewer.id)
+        may_see_sent.append(and_(Report.kind == ReportKind.TEACHER,
+                                 Report.student_id.in_(children)))
+    return or_(Report.author_id == viewer.id, and_(sent, or_(*may_see_sent)))
+
+
+def visible_report(viewer: User, report_id: int) -> Report:
+    """The report if the viewer may see it (reports_visible_clause); NotFound otherwise."""
+    report = db.session.scalar(
+        select(Report).where(Report.id == report_id, reports_visible_clause(viewer)))
+    if report is None:
+        raise NotFound("No such report.")
+    return report
+
+
+def report_audience(report: Report) -> list[User]:
+    """The active users who may see this report, decided by reports_visible_clause itself.
+
+    The candidates are everyone the clause can ever admit (author, recipient, the student's
+    parent, admins); each is kept only if the clause admits them, so live events reach exactly
+    the people the lists show the report to.
+    """
+    candidate_ids = {report.author_id, report.recipient_id}
+    profile = db.session.get(StudentProfile, report.student_id)
+    if profile is not None:
+        candidate_ids.add(profile.parent_id)
+    candidate_ids.discard(None)
+    candidates = db.session.scalars(select(User).where(
+        User.active.is_(True), or_(User.id.in_(candidate_ids), User.role == Role.ADMIN))).all()
+    return [user for user in candidates if db.session.scalar(select(Report.id).where(
+        Report.id == report.id, reports_visible_clause(user))) is not None]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -53,21 +54,21 @@ def _validate_account(username: str, email: str | None, full_name: str, password
                       user_id: int | None = None) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not USERNAME_RE.match(username):
-        errors["username"] = ("3–64 characters: latin letters, digits, '.', '_' or '-', "
-                              "starting with a letter or digit.")
+        errors["username"] = _l("3–64 characters: latin letters, digits, '.', '_' or '-', "
+                                 "starting with a letter or digit.")
     elif db.session.scalar(select(User.id).where(User.username == username,
                                                  User.id != (user_id or 0))):
-        errors["username"] = "This username is taken."
+        errors["username"] = _l("This username is taken.")
     if email:
         if not EMAIL_RE.match(email) or len(email) > 254:
-            errors["email"] = "Enter a valid e-mail address."
+            errors["email"] = _l("Enter a valid e-mail address.")
         elif db.session.scalar(select(User.id).where(User.email == email,
                                                      User.id != (user_id or 0))):
-            errors["email"] = "This e-mail is used by another account."
+            errors["email"] = _l("This e-mail is used by another account.")
     if not full_name or len(full_name) > 120:
-        errors["full_name"] = "Enter a name of 1–120 characters."
+        errors["full_name"] = _l("Enter a name of 1–120 characters.")
     if password is not None and len(password) < MIN_PASSWORD:
-        errors["password"] = f"At least {MIN_PASSWORD} characters."
+        errors["password"] = _l("At least %(count)d characters.", count=MIN_PASSWORD)
     return errors
 
 
@@ -80,10 +81,11 @@ def _profile_values(role: Role, values: dict) -> dict:
         try:
             grade = int(clean["grade"])
         except (TypeError, ValueError):
-            raise Invalid("Grade must be a whole number from 1 to 12.",
-                          {"grade": "Grade must be a whole number from 1 to 12."}) from None
+            message = _l("Grade must be a whole number from 1 to 12.")
+            raise Invalid(message, {"grade": message}) from None
         if not 1 <= grade <= 12:
-            raise Invalid("Grade must be from 1 to 12.", {"grade": "Grade must be from 1 to 12."})
+            message = _l("Grade must be from 1 to 12.")
+            raise Invalid(message, {"grade": message})
         clean["grade"] = grade
     elif role is Role.STUDENT:
         clean["grade"] = None
@@ -102,7 +104,7 @@ def _add_user(*, role: Role | str, username: str, password: str, full_name: str,
     full_name = (full_name or "").strip()
     errors = _validate_account(username, email, full_name, password)
     if errors:
-        raise Invalid("The account details are not valid.", errors)
+        raise Invalid(_l("The account details are not valid."), errors)
     values = _profile_values(role, profile)
     user = User(role=role, username=username, email=email, full_name=full_name,
                 password_hash=_hash(password))
@@ -131,12 +133,12 @@ def update_user(actor: User, user_id: int, *, full_name: str, email: str | None,
     access.require_admin(actor)
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("No such person.")
+        raise NotFound(_l("No such person."))
     email = normalize_login(email) or None
     full_name = (full_name or "").strip()
     errors = _validate_account(user.username, email, full_name, password or None, user.id)
     if errors:
-        raise Invalid("The account details are not valid.", errors)
+        raise Invalid(_l("The account details are not valid."), errors)
     values = _profile_values(user.role, profile)
     user.full_name, user.email = full_name, email
     if password:
@@ -176,9 +178,9 @@ def set_active(actor: User, user_id: int, active: bool) -> User:
     access.require_admin(actor)
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("No such person.")
+        raise NotFound(_l("No such person."))
     if user.id == actor.id and not active:
-        raise Conflict("You cannot deactivate your own account.")
+        raise Conflict(_l("You cannot deactivate your own account."))
     if user.active and not active:
         user.active = False
         _end_sessions(user)
@@ -292,8 +294,8 @@ def revoke_token(raw: str) -> bool:
     if token is None:
         return False
     token.revoked_at = utcnow()
+    events.disconnect_token(token.id)  # recorded before the commit that runs it
     db.session.commit()
-    events.disconnect_token(token.id)
     return True
 
 
@@ -356,7 +358,7 @@ def create_family(actor: User, *, student_name: str, grade, goal: str, parent_na
         errors.update({f"student_{k}": v for k, v in exc.fields.items()})
     if errors:
         db.session.rollback()
-        raise Invalid("The family details are not valid.", errors)
+        raise Invalid(_l("The family details are not valid."), errors)
     profile = student.student_profile
     profile.parent_id = parent.id
     if actor.role is Role.TUTOR:

@@ -49,14 +49,18 @@ def load_rooms(query) -> list[ChatRoom]:
     return list(db.session.scalars(query).unique())
 
 
-def _members_by_room(room_ids: list[int]) -> dict[int, list[User]]:
+def _members_by_room(room_ids: list[int]) -> tuple[dict[int, list[User]], dict[tuple, int]]:
+    """Members of each room, and each member's read cursor by (room id, user id)."""
     rows = db.session.execute(
-        select(ChatMember.room_id, User).join(User, User.id == ChatMember.user_id)
+        select(ChatMember.room_id, ChatMember.last_read_id, User)
+        .join(User, User.id == ChatMember.user_id)
         .where(ChatMember.room_id.in_(room_ids)).order_by(User.role, User.full_name)).all()
     grouped: dict[int, list[User]] = {room_id: [] for room_id in room_ids}
-    for room_id, user in rows:
+    cursors: dict[tuple, int] = {}
+    for room_id, last_read_id, user in rows:
         grouped[room_id].append(user)
-    return grouped
+        cursors[(room_id, user.id)] = last_read_id
+    return grouped, cursors
 
 
 def unread_by_room(user_id: int, room_ids: list[int] | None = None) -> dict[int, int]:
@@ -105,7 +109,7 @@ def rooms_for(viewer: User, rooms: list[ChatRoom]) -> list[dict]:
     if not rooms:
         return []
     ids = [room.id for room in rooms]
-    members = _members_by_room(ids)
+    members, cursors = _members_by_room(ids)
     unread = unread_by_room(viewer.id, ids)
     last = _last_messages(ids)
     online = _online_by_room(ids)
@@ -121,7 +125,8 @@ def rooms_for(viewer: User, rooms: list[ChatRoom]) -> list[dict]:
             "id": room.id, "kind": room.kind.value, "title": _title(room, viewer, people),
             "enrollment_id": room.enrollment_id,
             "members": [{"id": p.id, "full_name": p.full_name, "role": p.role.value,
-                         "online": p.id in online.get(room.id, ())} for p in people],
+                         "online": p.id in online.get(room.id, ()),
+                         "last_read_id": cursors[(room.id, p.id)]} for p in people],
             "unread": unread.get(room.id, 0),
             "last_message": message_dict(last_message) if last_message is not None else None,
             "locked": room.locked or read_only,

@@ -9,9 +9,11 @@ class DomainError(Exception):
     status = 400
 
     def __init__(self, message: str = "", fields: dict[str, str] | None = None):
+        # Messages may be lazy translations: they become plain strings in the current language.
+        message = str(message) if message else self.__class__.__name__
         super().__init__(message)
-        self.message = message or self.__class__.__name__
-        self.fields = fields or {}
+        self.message = message
+        self.fields = {key: str(value) for key, value in (fields or {}).items()}
 
 
 class Invalid(DomainError):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -38,9 +39,11 @@ def create_subject(actor: User | None, name: str, description: str = "") -> Subj
         access.require_admin(actor)
     name = (name or "").strip()
     if not 1 <= len(name) <= 120:
-        raise Invalid("Enter a subject name.", {"name": "Enter a name of 1–120 characters."})
+        raise Invalid(_l("Enter a subject name."),
+                      {"name": _l("Enter a name of 1–120 characters.")})
     if db.session.scalar(select(Subject.id).where(func.lower(Subject.name) == name.lower())):
-        raise Conflict("This subject exists already.", {"name": "This subject exists already."})
+        message = _l("This subject exists already.")
+        raise Conflict(message, {"name": message})
     subject = Subject(name=name, description=(description or "").strip())
     db.session.add(subject)
     db.session.commit()
@@ -53,21 +56,22 @@ def enroll(actor: User, *, student_id: int, subject_id: int, teacher_id: int,
     student = access.managed_student(actor, student_id)
     subject = db.session.get(Subject, subject_id)
     if subject is None:
-        raise NotFound("No such subject.", {"subject_id": "Choose a subject."})
+        raise NotFound(_l("No such subject."), {"subject_id": _l("Choose a subject.")})
     teacher = db.session.get(User, teacher_id)
     if teacher is None or teacher.role is not Role.TEACHER:
-        raise NotFound("No such teacher.", {"teacher_id": "Choose a teacher."})
+        raise NotFound(_l("No such teacher."), {"teacher_id": _l("Choose a teacher.")})
     if not teacher.active:
-        raise Invalid("This teacher's account is deactivated.",
-                      {"teacher_id": "This teacher's account is deactivated."})
+        message = _l("This teacher's account is deactivated.")
+        raise Invalid(message, {"teacher_id": message})
     title = (custom_title or "").strip() or None
     if title and len(title) > 120:
-        raise Invalid("The title is too long.", {"custom_title": "At most 120 characters."})
-    duplicate = {"subject_id": "The student already studies this subject."}
+        raise Invalid(_l("The title is too long."), {"custom_title": _l("At most 120 characters.")})
+    duplicate = {"subject_id": _l("The student already studies this subject.")}
     if db.session.scalar(select(Enrollment.id).where(
             Enrollment.student_id == student.id, Enrollment.subject_id == subject.id,
             Enrollment.is_active.is_(True))):
-        raise Conflict("The student already has an active enrollment in this subject.", duplicate)
+        raise Conflict(_l("The student already has an active enrollment in this subject."),
+                       duplicate)
     enrollment = Enrollment(student_id=student.id, subject_id=subject.id, teacher_id=teacher.id,
                             custom_title=title)
     db.session.add(enrollment)
@@ -75,7 +79,7 @@ def enroll(actor: User, *, student_id: int, subject_id: int, teacher_id: int,
         db.session.flush()
     except IntegrityError:  # a concurrent request won the race; the index decided
         db.session.rollback()
-        raise Conflict("The student already has an active enrollment in this subject.",
+        raise Conflict(_l("The student already has an active enrollment in this subject."),
                        duplicate) from None
     for fn in _on_enrolled:
         fn(enrollment)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+from flask_babel import lazy_gettext as _l
+
 from thebot.extensions import db
 from thebot.models import Role, User
 from thebot.services import access
@@ -33,10 +35,11 @@ def _linkable(user_id: int | None, role: Role, field: str) -> int | None:
         return None
     user = db.session.get(User, user_id)
     if user is None or user.role is not role:
-        raise NotFound(f"No such {role.value}.", {field: f"Choose an existing {role.value}."})
+        raise NotFound(_l("No such %(role)s.", role=role.value),
+                       {field: _l("Choose an existing %(role)s.", role=role.value)})
     if not user.active:
-        raise Invalid(f"This {role.value} account is deactivated.",
-                      {field: "This account is deactivated."})
+        raise Invalid(_l("This %(role)s account is deactivated.", role=role.value),
+                      {field: _l("This account is deactivated.")})
     return user.id
 
 
@@ -45,9 +48,9 @@ def set_links(actor: User, student_id: int, *, tutor_id=UNSET, parent_id=UNSET) 
     student = access.managed_student(actor, student_id)
     profile = student.student_profile
     if profile is None:
-        raise Invalid("This student has no profile row; an admin must repair the account.")
+        raise Invalid(_l("This student has no profile row; an admin must repair the account."))
     if tutor_id is not UNSET and tutor_id != profile.tutor_id and not access.is_admin(actor):
-        raise Forbidden("Only an administrator may change a student's tutor.")
+        raise Forbidden(_l("Only an administrator may change a student's tutor."))
     old_tutor, old_parent = profile.tutor_id, profile.parent_id
     if tutor_id is not UNSET:
         profile.tutor_id = _linkable(tutor_id, Role.TUTOR, "tutor_id")

@@ -344,8 +344,10 @@ def send_report(actor: User, report_id) -> Report:
         db.session.rollback()
         raise Conflict("This report has been sent already.")
     db.session.refresh(report)
-    notify.notify(recipient, "report_sent", title=f"New report: {_about(report)}",
-                  body=report.summary[:300], url=report_path(report, recipient))
+    notify.notify(recipient, "report_sent",
+                  title=notify.stored_text("New report: %(about)s", about=_about(report)),
+                  body=report.summary[:300], url=report_path(report, recipient),
+                  dedupe_key=report_key(report.id))
     _emit_to_audience("report_sent", report_dict(report), report)
     db.session.commit()
     return report
@@ -361,8 +363,10 @@ def _mark_read(report: Report, reader: User) -> None:
     db.session.refresh(report)
     if done.rowcount != 1:  # read meanwhile by another request: nothing more to tell
         return
-    notify.notify(report.author_id, "report_read", title=f"Report read: {_about(report)}",
-                  body=f"{reader.full_name} has read your report.",
+    notify.mark_read_by_key(reader.id, report_key(report.id))  # its "new report" is seen now
+    notify.notify(report.author_id, "report_read",
+                  title=notify.stored_text("Report read: %(about)s", about=_about(report)),
+                  body=notify.stored_text("%(name)s has read your report.", name=reader.full_name),
                   url=report_path(report, report.author))
     payload = {"report_id": report.id, "read_at": report.read_at.isoformat(),
                "reader": {"id": reader.id, "full_name": reader.full_name}}
@@ -395,9 +399,15 @@ def _emit_to_audience(name: str, data: dict, report: Report) -> None:
         events.emit(name, data, to=user_room(user.id), namespace=NAMESPACE)
 
 
+def report_key(report_id: int) -> str:
+    """The dedupe key of a report's "new report" notification (marked read when it is opened)."""
+    return f"report:{report_id}"
+
+
 def _about(report: Report) -> str:
     subject = f", {report.subject_title}" if report.kind is ReportKind.TEACHER else ""
-    return f"{report.student.full_name}{subject}, week of {report.week_start.isoformat()}"
+    week = notify.stored_text("week of %(date)s", date=report.week_start.isoformat())
+    return f"{report.student.full_name}{subject}, {week}"
 
 
 def report_path(report: Report, user: User) -> str:

@@ -8,7 +8,11 @@ from flask import Flask
 from thebot.extensions import socketio
 
 # "module:Class" of each namespace handler, registered with its namespace path.
-NAMESPACES: dict[str, str] = {}
+NAMESPACES: dict[str, str] = {
+    "/chat": "thebot.sockets.chat:ChatNamespace",
+    "/notifications": "thebot.sockets.notifications:NotificationsNamespace",
+    "/reports": "thebot.sockets.reports:ReportsNamespace",
+}
 _registered = False
 
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from functools import wraps
 
 from flask import request, session
-from flask_socketio import Namespace, disconnect, join_room
+from flask_socketio import Namespace, join_room
+from socketio import exceptions as socketio_exceptions
 from sqlalchemy import delete, select
 
 from thebot.auth_setup import LOGIN_KEY
@@ -45,6 +46,17 @@ def error(code: str, message: str) -> dict:
     return {"ok": False, "error": {"code": code, "message": message}}
 
 
+class ConnectRefusal(socketio_exceptions.ConnectionRefusedError):
+    """Refuse a connection with the contract's data {"code", "message"} as the connect_error.
+
+    (python-socketio's own exception turns a single argument into {"message": str(arg)}.)
+    """
+
+    def __init__(self, data: dict):
+        super().__init__(data.get("message", ""))
+        self.error_args = dict(data)
+
+
 class Refused(Exception):
     """Raised by a handler to refuse with a contract error code."""
 
@@ -59,12 +71,12 @@ def _authenticate(auth) -> Identity:
         token = auth.get("token")
         record = accounts.token_record(token) if isinstance(token, str) else None
         if record is None:
-            raise ConnectionRefusedError({"code": "unauthorized",
-                                          "message": "The token is invalid, expired or revoked."})
+            raise ConnectRefusal({"code": "unauthorized",
+                                  "message": "The token is invalid, expired or revoked."})
         return Identity(record.user_id, record.id, None)
     record = accounts.login_session_record(session.get("_user_id"), session.get(LOGIN_KEY))
     if record is None:
-        raise ConnectionRefusedError({"code": "unauthorized", "message": "Sign in first."})
+        raise ConnectRefusal({"code": "unauthorized", "message": "Sign in first."})
     return Identity(record.user_id, None, record.id)
 
 
@@ -103,13 +115,13 @@ class AuthedNamespace(Namespace):
             join_room(user_room(identity.user_id))
             user = db.session.get(User, identity.user_id)
             self.connected(user)
-        except ConnectionRefusedError:
+        except ConnectRefusal:
             raise
         except Exception:  # a boundary: log once, refuse cleanly
             log.exception("socket connect failed on %s", self.namespace)
             db.session.rollback()
-            raise ConnectionRefusedError({"code": "internal_error",
-                                          "message": "Something went wrong on our side."})
+            raise ConnectRefusal({"code": "internal_error",
+                                  "message": "Something went wrong on our side."})
         finally:
             db.session.remove()
 
@@ -147,7 +159,10 @@ def socket_event(handler):
             identity = current_identity()
             user = _still_valid(identity) if identity is not None else None
             if user is None:
-                disconnect()
+                # Disconnect once the refusal's ack is on its way (a synchronous disconnect
+                # would drop the ack: the client leaves the namespace before it is sent).
+                socketio.start_background_task(_disconnect_after_ack, request.sid,
+                                               request.namespace)
                 return error("unauthorized", "Your session has ended. Please sign in again.")
             if not isinstance(payload, dict):
                 return error("bad_request", "The payload must be a JSON object.")
@@ -167,6 +182,11 @@ def socket_event(handler):
         finally:
             db.session.remove()
     return wrapper
+
+
+def _disconnect_after_ack(sid: str, namespace: str) -> None:
+    socketio.sleep(0.2)
+    socketio.server.disconnect(sid, namespace=namespace)
 
 
 def _disconnect_matching(kind: str, key: int) -> None:

@@ -16,3 +16,6 @@ def dashboard():
     """My active enrollments: student, subject, the student's tutor and parent."""
     enrollments = learning.enrollments_taught_by(me())
     return render_template("teacher/dashboard.html", enrollments=enrollments)
+
+
+from thebot.teacher import reports  # noqa: E402,F401

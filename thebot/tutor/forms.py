@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
 class NewFamilyForm(FlaskForm):
@@ -9,7 +9,7 @@ class NewFamilyForm(FlaskForm):
     grade = IntegerField(_l("Grade"), validators=[Optional(), NumberRange(1, 12)])
     goal = TextAreaField(_l("Goal"), validators=[Optional(), Length(max=2000)])
     parent_name = StringField(_l("Parent's full name"), validators=[DataRequired(), Length(max=120)])
-    parent_email = EmailField(_l("Parent's e-mail"), validators=[Optional(), Email(), Length(max=254)],
+    parent_email = EmailField(_l("Parent's e-mail"), validators=[Optional(), Length(max=254)],
                               description=_l("Optional. The parent can sign in with it."))
     parent_phone = StringField(_l("Parent's phone"), validators=[Optional(), Length(max=32)])
 

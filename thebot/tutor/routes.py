@@ -112,3 +112,6 @@ def end_enrollment(enrollment_id: int):
     enrollment = learning.end_enrollment(me(), enrollment_id)
     flash(_("The enrollment has ended."), "success")
     return redirect(url_for("tutor.student", student_id=enrollment.student_id))
+
+
+from thebot.tutor import reports  # noqa: E402,F401
