@@ -20,7 +20,7 @@ from thebot.models import (
 )
 from thebot.models.base import utcnow
 from thebot.services import access, events, links
-from thebot.services.errors import Conflict, Forbidden, Invalid, NotFound
+from thebot.services.errors import Conflict, Invalid, NotFound
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

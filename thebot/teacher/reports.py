@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from thebot.models import ReportKind
+from thebot import report_views
 from thebot.services import reports
 from thebot.services.errors import DomainError
 from thebot.teacher.report_forms import TeacherReportEditForm, TeacherReportForm
@@ -74,48 +75,18 @@ def report(report_id: int):
 @bp.route("/reports/<int:report_id>/edit", methods=["GET", "POST"])
 def edit_report(report_id: int):
     """Edit a draft of mine."""
-    actor = me()
-    report = reports.open_report(actor, report_id)
-    if not report.is_draft:
-        flash(_("Only your own drafts can be edited; sent reports never change."), "error")
-        return redirect(url_for("teacher.report", report_id=report.id))
-    form = TeacherReportEditForm(obj=report)
-    if form.validate_on_submit():
-        try:
-            reports.update_report(actor, report.id, {"week_start": form.week_start.data,
-                                                     **form.report_values(ReportKind.TEACHER)})
-        except DomainError as exc:
-            show_errors(form, exc)
-        else:
-            flash(_("The draft is saved."), "success")
-            return redirect(url_for("teacher.report", report_id=report.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("teacher/reports_form.html", form=form, report=report,
-                           has_enrollments=True), status
-
-
-def _act(action, report_id: int, done_message: str):
-    """Run a send/delete action; refusals other than 404 come back as a message."""
-    try:
-        action(me(), report_id)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(exc.message, "error")
-        return redirect(url_for("teacher.report", report_id=report_id))
-    flash(done_message, "success")
-    return None
+    return report_views.edit_draft("teacher", TeacherReportEditForm, ReportKind.TEACHER, report_id, has_enrollments=True)
 
 
 @bp.post("/reports/<int:report_id>/send")
 def send_report(report_id: int):
     """Send a draft to the student's tutor."""
-    refused = _act(reports.send_report, report_id, _("The report is sent."))
-    return refused or redirect(url_for("teacher.report", report_id=report_id))
+    return report_views.draft_action("teacher", reports.send_report, report_id,
+                                     _("The report is sent."), "teacher.report")
 
 
 @bp.post("/reports/<int:report_id>/delete")
 def delete_report(report_id: int):
     """Delete a draft."""
-    refused = _act(reports.delete_report, report_id, _("The draft is deleted."))
-    return refused or redirect(url_for("teacher.reports_list"))
+    return report_views.draft_action("teacher", reports.delete_report, report_id,
+                                     _("The draft is deleted."), "teacher.reports_list")

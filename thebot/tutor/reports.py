@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from thebot.models import ReportKind
+from thebot import report_views
 from thebot.services import reports
 from thebot.services.errors import DomainError
 from thebot.tutor.report_forms import TutorReportEditForm, TutorReportForm
@@ -90,48 +91,18 @@ def report(report_id: int):
 @bp.route("/reports/<int:report_id>/edit", methods=["GET", "POST"])
 def edit_report(report_id: int):
     """Edit a draft of mine."""
-    actor = me()
-    report = reports.open_report(actor, report_id)
-    if report.author_id != actor.id or not report.is_draft:
-        flash(_("Only your own drafts can be edited; sent reports never change."), "error")
-        return redirect(url_for("tutor.report", report_id=report.id))
-    form = TutorReportEditForm(obj=report)
-    if form.validate_on_submit():
-        try:
-            reports.update_report(actor, report.id, {"week_start": form.week_start.data,
-                                                     **form.report_values(ReportKind.TUTOR)})
-        except DomainError as exc:
-            show_errors(form, exc)
-        else:
-            flash(_("The draft is saved."), "success")
-            return redirect(url_for("tutor.report", report_id=report.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("tutor/reports_form.html", form=form, report=report,
-                           has_students=True), status
-
-
-def _act(action, report_id: int, done_message: str):
-    """Run a send/delete action; refusals other than 404 come back as a message."""
-    try:
-        action(me(), report_id)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(exc.message, "error")
-        return redirect(url_for("tutor.report", report_id=report_id))
-    flash(done_message, "success")
-    return None
+    return report_views.edit_draft("tutor", TutorReportEditForm, ReportKind.TUTOR, report_id, has_students=True)
 
 
 @bp.post("/reports/<int:report_id>/send")
 def send_report(report_id: int):
     """Send a draft to the student's parent."""
-    refused = _act(reports.send_report, report_id, _("The report is sent."))
-    return refused or redirect(url_for("tutor.report", report_id=report_id))
+    return report_views.draft_action("tutor", reports.send_report, report_id,
+                                     _("The report is sent."), "tutor.report")
 
 
 @bp.post("/reports/<int:report_id>/delete")
 def delete_report(report_id: int):
     """Delete a draft."""
-    refused = _act(reports.delete_report, report_id, _("The draft is deleted."))
-    return refused or redirect(url_for("tutor.reports_to_parents"))
+    return report_views.draft_action("tutor", reports.delete_report, report_id,
+                                     _("The draft is deleted."), "tutor.reports_to_parents")
