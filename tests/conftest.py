@@ -33,16 +33,21 @@ def need(condition: bool, what: str) -> None:
 
 # --- database ---------------------------------------------------------------------------------
 
-def _fresh_postgres(url: str) -> str:
-    """Create an empty database next to the one named (dropped first if it exists)."""
+def _postgres_admin(url):
     import psycopg2
     from sqlalchemy.engine import make_url
 
     base = make_url(url)
-    name = f"{base.database or 'thebot'}_{os.getpid()}"
     admin = psycopg2.connect(base.set(database="postgres").render_as_string(hide_password=False)
                              .replace("postgresql+psycopg2://", "postgresql://"))
     admin.autocommit = True
+    return base, admin
+
+
+def _fresh_postgres(url: str) -> str:
+    """Create an empty database next to the one named (dropped first if it exists)."""
+    base, admin = _postgres_admin(url)
+    name = f"{base.database or 'thebot'}_{os.getpid()}"
     with admin.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         cur.execute(f'CREATE DATABASE "{name}"')
@@ -50,12 +55,22 @@ def _fresh_postgres(url: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def _drop_postgres(url: str) -> None:
+    base, admin = _postgres_admin(url)
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{base.database}" WITH (FORCE)')
+    admin.close()
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if url:
-        return _fresh_postgres(url)
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'thebot.db'}"
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'thebot.db'}"
+        return
+    fresh = _fresh_postgres(url)
+    yield fresh
+    _drop_postgres(fresh)
 
 
 @pytest.fixture(scope="session")
