@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from thebot.extensions import db
 from thebot.i18n import LANG_COOKIE
+from thebot.services import accounts
 from thebot.urls import safe_next
 
 bp = Blueprint("main", __name__)
@@ -40,6 +41,8 @@ def set_language():
     lang = request.form.get("lang", "")
     response = redirect(safe_next(request.form.get("next")) or url_for("main.home"))
     if lang in current_app.config["LANGUAGES"]:
+        if current_user.is_authenticated:
+            accounts.set_locale(current_user._get_current_object(), lang)
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
                             httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -29,7 +30,7 @@ def login():
         else:
             session.clear()
             session[LOGIN_KEY] = accounts.start_login_session(
-                user, request.headers.get("User-Agent", ""))
+                user, request.headers.get("User-Agent", ""), str(get_locale()))
             session.permanent = bool(form.remember.data)
             login_user(user)
             return redirect(safe_next(form.next.data) or url_for("main.home"))

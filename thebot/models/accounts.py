@@ -34,6 +34,8 @@ class User(UserMixin, db.Model):
     )
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
+    # The language last chosen on a page (None: never chosen); notifications and e-mails use it.
+    locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     student_profile: Mapped[StudentProfile | None] = relationship(

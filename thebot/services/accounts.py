@@ -214,8 +214,21 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def start_login_session(user: User, user_agent: str = "") -> str:
-    """Record a browser sign-in; the returned key goes into the session cookie only."""
+def remember_locale(user: User, locale: str | None) -> None:
+    """Keep the language the user reads pages in, for what reaches them later (no commit)."""
+    if locale in current_app.config["LANGUAGES"] and user.locale != locale:
+        user.locale = locale
+
+
+def set_locale(user: User, locale: str) -> None:
+    """The user chose a language on a page: notifications and e-mails follow it."""
+    remember_locale(user, locale)
+    db.session.commit()
+
+
+def start_login_session(user: User, user_agent: str = "", locale: str | None = None) -> str:
+    """Record a browser sign-in (and the page language); the key goes into the cookie only."""
+    remember_locale(user, locale)
     raw = secrets.token_urlsafe(32)
     db.session.add(LoginSession(user_id=user.id, key_hash=_digest(raw),
                                 user_agent=(user_agent or "")[:200]))

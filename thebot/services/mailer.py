@@ -24,6 +24,7 @@ class Outgoing:
     """Everything one notification e-mail needs, captured while the transaction is open."""
 
     user_id: int
+    locale: str
     to: str
     name: str
     kind: str
@@ -37,7 +38,9 @@ def send_after_commit(user_id: int, kind: str, *, title: str, body: str, url: st
     user = db.session.get(User, user_id)
     if user is None or not user.email or not user.active:
         return
-    outgoing = Outgoing(user_id, user.email, user.full_name, kind, title, body, absolute_link(url))
+    from thebot.services.notify import locale_of
+    outgoing = Outgoing(user_id, locale_of(user), user.email, user.full_name, kind, title, body,
+                        absolute_link(url))
     app = current_app._get_current_object()
     events.after_commit(lambda: dispatch(app, outgoing))
 
@@ -76,9 +79,8 @@ def deliver(app: Flask, outgoing: Outgoing) -> None:
 
 
 def build_message(app: Flask, outgoing: Outgoing) -> Message:
-    """The notification as an e-mail with a text and an HTML part, in the default language."""
-    # Recipients have no stored language yet, so e-mails use the site's default one.
-    with force_locale(app.config.get("BABEL_DEFAULT_LOCALE", "en")):
+    """The notification as an e-mail with a text and an HTML part, in the recipient's language."""
+    with force_locale(outgoing.locale):
         context = {"name": outgoing.name, "title": outgoing.title, "body": outgoing.body,
                    "link": outgoing.link, "kind": outgoing.kind}
         return Message(

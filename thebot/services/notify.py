@@ -108,10 +108,19 @@ def _push_count_after_commit(user_id: int) -> None:
         namespace=NAMESPACE))
 
 
-def stored_text(text: str, **values) -> str:
-    """A translatable title in the site's default language: notifications are stored text and
-    users have no stored language yet."""
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "en")):
+def locale_of(user) -> str:
+    """The language a user reads notifications and e-mails in (User or id)."""
+    if isinstance(user, int):
+        user = db.session.get(User, user)
+    chosen = user.locale if user is not None else None
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+
+
+def stored_text(text: str, *, user, **values) -> str:
+    """A translatable text rendered for its recipient's language: notifications are stored text."""
+    with force_locale(locale_of(user)):
         return gettext(text, **values)
 
 
@@ -269,5 +278,6 @@ def notify_new_message(message) -> None:
             message.content[:MESSAGE_SNIPPET - 1].rstrip() + "…")
     for user_id in member_ids.all():
         notify(user_id, "message", body=snippet,
-               title=stored_text("New message from %(name)s", name=sender.full_name),
+               title=stored_text("New message from %(name)s", user=user_id,
+                                 name=sender.full_name),
                url=f"/chat/?room={message.room_id}", dedupe_key=room_key(message.room_id))
