@@ -44,3 +44,11 @@ def test_each_member_gets_the_chat_notification_in_their_own_language(web, famil
     [for_tutor] = [n for n in notify.list_for(family.tutor) if n.kind == "message"]
     assert for_parent.title == f"Новое сообщение от {family.student.full_name}"
     assert for_tutor.title == f"New message from {family.student.full_name}"
+
+
+def test_a_mobile_sign_in_remembers_the_device_language(web, family):
+    response = web.api("POST", "/api/v1/auth/login",
+                       json={"login": family.tutor.username, "password": "demo-pass-1"},
+                       headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"})
+    assert response.status_code == 200 and response.get_json()["token"]
+    assert _locale_of(family.tutor.username) == "ru"

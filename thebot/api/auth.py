@@ -1,7 +1,7 @@
 """API sign-in: bearer tokens, one per device."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import current_app, jsonify, request
 
 from thebot.api import api_user, bp
 from thebot.api.errors import error_response
@@ -23,6 +23,9 @@ def login():
     if user is None:
         mark_failed()
         return error_response(401, "unauthorized", "Wrong login or password.")
+    # The device's language (Accept-Language) is what notifications and e-mails will use.
+    accounts.remember_locale(user, request.accept_languages.best_match(
+        current_app.config["LANGUAGES"]))
     raw, token = accounts.issue_token(user, device)
     return jsonify({"token": raw, "token_type": "Bearer", "expires_at": iso(token.expires_at),
                     "user": user_summary(user)})
