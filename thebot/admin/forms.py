@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -12,13 +13,14 @@ class ProfileFields:
     grade = IntegerField(_l("Grade (1–12)"), validators=[Optional(), NumberRange(1, 12)])
     goal = TextAreaField(_l("Goal"), validators=[Optional(), Length(max=2000)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
-    bio = TextAreaField(_l("About"), validators=[Optional(), Length(max=2000)])
+    bio = TextAreaField(lazy_pgettext("profile field: a person's bio", "About"),
+                        validators=[Optional(), Length(max=2000)])
     subjects = StringField(_l("Subjects taught"), validators=[Optional(), Length(max=255)])
 
 
 class UserCreateForm(ProfileFields, FlaskForm):
-    role = SelectField(_l("Role"), choices=[(r.value, r.value) for r in Role],
-                       validators=[DataRequired()])
+    # The route fills the choices with translated role names (admin.routes._role_choices).
+    role = SelectField(_l("Role"), choices=[], validators=[DataRequired()])
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])
@@ -38,7 +40,8 @@ class LinksForm(FlaskForm):
 
 
 class SubjectForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(lazy_pgettext("a subject's name", "Name"),
+                       validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
 
 

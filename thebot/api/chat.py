@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import jsonify, request, send_file
+from flask_babel import gettext as _
 
 from thebot.api import api_user, bp
 from thebot.api.util import BadRequest, int_arg, json_body
@@ -29,7 +30,7 @@ def chat_messages(room_id: int):
     before_id, after_id, limit = int_arg("before_id"), int_arg("after_id"), int_arg("limit")
     if after_id is not None:
         if before_id is not None:
-            raise BadRequest("Give before_id or after_id, not both.")
+            raise BadRequest(_("Give before_id or after_id, not both."))
         messages, has_more = chat.messages_after(
             api_user(), room_id, after_id,
             limit=min(limit or chat.CATCH_UP_LIMIT, chat.CATCH_UP_LIMIT))
@@ -53,7 +54,7 @@ def _form_int(name: str) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise BadRequest(f"'{name}' must be a whole number.")
+        raise BadRequest(_("'%(name)s' must be a whole number.", name=name))
     return int(value)
 
 
@@ -62,7 +63,7 @@ def chat_attach(room_id: int):
     """multipart: file, client_id?, reply_to_id? -> 201 {message}."""
     upload = request.files.get("file")
     if upload is None:
-        raise BadRequest("Attach a file in the 'file' field.")
+        raise BadRequest(_("Attach a file in the 'file' field."))
     message = chat.send_attachment(api_user(), room_id, upload.stream, upload.filename,
                                    client_id=request.form.get("client_id") or None,
                                    reply_to_id=_form_int("reply_to_id"))
@@ -95,7 +96,7 @@ def chat_lock(room_id: int):
     """{locked: true|false} -> {room}: the room's teacher or tutor locks or unlocks it."""
     locked = json_body().get("locked")
     if not isinstance(locked, bool):
-        raise BadRequest("'locked' must be true or false.")
+        raise BadRequest(_("'locked' must be true or false."))
     return jsonify({"room": chat.set_locked(api_user(), room_id, locked)})
 
 
@@ -110,7 +111,7 @@ def chat_direct():
     """{user_id} -> {room}: the direct room with that person, created on first contact."""
     user_id = json_body().get("user_id")
     if not isinstance(user_id, int) or isinstance(user_id, bool):
-        raise BadRequest("'user_id' must be a whole number.")
+        raise BadRequest(_("'%(name)s' must be a whole number.", name="user_id"))
     return jsonify({"room": chat.open_direct_room(api_user(), user_id)})
 
 
@@ -126,7 +127,7 @@ def chat_attachment(message_id: int):
     message = chat.attachment_of(api_user(), message_id)
     path = attachments.path_of(message.attachment_key)
     if path is None:  # the record outlived its file: the same answer as any missing file
-        raise NotFound("No such file.")
+        raise NotFound(_("No such file."))
     inline = attachments.is_image(message.attachment_type)
     response = send_file(path, mimetype=message.attachment_type, as_attachment=not inline,
                          download_name=message.attachment_name, conditional=True, max_age=0)

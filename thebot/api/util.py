@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
 
 from thebot.services.errors import DomainError, Invalid
 
@@ -15,7 +16,7 @@ def json_body() -> dict:
     """The request's JSON object; a missing, malformed or non-object body is a bad request."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise BadRequest("The body must be a JSON object.")
+        raise BadRequest(_("The body must be a JSON object."))
     return data
 
 
@@ -25,9 +26,11 @@ def string_field(data: dict, name: str, *, required: bool = True, max_length: in
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value.strip()):
-        raise Invalid(f"'{name}' is required.", {name: "This field is required (a string)."})
+        raise Invalid(_("'%(name)s' is required.", name=name),
+                      {name: _("This field is required (a string).")})
     if len(value) > max_length:
-        raise Invalid(f"'{name}' is too long.", {name: f"At most {max_length} characters."})
+        raise Invalid(_("'%(name)s' is too long.", name=name),
+                      {name: _("At most %(count)d characters.", count=max_length)})
     return value
 
 
@@ -37,5 +40,6 @@ def int_arg(name: str) -> int | None:
     if value is None or value == "":
         return None
     if not value.isdigit():
-        raise Invalid(f"'{name}' must be a whole number.", {name: "Must be a whole number."})
+        raise Invalid(_("'%(name)s' must be a whole number.", name=name),
+                      {name: _("Must be a whole number.")})
     return int(value)

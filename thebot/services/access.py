@@ -171,7 +171,7 @@ def visible_report(viewer: User, report_id: int) -> Report:
     report = db.session.scalar(
         select(Report).where(Report.id == report_id, reports_visible_clause(viewer)))
     if report is None:
-        raise NotFound("No such report.")
+        raise NotFound(_l("No such report."))
     return report
 
 

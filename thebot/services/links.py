@@ -11,6 +11,8 @@ from thebot.services import access
 from thebot.services.errors import Forbidden, Invalid, NotFound
 
 UNSET = object()
+# The linkable roles as words inside a sentence ("No such tutor."), in the reader's language.
+ROLE_WORDS = {Role.TUTOR: _l("tutor"), Role.PARENT: _l("parent")}
 
 # Called inside the same transaction whenever a student's tutor or parent changes:
 # fn(student, old_tutor_id, old_parent_id). Chat membership and billing register here.
@@ -35,10 +37,10 @@ def _linkable(user_id: int | None, role: Role, field: str) -> int | None:
         return None
     user = db.session.get(User, user_id)
     if user is None or user.role is not role:
-        raise NotFound(_l("No such %(role)s.", role=role.value),
-                       {field: _l("Choose an existing %(role)s.", role=role.value)})
+        raise NotFound(_l("No such %(role)s.", role=ROLE_WORDS[role]),
+                       {field: _l("Choose an existing %(role)s.", role=ROLE_WORDS[role])})
     if not user.active:
-        raise Invalid(_l("This %(role)s account is deactivated.", role=role.value),
+        raise Invalid(_l("This %(role)s account is deactivated.", role=ROLE_WORDS[role]),
                       {field: _l("This account is deactivated.")})
     return user.id
 

@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -53,23 +54,23 @@ def current_week_start(today: date | None = None) -> date:
 
 def parse_week(value) -> date:
     """A week's Monday from a date or "YYYY-MM-DD"; not before 2000, not a week yet to start."""
-    field = {"week_start": "Give the week's Monday as YYYY-MM-DD."}
+    field = {"week_start": _l("Give the week's Monday as YYYY-MM-DD.")}
     if isinstance(value, datetime) or not isinstance(value, (date, str)):
-        raise Invalid("'week_start' must be a date (YYYY-MM-DD).", field)
+        raise Invalid(_l("'week_start' must be a date (YYYY-MM-DD)."), field)
     if isinstance(value, str):
         if not _ISO_DATE.fullmatch(value.strip()):
-            raise Invalid("'week_start' must be a date (YYYY-MM-DD).", field)
+            raise Invalid(_l("'week_start' must be a date (YYYY-MM-DD)."), field)
         try:
             value = date.fromisoformat(value.strip())
         except ValueError:
-            raise Invalid("'week_start' is not a real date.", field) from None
+            raise Invalid(_l("'week_start' is not a real date."), field) from None
     if value.weekday() != 0:
-        raise Invalid("A report's week starts on a Monday.",
-                      {"week_start": "Choose a Monday: a report's week starts on a Monday."})
+        raise Invalid(_l("A report's week starts on a Monday."),
+                      {"week_start": _l("Choose a Monday: a report's week starts on a Monday.")})
     # A week has started somewhere once UTC+14 has reached its Monday.
     if value < EARLIEST_WEEK or value > (utcnow() + timedelta(hours=14)).date():
-        raise Invalid("Reports are written for weeks that have started.",
-                      {"week_start": "Choose this week or an earlier one."})
+        raise Invalid(_l("Reports are written for weeks that have started."),
+                      {"week_start": _l("Choose this week or an earlier one.")})
     return value
 
 
@@ -79,25 +80,27 @@ def _whole(value, name: str, low: int, high: int) -> int | None:
     if isinstance(value, str) and _WHOLE.fullmatch(value):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid(f"'{name}' must be a whole number.", {name: "Enter a whole number."})
+        raise Invalid(_l("'%(name)s' must be a whole number.", name=name),
+                      {name: _l("Enter a whole number.")})
     if not low <= value <= high:
-        raise Invalid(f"'{name}' must be from {low} to {high}.", {name: f"From {low} to {high}."})
+        raise Invalid(_l("'%(name)s' must be from %(low)d to %(high)d.", name=name, low=low,
+                         high=high), {name: _l("From %(low)d to %(high)d.", low=low, high=high)})
     return value
 
 
 def _grade(value) -> Decimal | None:
     if value is None or value == "":
         return None
-    field = {"average_grade": "A grade from 1.00 to 5.00, at most two decimals."}
+    field = {"average_grade": _l("A grade from 1.00 to 5.00, at most two decimals.")}
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise Invalid("'average_grade' must be a number.", field)
+        raise Invalid(_l("'average_grade' must be a number."), field)
     try:
         grade = Decimal(str(value).strip().replace(",", "."))
     except InvalidOperation:
-        raise Invalid("'average_grade' must be a number.", field) from None
+        raise Invalid(_l("'average_grade' must be a number."), field) from None
     if (not grade.is_finite() or grade.as_tuple().exponent < -2
             or not GRADE_MIN <= grade <= GRADE_MAX):
-        raise Invalid("'average_grade' must be from 1.00 to 5.00.", field)
+        raise Invalid(_l("'average_grade' must be from 1.00 to 5.00."), field)
     return grade.quantize(Decimal("0.01"))
 
 
@@ -105,13 +108,14 @@ def _text(value, name: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise Invalid(f"'{name}' must be text.", {name: "Enter text."})
+        raise Invalid(_l("'%(name)s' must be text.", name=name), {name: _l("Enter text.")})
     value = value.strip()
     if "\x00" in value:
-        raise Invalid(f"'{name}' contains a character that is not allowed.",
-                      {name: "Remove the invisible control character."})
+        raise Invalid(_l("'%(name)s' contains a character that is not allowed.", name=name),
+                      {name: _l("Remove the invisible control character.")})
     if len(value) > TEXT_MAX:
-        raise Invalid(f"'{name}' is too long.", {name: f"At most {TEXT_MAX} characters."})
+        raise Invalid(_l("'%(name)s' is too long.", name=name),
+                      {name: _l("At most %(count)d characters.", count=TEXT_MAX)})
     return value
 
 
@@ -120,8 +124,12 @@ def _clean(kind: ReportKind, changes: dict, report: Report | None) -> dict:
     allowed = set(TEXT_FIELDS) | set(KIND_FIELDS[kind])
     unknown = sorted(set(changes) - allowed)
     if unknown:
-        raise Invalid(f"Unknown field(s) for a {kind.value} report: {', '.join(unknown)[:200]}.",
-                      {name: "Not a field of this kind of report." for name in unknown[:10]})
+        names = ", ".join(unknown)[:200]
+        message = (_l("Unknown field(s) for a tutor report: %(names)s.", names=names)
+                   if kind is ReportKind.TUTOR else
+                   _l("Unknown field(s) for a teacher report: %(names)s.", names=names))
+        raise Invalid(message,
+                      {name: _l("Not a field of this kind of report.") for name in unknown[:10]})
     values = {name: getattr(report, name) for name in allowed} if report else {}
     for name in allowed:
         if report is not None and name not in changes:
@@ -138,19 +146,21 @@ def _clean(kind: ReportKind, changes: dict, report: Report | None) -> dict:
         else:
             values[name] = _whole(value, name, 0, 100)
     if not values["summary"]:
-        raise Invalid("The summary is required.", {"summary": "Write a short summary."})
-    _check_pair(values, "days_present", "days_planned", "Days present cannot exceed days planned.")
+        raise Invalid(_l("The summary is required."), {"summary": _l("Write a short summary.")})
+    _check_pair(values, "days_present", "days_planned",
+                _l("Days present cannot exceed days planned."))
     _check_pair(values, "homework_done", "homework_set",
-                "Homework done cannot exceed homework set.")
+                _l("Homework done cannot exceed homework set."))
     return values
 
 
-def _check_pair(values: dict, part: str, whole: str, message: str) -> None:
+def _check_pair(values: dict, part: str, whole: str, message) -> None:
     if part not in values:
         return
     if (values[part] is None) != (values[whole] is None):
         missing = part if values[part] is None else whole
-        raise Invalid("Give both numbers or neither.", {missing: "Give both numbers or neither."})
+        raise Invalid(_l("Give both numbers or neither."),
+                      {missing: _l("Give both numbers or neither.")})
     if values[part] is not None and values[part] > values[whole]:
         raise Invalid(message, {part: message})
 
@@ -159,13 +169,15 @@ def _kind(value) -> ReportKind:
     if isinstance(value, ReportKind):
         return value
     if value not in {k.value for k in ReportKind}:
-        raise Invalid("'kind' must be \"tutor\" or \"teacher\".", {"kind": "tutor or teacher."})
+        raise Invalid(_l("'kind' must be \"tutor\" or \"teacher\"."),
+                      {"kind": _l("tutor or teacher.")})
     return ReportKind(value)
 
 
 def _id(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid(f"'{name}' must be a whole number.", {name: "Choose one."})
+        raise Invalid(_l("'%(name)s' must be a whole number.", name=name),
+                      {name: _l("Choose one.")})
     # Ids beyond the column's range exist nowhere; 0 is such an id, and the database never
     # sees a number it cannot hold.
     return value if 0 < value <= MAX_ID else 0
@@ -177,7 +189,7 @@ def _tutor_student(actor: User, student_id) -> User:
     """One of the tutor's own students (others' answer NotFound)."""
     student = access.visible_student(actor, _id(student_id, "student_id"))
     if not access.can_manage_student(actor, student):
-        raise NotFound("No such student.")
+        raise NotFound(_l("No such student."))
     return student
 
 
@@ -185,10 +197,11 @@ def _teacher_enrollment(actor: User, enrollment_id) -> Enrollment:
     """One of the teacher's own active enrollments (others' answer NotFound)."""
     enrollment = db.session.get(Enrollment, _id(enrollment_id, "enrollment_id"))
     if enrollment is None or enrollment.teacher_id != actor.id:
-        raise NotFound("No such enrollment.", {"enrollment_id": "Choose one of your students."})
+        raise NotFound(_l("No such enrollment."),
+                       {"enrollment_id": _l("Choose one of your students.")})
     if not enrollment.is_active:
-        raise Conflict("This enrollment has ended: reports are written for active ones only.",
-                       {"enrollment_id": "This enrollment has ended."})
+        raise Conflict(_l("This enrollment has ended: reports are written for active ones only."),
+                       {"enrollment_id": _l("This enrollment has ended.")})
     return enrollment
 
 
@@ -197,7 +210,7 @@ def _still_author_of(actor: User, report: Report) -> None:
     if report.kind is ReportKind.TUTOR:
         profile = report.student.student_profile
         if profile is None or profile.tutor_id != actor.id:
-            raise Forbidden("You are no longer this student's tutor.")
+            raise Forbidden(_l("You are no longer this student's tutor."))
     else:
         _teacher_enrollment(actor, report.enrollment_id)
 
@@ -235,9 +248,11 @@ def _duplicate(kind: ReportKind, author_id: int, student_id: int, subject_id: in
 
 
 def _refuse_duplicate(existing: Report) -> None:
-    state = "a draft" if existing.is_draft else "a sent report"
-    raise Conflict(f"There is already {state} for this student and week.",
-                   {"week_start": f"There is already {state} for this week."})
+    if existing.is_draft:
+        raise Conflict(_l("There is already a draft for this student and week."),
+                       {"week_start": _l("There is already a draft for this week.")})
+    raise Conflict(_l("There is already a sent report for this student and week."),
+                   {"week_start": _l("There is already a sent report for this week.")})
 
 
 def _flush_or_conflict() -> None:
@@ -245,8 +260,8 @@ def _flush_or_conflict() -> None:
         db.session.flush()
     except IntegrityError:  # a concurrent request won the race; the unique index decided
         db.session.rollback()
-        raise Conflict("There is already a report for this student and week.",
-                       {"week_start": "There is already a report for this week."}) from None
+        raise Conflict(_l("There is already a report for this student and week."),
+                       {"week_start": _l("There is already a report for this week.")}) from None
 
 
 def create_report(actor: User, *, kind, week_start, student_id=None, enrollment_id=None,
@@ -256,16 +271,16 @@ def create_report(actor: User, *, kind, week_start, student_id=None, enrollment_
     if kind is ReportKind.TUTOR:
         access.require_role(actor, Role.TUTOR)
         if enrollment_id is not None:
-            raise Invalid("A tutor report is about a student, not an enrollment.",
-                          {"enrollment_id": "Leave this out for a tutor report."})
+            raise Invalid(_l("A tutor report is about a student, not an enrollment."),
+                          {"enrollment_id": _l("Leave this out for a tutor report.")})
         student, enrollment = _tutor_student(actor, student_id), None
     else:
         access.require_role(actor, Role.TEACHER)
         enrollment = _teacher_enrollment(actor, enrollment_id)
         student = enrollment.student
         if student_id is not None and student_id != student.id:
-            raise Invalid("The student is not the enrollment's student.",
-                          {"student_id": "Must be the enrollment's student."})
+            raise Invalid(_l("The student is not the enrollment's student."),
+                          {"student_id": _l("Must be the enrollment's student.")})
     week = parse_week(week_start)
     values = _clean(kind, dict(fields or {}), None)
     subject_id = enrollment.subject_id if enrollment else None
@@ -287,9 +302,9 @@ def _own_draft(actor: User, report_id) -> Report:
     """A draft of the actor's: NotFound if unseen, Forbidden if not theirs, Conflict if sent."""
     report = access.visible_report(actor, _id(report_id, "report_id"))
     if report.author_id != actor.id:
-        raise Forbidden("Only the author may change a report.")
+        raise Forbidden(_l("Only the author may change a report."))
     if not report.is_draft:
-        raise Conflict("A sent report is never changed.")
+        raise Conflict(_l("A sent report is never changed."))
     return report
 
 
@@ -301,8 +316,8 @@ def update_report(actor: User, report_id, changes: dict) -> Report:
     week = parse_week(changes.pop("week_start")) if "week_start" in changes else report.week_start
     for fixed in ("kind", "student_id", "enrollment_id"):
         if fixed in changes:
-            raise Invalid(f"'{fixed}' cannot be changed; write a new report instead.",
-                          {fixed: "Cannot be changed."})
+            raise Invalid(_l("'%(name)s' cannot be changed; write a new report instead.",
+                             name=fixed), {fixed: _l("Cannot be changed.")})
     values = _clean(report.kind, changes, report)
     if week != report.week_start:
         existing = _duplicate(report.kind, actor.id, report.student_id, report.subject_id, week,
@@ -333,8 +348,10 @@ def send_report(actor: User, report_id) -> Report:
     _still_author_of(actor, report)
     recipient = intended_recipient(report.kind, report.student)
     if recipient is None:
-        who = "parent" if report.kind is ReportKind.TUTOR else "tutor"
-        raise NoRecipient(f"The student has no {who} linked, so there is nobody to send it to.")
+        raise NoRecipient(
+            _l("The student has no parent linked, so there is nobody to send it to.")
+            if report.kind is ReportKind.TUTOR else
+            _l("The student has no tutor linked, so there is nobody to send it to."))
     now = utcnow()
     done = db.session.execute(
         update(Report).where(Report.id == report.id, Report.status == ReportStatus.DRAFT)
@@ -342,10 +359,11 @@ def send_report(actor: User, report_id) -> Report:
         .execution_options(synchronize_session=False))
     if done.rowcount != 1:  # sent meanwhile by another request
         db.session.rollback()
-        raise Conflict("This report has been sent already.")
+        raise Conflict(_l("This report has been sent already."))
     db.session.refresh(report)
     notify.notify(recipient, "report_sent",
-                  title=notify.stored_text("New report: %(about)s", about=_about(report)),
+                  title=notify.stored_text("New report: %(about)s", user=recipient,
+                                           about=_about(report, recipient)),
                   body=report.summary[:300], url=report_path(report, recipient),
                   dedupe_key=report_key(report.id))
     _emit_to_audience("report_sent", report_dict(report), report)
@@ -365,8 +383,10 @@ def _mark_read(report: Report, reader: User) -> None:
         return
     notify.mark_read_by_key(reader.id, report_key(report.id))  # its "new report" is seen now
     notify.notify(report.author_id, "report_read",
-                  title=notify.stored_text("Report read: %(about)s", about=_about(report)),
-                  body=notify.stored_text("%(name)s has read your report.", name=reader.full_name),
+                  title=notify.stored_text("Report read: %(about)s", user=report.author,
+                                           about=_about(report, report.author)),
+                  body=notify.stored_text("%(name)s has read your report.", user=report.author,
+                                          name=reader.full_name),
                   url=report_path(report, report.author))
     payload = {"report_id": report.id, "read_at": report.read_at.isoformat(),
                "reader": {"id": reader.id, "full_name": reader.full_name}}
@@ -386,7 +406,7 @@ def mark_read(viewer: User, report_id) -> Report:
     """Mark a report read: its recipient only (others are refused); a repeat is a no-op."""
     report = access.visible_report(viewer, _id(report_id, "report_id"))
     if report.recipient_id != viewer.id:
-        raise Forbidden("Only the report's recipient marks it read.")
+        raise Forbidden(_l("Only the report's recipient marks it read."))
     if report.status is ReportStatus.SENT:
         _mark_read(report, viewer)
         db.session.commit()
@@ -404,9 +424,9 @@ def report_key(report_id: int) -> str:
     return f"report:{report_id}"
 
 
-def _about(report: Report) -> str:
+def _about(report: Report, reader: User) -> str:
     subject = f", {report.subject_title}" if report.kind is ReportKind.TEACHER else ""
-    week = notify.stored_text("week of %(date)s", date=report.week_start.isoformat())
+    week = notify.stored_text("week of %(date)s", user=reader, date=report.week_start.isoformat())
     return f"{report.student.full_name}{subject}, {week}"
 
 
@@ -436,15 +456,16 @@ def reports_for(viewer: User, *, student_id=None, kind=None, box: str = "all", s
     if kind is not None:
         query = query.where(Report.kind == _kind(kind))
     if box not in BOXES:
-        raise Invalid("'box' must be sent, received or all.", {"box": "sent, received or all."})
+        raise Invalid(_l("'box' must be sent, received or all."),
+                      {"box": _l("sent, received or all.")})
     if box == "sent":
         query = query.where(Report.author_id == viewer.id)
     elif box == "received":
         query = query.where(Report.author_id != viewer.id)
     if status is not None:
         if status not in {"draft", "sent", "read", "unread"}:
-            raise Invalid("'status' must be draft, sent, read or unread.",
-                          {"status": "draft, sent, read or unread."})
+            raise Invalid(_l("'status' must be draft, sent, read or unread."),
+                          {"status": _l("draft, sent, read or unread.")})
         query = query.where(Report.status == ReportStatus("sent" if status == "unread" else status))
     if author_id is not None:
         query = query.where(Report.author_id == _id(author_id, "author_id"))

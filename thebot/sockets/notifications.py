@@ -3,6 +3,8 @@
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from thebot.services import notify
 from thebot.sockets.base import AuthedNamespace, Refused, socket_event
 
@@ -12,7 +14,7 @@ def _optional_int(payload: dict, name: str) -> int | None:
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise Refused("bad_request", f"'{name}' must be a positive whole number.")
+        raise Refused("bad_request", _("'%(name)s' must be a positive whole number.", name=name))
     return value
 
 
@@ -34,5 +36,5 @@ class NotificationsNamespace(AuthedNamespace):
             return {"unread": notify.mark_all_read(user)}
         notification_id = _optional_int(payload, "id")
         if notification_id is None:
-            raise Refused("bad_request", "Give 'id', or 'all': true.")
+            raise Refused("bad_request", _("Give 'id', or 'all': true."))
         return {"unread": notify.mark_read(user, notification_id)}

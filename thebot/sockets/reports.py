@@ -4,6 +4,8 @@
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from thebot.services import reports
 from thebot.sockets.base import AuthedNamespace, Refused, socket_event
 
@@ -13,7 +15,7 @@ def _positive_int(payload: dict, name: str, *, required: bool) -> int | None:
     if value is None and not required:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise Refused("bad_request", f"'{name}' must be a positive whole number.")
+        raise Refused("bad_request", _("'%(name)s' must be a positive whole number.", name=name))
     return value
 
 
@@ -25,7 +27,7 @@ class ReportsNamespace(AuthedNamespace):
         """{student_id?, kind?} -> {reports}: what this user may see, newest week first."""
         kind = payload.get("kind")
         if kind is not None and kind not in ("tutor", "teacher"):
-            raise Refused("bad_request", "'kind' must be \"tutor\" or \"teacher\".")
+            raise Refused("bad_request", _("'kind' must be \"tutor\" or \"teacher\"."))
         rows = reports.reports_for(user, student_id=_positive_int(payload, "student_id",
                                                                   required=False), kind=kind)
         return {"reports": [reports.report_dict(r) for r in rows]}

@@ -75,11 +75,16 @@ export function shortTime(iso) {
   return (sameDay ? timeOnly : dayAndTime).format(date);
 }
 
-/** "12 KB" / "3.4 MB" in the viewer's locale. */
+// The size units come translated from the page's i18n block ("12 KB" / "12 КБ").
+const sizeText = translator({
+  size_b: "{size} B", size_kb: "{size} KB", size_mb: "{size} MB", ...readJson("chat-i18n"),
+});
+
+/** "12 KB" / "3.4 MB" in the viewer's locale and language. */
 export function fileSize(bytes) {
-  if (bytes < 1024) return `${numbers.format(bytes)} B`;
-  if (bytes < 1024 * 1024) return `${numbers.format(bytes / 1024)} KB`;
-  return `${numbers.format(bytes / (1024 * 1024))} MB`;
+  if (bytes < 1024) return sizeText("size_b", { size: numbers.format(bytes) });
+  if (bytes < 1024 * 1024) return sizeText("size_kb", { size: numbers.format(bytes / 1024) });
+  return sizeText("size_mb", { size: numbers.format(bytes / (1024 * 1024)) });
 }
 
 /** The first line of a text, cut to `limit` characters, for previews and quotes. */
