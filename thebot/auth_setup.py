@@ -26,7 +26,7 @@ def init_app(app: Flask) -> None:
     def _unauthorized():
         if request.path.startswith("/api/"):
             from thebot.api.errors import error_response
-            return error_response(401, "unauthorized", "Sign in first.")
+            return error_response(401, "unauthorized", str(_l("Sign in first.")))
         # A custom handler replaces Flask-Login's own flash, so say why the sign-in page shows.
         flash(str(login_manager.login_message), login_manager.login_message_category)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -50,7 +50,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
         if _is_api():
-            return error_response(400, "bad_request", "Missing or invalid CSRF token.")
+            return error_response(400, "bad_request", _("Missing or invalid CSRF token."))
         return _page(400, _("Form expired"),
                      _("The form has expired or was sent from another site. Please try again."))
 
@@ -73,5 +73,6 @@ def init_app(app: Flask) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()  # the page below may query (e.g. the unread bell)
         if _is_api():
-            return error_response(500, "internal_error", "Something went wrong on our side.")
+            return error_response(500, "internal_error",
+                                  _("Something went wrong on our side."))
         return _page(500, _titles()[500], _messages()[500])

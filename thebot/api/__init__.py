@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from thebot.extensions import csrf
@@ -35,13 +36,14 @@ def _authenticate():
         g.api_user = accounts.user_for_token(raw)
         g.api_token = raw if g.api_user is not None else None
         if g.api_user is None and request.endpoint not in PUBLIC_ENDPOINTS:
-            return error_response(401, "unauthorized", "The token is invalid, expired or revoked.")
+            return error_response(401, "unauthorized",
+                                  _("The token is invalid, expired or revoked."))
     elif current_user.is_authenticated:
         g.api_user = current_user._get_current_object()
         if request.method in UNSAFE_METHODS and request.endpoint not in PUBLIC_ENDPOINTS:
             csrf.protect()
     if g.api_user is None and request.endpoint not in PUBLIC_ENDPOINTS:
-        return error_response(401, "unauthorized", "Sign in first.")
+        return error_response(401, "unauthorized", _("Sign in first."))
     return None
 
 

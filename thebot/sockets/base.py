@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from flask import request, session
+from flask_babel import gettext as _
 from flask_socketio import Namespace, join_room
 from socketio import exceptions as socketio_exceptions
 from sqlalchemy import delete, select
@@ -72,11 +73,11 @@ def _authenticate(auth) -> Identity:
         record = accounts.token_record(token) if isinstance(token, str) else None
         if record is None:
             raise ConnectRefusal({"code": "unauthorized",
-                                  "message": "The token is invalid, expired or revoked."})
+                                  "message": _("The token is invalid, expired or revoked.")})
         return Identity(record.user_id, record.id, None)
     record = accounts.login_session_record(session.get("_user_id"), session.get(LOGIN_KEY))
     if record is None:
-        raise ConnectRefusal({"code": "unauthorized", "message": "Sign in first."})
+        raise ConnectRefusal({"code": "unauthorized", "message": _("Sign in first.")})
     return Identity(record.user_id, None, record.id)
 
 
@@ -121,7 +122,7 @@ class AuthedNamespace(Namespace):
             log.exception("socket connect failed on %s", self.namespace)
             db.session.rollback()
             raise ConnectRefusal({"code": "internal_error",
-                                  "message": "Something went wrong on our side."})
+                                  "message": _("Something went wrong on our side.")})
         finally:
             db.session.remove()
 
@@ -163,9 +164,9 @@ def socket_event(handler):
                 # would drop the ack: the client leaves the namespace before it is sent).
                 socketio.start_background_task(_disconnect_after_ack, request.sid,
                                                request.namespace)
-                return error("unauthorized", "Your session has ended. Please sign in again.")
+                return error("unauthorized", _("Your session has ended. Please sign in again."))
             if not isinstance(payload, dict):
-                return error("bad_request", "The payload must be a JSON object.")
+                return error("bad_request", _("The payload must be a JSON object."))
             result = handler(self, user, payload)
             return {"ok": True, **(result or {})}
         except Refused as exc:
@@ -178,7 +179,7 @@ def socket_event(handler):
         except Exception:  # a boundary: log once with the traceback, answer the envelope
             log.exception("socket event %s failed", handler.__name__)
             db.session.rollback()
-            return error("internal_error", "Something went wrong on our side.")
+            return error("internal_error", _("Something went wrong on our side."))
         finally:
             db.session.remove()
     return wrapper
