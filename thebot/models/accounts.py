@@ -5,11 +5,11 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from thebot.extensions import db
-from thebot.models.base import UTCDateTime, utcnow
+from thebot.models.base import UTCDateTime, utcnow, value_enum
 
 
 class Role(str, enum.Enum):
@@ -28,10 +28,7 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e],
-             native_enum=False, length=16, validate_strings=True)
-    )
+    role: Mapped[Role] = mapped_column(value_enum(Role, "user_role"))
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
     # The language last chosen on a page (None: never chosen); notifications and e-mails use it.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -31,3 +31,9 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def value_enum(cls, name: str) -> Enum:
+    """A Python enum stored by its values as a checked string (the same on SQLite and PostgreSQL)."""
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e],
+                native_enum=False, length=16, validate_strings=True)

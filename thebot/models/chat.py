@@ -4,12 +4,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from thebot.extensions import db
 from thebot.models.accounts import User
-from thebot.models.base import UTCDateTime, utcnow
+from thebot.models.base import UTCDateTime, utcnow, value_enum
 from thebot.models.learning import Enrollment
 
 
@@ -24,10 +24,6 @@ class MessageKind(str, enum.Enum):
     FILE = "file"
     SYSTEM = "system"
 
-
-def _enum(cls, name: str):
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e],
-                native_enum=False, length=16, validate_strings=True)
 
 
 class ChatRoom(db.Model):
@@ -50,7 +46,7 @@ class ChatRoom(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[RoomKind] = mapped_column(_enum(RoomKind, "chat_room_kind"))
+    kind: Mapped[RoomKind] = mapped_column(value_enum(RoomKind, "chat_room_kind"))
     enrollment_id: Mapped[int | None] = mapped_column(
         ForeignKey("enrollments.id", ondelete="CASCADE"))
     # The student a subject or tutor room is about.
@@ -97,7 +93,7 @@ class ChatMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("chat_rooms.id", ondelete="CASCADE"))
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind, "chat_message_kind"))
+    kind: Mapped[MessageKind] = mapped_column(value_enum(MessageKind, "chat_message_kind"))
     content: Mapped[str] = mapped_column(Text, default="")
     client_id: Mapped[str | None] = mapped_column(String(64))
     reply_to_id: Mapped[int | None] = mapped_column(

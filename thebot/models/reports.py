@@ -5,12 +5,12 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, Numeric, Text, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from thebot.extensions import db
 from thebot.models.accounts import User
-from thebot.models.base import UTCDateTime, utcnow
+from thebot.models.base import UTCDateTime, utcnow, value_enum
 from thebot.models.learning import Enrollment, Subject
 
 
@@ -24,10 +24,6 @@ class ReportStatus(str, enum.Enum):
     SENT = "sent"
     READ = "read"
 
-
-def _enum(cls, name: str):
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e],
-                native_enum=False, length=16, validate_strings=True)
 
 
 class Report(db.Model):
@@ -55,8 +51,8 @@ class Report(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[ReportKind] = mapped_column(_enum(ReportKind, "report_kind"))
-    status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus, "report_status"),
+    kind: Mapped[ReportKind] = mapped_column(value_enum(ReportKind, "report_kind"))
+    status: Mapped[ReportStatus] = mapped_column(value_enum(ReportStatus, "report_status"),
                                                  default=ReportStatus.DRAFT)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
