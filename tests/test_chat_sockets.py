@@ -256,6 +256,27 @@ def test_ending_an_enrollment_makes_the_room_read_only_live(live_server, demo, c
     assert student.call("history", {"room_id": room})["messages"]  # history stays
 
 
+def test_a_direct_room_whose_link_ends_turns_read_only_live(live_server, demo, connect):
+    parent = connect("parent")
+    token = api_token(live_server.url, "parent")
+    opened = requests.post(f"{live_server.url}/api/v1/chat/direct", timeout=WAIT,
+                           json={"user_id": demo.teacher2.id},
+                           headers={"Authorization": f"Bearer {token}"}).json()["room"]
+    assert opened["can_post"] is True and opened["read_only"] is False
+    # Physics with teacher2 is the only link between this parent and that teacher.
+    physics = subject_room(demo.student, "Physics")
+    from thebot.models import ChatRoom
+    enrollment_id = db.session.get(ChatRoom, physics).enrollment_id
+    admin = browser_session(live_server.url, "admin")
+    admin.post(f"{live_server.url}/admin/enrollments/{enrollment_id}/end", timeout=WAIT,
+               data={"csrf_token": admin.csrf_token})
+    # (opening the room announced it too: wait for the update that ends it)
+    update = parent.wait_for("room_updated",
+                             lambda r: r["id"] == opened["id"] and r["read_only"])
+    assert update["can_post"] is False and update["locked"] is True
+    refused(parent.call("send", {"room_id": opened["id"], "content": "still there?"}), "locked")
+
+
 def test_a_parent_who_is_unlinked_stops_hearing_the_room(live_server, demo, connect):
     room = tutor_room(demo.student)
     old_parent, tutor = connect("parent"), connect("tutor")

@@ -4,7 +4,7 @@ membership that follows the student's links, direct rooms, contacts, locking.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, or_, select, text
 
 from thebot.extensions import db, socketio
 from thebot.models import (
@@ -136,6 +136,22 @@ def enrollment_ended(enrollment: Enrollment) -> None:
     """learning.on_enrollment_ended: the room stays readable and takes no new messages."""
     room = ensure_subject_room(enrollment)
     announce_room(room)
+    profile = enrollment.student.student_profile
+    _announce_direct_rooms_of({enrollment.teacher_id, profile.tutor_id if profile else None,
+                               profile.parent_id if profile else None})
+
+
+def _announce_direct_rooms_of(user_ids: set) -> None:
+    """A link changed: direct rooms of these people may have become read-only (or open again)."""
+    user_ids = {user_id for user_id in user_ids if user_id is not None}
+    if not user_ids:
+        return
+    db.session.flush()
+    rooms = db.session.scalars(select(ChatRoom).where(
+        ChatRoom.kind == RoomKind.DIRECT,
+        or_(ChatRoom.user_low_id.in_(user_ids), ChatRoom.user_high_id.in_(user_ids))))
+    for room in rooms:
+        announce_room(room)
 
 
 def links_changed(student: User, old_tutor_id: int | None, old_parent_id: int | None) -> None:
@@ -158,6 +174,10 @@ def links_changed(student: User, old_tutor_id: int | None, old_parent_id: int | 
             changed.add(room)
     for room in changed:
         announce_room(room)
+    teachers = set(db.session.scalars(select(Enrollment.teacher_id).where(
+        Enrollment.student_id == student.id, Enrollment.is_active.is_(True))))
+    _announce_direct_rooms_of({old_tutor_id, profile.tutor_id, old_parent_id, profile.parent_id}
+                              | teachers)
 
 
 # --- reading ----------------------------------------------------------------------------------
