@@ -50,6 +50,8 @@ class Config:
     PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "fake")
     CHAT_SEND_LIMIT = _int("CHAT_SEND_LIMIT", 10)
     CHAT_SEND_WINDOW = _int("CHAT_SEND_WINDOW", 10)
+    # Serving processes beat this often; sockets of a process silent for 3 beats are removed.
+    SOCKET_HEARTBEAT_SECONDS = _int("SOCKET_HEARTBEAT_SECONDS", 30)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

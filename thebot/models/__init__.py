@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see the whole metadata."""
 from thebot.models.accounts import (  # noqa: F401
-    ApiToken, LoginSession, ParentProfile, SocketConnection, Role, StudentProfile, TeacherProfile, TutorProfile, User,
+    ApiToken, LoginSession, ParentProfile, ServerProcess, SocketConnection, Role, StudentProfile, TeacherProfile, TutorProfile, User,
 )
 from thebot.models.learning import Enrollment, Subject  # noqa: F401
 from thebot.models.chat import (  # noqa: F401

@@ -157,4 +157,16 @@ class SocketConnection(db.Model):
     token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
     login_session_id: Mapped[int | None] = mapped_column(
         ForeignKey("login_sessions.id", ondelete="CASCADE"))
+    # The server process holding the socket (see ServerProcess): its rows go when it dies.
+    server_id: Mapped[str] = mapped_column(String(32), default="", index=True)
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ServerProcess(db.Model):
+    """A running server process and its last heartbeat; one that stops beating is dead."""
+
+    __tablename__ = "server_processes"
+
+    server_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -7,11 +7,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from thebot.extensions import db, socketio
-from thebot.models import ChatMember, ChatSocketJoin, User
+from thebot.models import ChatMember, ChatSocketJoin, SocketConnection, User
 from thebot.services import chat_access, events
 from thebot.services.chat_messages import positive_int
 from thebot.services.chat_rooms import NAMESPACE, insert_or_ignore, socket_room
 from thebot.services.errors import Invalid
+from thebot.sockets import liveness
 
 
 def _joins_of(room_id: int, user_id: int) -> int:
@@ -53,6 +54,13 @@ def socket_left(user: User, room_id: int, sid: str) -> None:
         ChatSocketJoin.sid == sid, ChatSocketJoin.room_id == room_id)).all()
     _forget(rows, sid)
     db.session.commit()
+
+
+@liveness.on_sweep
+def forget_orphan_joins() -> None:
+    """Joins of sockets whose connection row is gone (their process died) are dropped."""
+    live = select(SocketConnection.sid).where(SocketConnection.namespace == NAMESPACE)
+    db.session.execute(delete(ChatSocketJoin).where(ChatSocketJoin.sid.not_in(live)))
 
 
 def socket_gone(sid: str) -> None:

@@ -19,6 +19,7 @@ from thebot.extensions import db, socketio
 from thebot.models import SocketConnection, User
 from thebot.services import accounts, events
 from thebot.services.errors import DomainError
+from thebot.sockets import liveness
 
 log = logging.getLogger(__name__)
 MAX_PAYLOAD_CHARS = 20_000
@@ -111,7 +112,8 @@ class AuthedNamespace(Namespace):
             db.session.merge(SocketConnection(sid=request.sid, namespace=self.namespace,
                                               user_id=identity.user_id,
                                               token_id=identity.token_id,
-                                              login_session_id=identity.login_session_id))
+                                              login_session_id=identity.login_session_id,
+                                              server_id=liveness.SERVER_ID))
             db.session.commit()
             join_room(user_room(identity.user_id))
             user = db.session.get(User, identity.user_id)

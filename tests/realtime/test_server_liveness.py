@@ -1,0 +1,53 @@
+"""A server process that dies without closing its sockets (SIGKILL) stops beating; a live one
+sweeps its socket rows away, so its users no longer show as online anywhere."""
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import func, select
+
+from tests.realtime.chat_clients import WAIT, api_token, connect  # noqa: F401
+from tests.realtime.chat_data import tutor_room
+from thebot.extensions import db
+from thebot.models import ChatSocketJoin, ServerProcess, SocketConnection
+
+
+def _count(model, **where) -> int:
+    db.session.expire_all()
+    query = select(func.count()).select_from(model)
+    for name, value in where.items():
+        query = query.where(getattr(model, name) == value)
+    return db.session.scalar(query)
+
+
+def _wait_until(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()
+
+
+def test_sockets_of_a_killed_process_are_swept_by_a_live_one(start_server, demo, connect):
+    import requests
+    doomed = start_server(SOCKET_HEARTBEAT_SECONDS=1)
+    room = tutor_room(demo.student)
+    parent = connect("parent", server=doomed)
+    parent.join(room)
+    assert _count(SocketConnection, user_id=demo.parent.id) == 1
+    assert _count(ChatSocketJoin, user_id=demo.parent.id, room_id=room) == 1
+    assert _wait_until(lambda: _count(ServerProcess) >= 1, WAIT)
+
+    doomed.proc.kill()  # no disconnect handlers run: the rows stay behind
+    doomed.proc.wait(WAIT)
+    assert _count(ChatSocketJoin, user_id=demo.parent.id, room_id=room) == 1
+
+    survivor = start_server(SOCKET_HEARTBEAT_SECONDS=1)
+    assert _wait_until(lambda: _count(SocketConnection, user_id=demo.parent.id) == 0, 15)
+    assert _count(ChatSocketJoin, user_id=demo.parent.id, room_id=room) == 0
+    token = api_token(survivor.url, "tutor")
+    answer = requests.get(f"{survivor.url}/api/v1/chat/rooms/{room}", timeout=WAIT,
+                          headers={"Authorization": f"Bearer {token}"}).json()["room"]
+    parent_entry = next(m for m in answer["members"] if m["id"] == demo.parent.id)
+    assert parent_entry["online"] is False

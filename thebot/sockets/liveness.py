@@ -1,0 +1,67 @@
+"""Server-process liveness: each serving process beats every SOCKET_HEARTBEAT_SECONDS and sweeps
+away the socket rows of processes that stopped beating (killed, crashed, restarted), so nobody
+stays "online" behind a socket that no longer exists.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+from typing import Callable
+
+from flask import Flask
+from sqlalchemy import delete, select, update
+
+from thebot.extensions import db, socketio
+from thebot.models import ServerProcess, SocketConnection
+from thebot.models.base import utcnow
+
+log = logging.getLogger(__name__)
+SERVER_ID = uuid.uuid4().hex  # this process
+MISSED_BEATS = 3  # a process is dead after this many heartbeats without a sign of life
+
+# Areas that keep rows per socket register a cleanup: fn(live_sids_by_namespace) -> None.
+_sweepers: list[Callable[[], None]] = []
+
+
+def on_sweep(fn: Callable[[], None]) -> Callable[[], None]:
+    """Register a function run (in the sweep's transaction) after dead processes' sockets go."""
+    _sweepers.append(fn)
+    return fn
+
+
+def beat_and_sweep(interval: float) -> int:
+    """Record this process's heartbeat and remove the sockets of dead processes; commits."""
+    now = utcnow()
+    seen = db.session.execute(update(ServerProcess).where(ServerProcess.server_id == SERVER_ID)
+                              .values(seen_at=now))
+    if seen.rowcount == 0:
+        db.session.add(ServerProcess(server_id=SERVER_ID, started_at=now, seen_at=now))
+        db.session.flush()
+    cutoff = now - timedelta(seconds=interval * MISSED_BEATS)
+    dead = list(db.session.scalars(select(ServerProcess.server_id)
+                                   .where(ServerProcess.seen_at < cutoff)))
+    # "" marks sockets recorded before processes were named: none of them can be live now.
+    gone = db.session.execute(delete(SocketConnection).where(
+        SocketConnection.server_id.in_(dead + [""]))).rowcount
+    db.session.execute(delete(ServerProcess).where(ServerProcess.server_id.in_(dead)))
+    for sweep in _sweepers:
+        sweep()
+    db.session.commit()
+    if gone:
+        log.info("removed %s sockets of server processes that stopped", gone)
+    return gone
+
+
+def run(app: Flask, interval: float) -> None:
+    """The heartbeat loop of a serving process (a background task; never raises)."""
+    while True:
+        with app.app_context():
+            try:
+                beat_and_sweep(interval)
+            except Exception:  # a boundary: a failed beat is retried at the next one
+                log.exception("server heartbeat failed")
+                db.session.rollback()
+            finally:
+                db.session.remove()
+        socketio.sleep(interval)
