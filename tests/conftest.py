@@ -4,6 +4,7 @@ tokens like a browser, a real server process, and real Chromium.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -44,10 +45,10 @@ def _postgres_admin(url):
     return base, admin
 
 
-def _fresh_postgres(url: str) -> str:
+def _fresh_postgres(url: str, suffix: str = "") -> str:
     """Create an empty database next to the one named (dropped first if it exists)."""
     base, admin = _postgres_admin(url)
-    name = f"{base.database or 'thebot'}_{os.getpid()}"
+    name = f"{base.database or 'thebot'}{suffix}_{os.getpid()}"
     with admin.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         cur.execute(f'CREATE DATABASE "{name}"')
@@ -60,6 +61,27 @@ def _drop_postgres(url: str) -> None:
     with admin.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{base.database}" WITH (FORCE)')
     admin.close()
+
+
+def configured_postgres_url() -> str:
+    """The PostgreSQL server the suite may use (TEST_POSTGRES_URL or TEST_DATABASE_URL), or ""."""
+    for name in ("TEST_POSTGRES_URL", "TEST_DATABASE_URL"):
+        url = os.environ.get(name, "").strip()
+        if url.startswith("postgres"):
+            return url
+    return ""
+
+
+@contextlib.contextmanager
+def scratch_postgres(suffix: str):
+    """An empty PostgreSQL database of its own for one test or module, dropped afterwards."""
+    url = configured_postgres_url()
+    need(bool(url), "PostgreSQL (TEST_POSTGRES_URL)")
+    fresh = _fresh_postgres(url, suffix)
+    try:
+        yield fresh
+    finally:
+        _drop_postgres(fresh)
 
 
 @pytest.fixture(scope="session")

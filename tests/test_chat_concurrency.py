@@ -4,56 +4,32 @@ requests race. (SQLite serialises writers, so the race only exists on PostgreSQL
 """
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 
 import pytest
 from sqlalchemy import delete, func, select
 
-from tests.conftest import need
+from tests.conftest import scratch_postgres
 from thebot.extensions import db
 from thebot.models import ChatMember, ChatMessage, ChatRoom, RoomKind, Subject, User
 
 THREADS = 8
 
 
-def _postgres_url() -> str:
-    for name in ("TEST_DATABASE_URL", "TEST_POSTGRES_URL"):
-        url = os.environ.get(name, "").strip()
-        if url.startswith("postgresql"):
-            return url
-    return ""
-
-
 @pytest.fixture(scope="module")
 def race_app(app_config):
     """An app on a database of its own on PostgreSQL, migrated."""
-    url = _postgres_url()
-    need(bool(url), "PostgreSQL (TEST_POSTGRES_URL or TEST_DATABASE_URL)")
-    import psycopg2
     from flask_migrate import upgrade
-    from sqlalchemy.engine import make_url
 
     from thebot import create_app
-    base = make_url(url)
-    name = f"{base.database or 'thebot'}_chatrace_{os.getpid()}"
-    admin_dsn = base.set(database="postgres").render_as_string(hide_password=False)
-    admin = psycopg2.connect(admin_dsn.replace("postgresql+psycopg2://", "postgresql://"))
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    application = create_app({**app_config, "SQLALCHEMY_DATABASE_URI":
-                              base.set(database=name).render_as_string(hide_password=False)})
-    with application.app_context():
-        upgrade()
-    yield application
-    with application.app_context():
-        db.engine.dispose()
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    with scratch_postgres("_chatrace") as url:
+        application = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": url})
+        with application.app_context():
+            upgrade()
+        yield application
+        with application.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

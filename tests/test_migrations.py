@@ -2,7 +2,6 @@
 and PostgreSQL, and no difference between the models and the migrated schema."""
 from __future__ import annotations
 
-import os
 
 import pytest
 import sqlalchemy
@@ -11,7 +10,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from tests.conftest import ROOT, need
+from tests.conftest import ROOT, scratch_postgres
 
 
 def script_directory() -> ScriptDirectory:
@@ -63,33 +62,11 @@ def test_sqlite_upgrade_from_empty_matches_the_models(tmp_path):
     assert_matches_models(f"sqlite:///{tmp_path / 'empty.db'}")
 
 
-def _postgres_url() -> str:
-    for name in ("TEST_POSTGRES_URL", "TEST_DATABASE_URL"):
-        url = os.environ.get(name, "").strip()
-        if url.startswith("postgres"):
-            return url
-    return ""
-
-
 @pytest.fixture
 def empty_postgres():
     """A new, empty PostgreSQL database next to the configured one (dropped afterwards)."""
-    import psycopg2
-    from sqlalchemy.engine import make_url
-    url = _postgres_url()
-    need(bool(url), "PostgreSQL (TEST_POSTGRES_URL)")
-    base = make_url(url)
-    name = f"{base.database or 'thebot'}_migcheck_{os.getpid()}"
-    admin_url = base.set(database="postgres").render_as_string(hide_password=False)
-    admin = psycopg2.connect(admin_url.replace("postgresql+psycopg2://", "postgresql://"))
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    with scratch_postgres("_migcheck") as url:
+        yield url
 
 
 def test_postgresql_upgrade_from_empty_matches_the_models(empty_postgres):
