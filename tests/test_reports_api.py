@@ -273,10 +273,12 @@ def test_bad_bodies_are_refused_cleanly(as_user, demo):
 # --- who may write ----------------------------------------------------------------------------
 
 def test_tutor_writes_only_about_own_students(as_user, demo):
+    before = stored_count()
     body = {"kind": "tutor", "student_id": demo.student.id, "week_start": WEEK, "summary": "x"}
     error_of(as_user("tutor2")("POST", "/reports", json=body), 404, "not_found")
     error_of(as_user("tutor")("POST", "/reports", json={**body, "student_id": demo.student3.id}),
              404, "not_found")
+    assert stored_count() == before
 
 
 @pytest.mark.parametrize("username", ["parent", "admin", "student"])

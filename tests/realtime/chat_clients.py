@@ -71,17 +71,7 @@ class ChatClient:
 
     def wait_for(self, event: str, match=lambda data: True, timeout: float = WAIT):
         """The first received `event` whose payload matches (events before it are consumed)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"no {event!r} event arrived")
-            try:
-                name, data = self.events.get(timeout=remaining)
-            except queue.Empty:
-                raise AssertionError(f"no {event!r} event arrived") from None
-            if name == event and match(data):
-                return data
+        return self.received_until(event, match, timeout)[-1][1]
 
     def received_until(self, event: str, match=lambda data: True, timeout: float = WAIT):
         """Every event received up to and including the first matching `event` (a fence)."""

@@ -62,3 +62,18 @@ def set_links(actor: User, student_id: int, *, tutor_id=UNSET, parent_id=UNSET) 
         links_changed(student, old_tutor_id=old_tutor, old_parent_id=old_parent)
     db.session.commit()
     return student
+
+
+def link_parent(actor: User, student_id: int, *, parent_id: int | None = None,
+                parent_login: str = "") -> User:
+    """Link an existing parent, picked by id or named by exact username or e-mail (the login wins)."""
+    if parent_login and parent_login.strip():
+        from thebot.services.accounts import find_by_login
+        found = find_by_login(parent_login)
+        if found is None or found.role is not Role.PARENT:
+            message = _l("No parent account with this username or e-mail.")
+            raise Invalid(message, {"parent_login": message})
+        parent_id = found.id
+    if parent_id is None:
+        raise Invalid(_l("Choose a parent."), {"parent_id": _l("Choose a parent.")})
+    return set_links(actor, student_id, parent_id=parent_id)

@@ -22,7 +22,6 @@ from thebot.services.errors import DomainError
 from thebot.sockets import liveness
 
 log = logging.getLogger(__name__)
-MAX_PAYLOAD_CHARS = 20_000
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from thebot.models import Role
 from thebot.services import access, accounts, learning, links, people
-from thebot.services.errors import DomainError, Invalid
+from thebot.services.errors import DomainError
 from thebot.tutor.forms import EnrollForm, LinkParentForm, NewFamilyForm, fill_enroll_choices
 from thebot.web import me, restrict_blueprint, show_errors
 
@@ -69,16 +69,8 @@ def link_parent(student_id: int):
         (p.id, p.full_name) for p in people.users_visible_to(actor, Role.PARENT)]
     if form.validate_on_submit():
         try:
-            parent_id = form.parent_id.data or None
-            if form.parent_login.data:
-                found = accounts.find_by_login(form.parent_login.data)
-                if found is None or found.role is not Role.PARENT:
-                    raise Invalid(_("No parent account with this username or e-mail."),
-                                  {"parent_login": _("No parent account with this username or e-mail.")})
-                parent_id = found.id
-            if parent_id is None:
-                raise Invalid(_("Choose a parent."), {"parent_id": _("Choose a parent.")})
-            links.set_links(actor, student_id, parent_id=parent_id)
+            links.link_parent(actor, student_id, parent_id=form.parent_id.data or None,
+                              parent_login=form.parent_login.data or "")
         except DomainError as exc:
             show_errors(form, exc)
         else:
