@@ -46,7 +46,8 @@ def test_connect_with_session_cookie_or_token_and_refuse_anyone_else(live_server
         with pytest.raises(socketio.exceptions.ConnectionError):
             client.connect(live_server.url, namespaces=["/chat"], auth=auth,
                            transports=["websocket"], wait_timeout=WAIT)
-        assert reasons and reasons[0]["code"] == "unauthorized", reasons
+        assert reasons and reasons[0]["data"]["code"] == "unauthorized", reasons
+        assert reasons[0]["message"] == reasons[0]["data"]["message"] != ""
         client.disconnect()
 
 

@@ -129,5 +129,6 @@ def test_connecting_without_credentials_is_refused(live_server, family):
     with pytest.raises(socketio.exceptions.ConnectionError):
         client.connect(live_server.url, namespaces=[NS], transports=["websocket"],
                        wait_timeout=10)
-    assert refusals == [{"code": "unauthorized", "message": "Sign in first."}]
+    assert refusals == [{"message": "Sign in first.",
+                         "data": {"code": "unauthorized", "message": "Sign in first."}}]
     assert not client.connected

@@ -1,12 +1,12 @@
 """One parser for record ids from any client: URL paths, query strings, JSON bodies, socket
 payloads. Ids are positive integers that fit the database's INTEGER columns; anything else is
-`Invalid` (or, for a well-formed number no record can have, simply not found).
+`Invalid` (or `NotFound` for a well-formed number no record can have).
 """
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from thebot.services.errors import Invalid
+from thebot.services.errors import Invalid, NotFound
 
 # Every primary key is a 32-bit INTEGER (SQLite would take more; PostgreSQL would raise).
 MAX_ID = 2**31 - 1
@@ -15,8 +15,7 @@ MAX_ID = 2**31 - 1
 def parse_id(value: object, field: str = "id") -> int:
     """A positive integer id from a client value (int, or a string of digits), else Invalid.
 
-    Numbers beyond MAX_ID are valid syntax but can never name a record: they come back as 0,
-    which every lookup answers as not found (so callers need no second branch).
+    Numbers beyond MAX_ID are valid syntax but can never name a record: NotFound.
     """
     if isinstance(value, bool):
         raise _invalid(field)
@@ -27,13 +26,25 @@ def parse_id(value: object, field: str = "id") -> int:
         value = int(text)
     if not isinstance(value, int) or value <= 0:
         raise _invalid(field)
-    return value if value <= MAX_ID else 0
+    if value > MAX_ID:
+        raise NotFound(_l("There is no such record."))
+    return value
 
 
 def optional_id(value: object, field: str = "id") -> int | None:
     """Like parse_id, but None (or an empty string) stays None."""
     if value is None or value == "":
         return None
+    return parse_id(value, field)
+
+
+def payload_id(value: object, field: str = "id", *, required: bool = True) -> int | None:
+    """An id from a JSON body or socket payload: there it must be a JSON number (a string or a
+    boolean is Invalid, as the contract's examples show); None stays None unless required."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _invalid(field)
     return parse_id(value, field)
 
 

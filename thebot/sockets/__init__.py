@@ -6,6 +6,7 @@ import importlib
 from flask import Flask
 
 from thebot.extensions import socketio
+from thebot.sockets.base import TRANSPORT_MAX, guard_client_events
 
 # "module:Class" of each namespace handler, registered with its namespace path.
 NAMESPACES: dict[str, str] = {
@@ -40,5 +41,6 @@ def init_socketio(app: Flask) -> None:
         manage_session=False,
         logger=False,
         engineio_logger=False,
-        max_http_buffer_size=64 * 1024,
+        max_http_buffer_size=TRANSPORT_MAX,
     )
+    guard_client_events(socketio.server)

@@ -4,24 +4,32 @@ releasing the database session after each event.
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import request, session
+from flask import current_app, request, session
 from flask_babel import gettext as _
 from flask_socketio import Namespace, join_room
+from limits import parse as parse_limit
 from socketio import exceptions as socketio_exceptions
 from sqlalchemy import delete, select
 
 from thebot.auth_setup import LOGIN_KEY
-from thebot.extensions import db, socketio
+from thebot.extensions import db, limiter, socketio
 from thebot.models import SocketConnection, User
 from thebot.services import accounts, events
 from thebot.services.errors import DomainError
 from thebot.sockets import liveness
 
 log = logging.getLogger(__name__)
+
+MAX_PAYLOAD = 64 * 1024  # bytes of JSON per client event; larger ones are refused `too_large`
+TRANSPORT_MAX = 1024 * 1024  # the Engine.IO packet limit: beyond it the transport closes
+LIFECYCLE_EVENTS = frozenset({"connect", "disconnect"})
+# What a client event is renamed to when its name is the server's lifecycle or no name at all.
+REFUSED_EVENT = "_refused"
 
 
 @dataclass(frozen=True)
@@ -48,14 +56,16 @@ def error(code: str, message: str) -> dict:
 
 
 class ConnectRefusal(socketio_exceptions.ConnectionRefusedError):
-    """Refuse a connection with the contract's data {"code", "message"} as the connect_error.
-
-    (python-socketio's own exception turns a single argument into {"message": str(arg)}.)
+    """Refuse a connection in Socket.IO's own shape (contract.md section 4):
+    {"message": "...", "data": {"code", "message"}}, so the JS client reads `err.data.code`
+    and python-socketio's `connect_error` handler gets the same object.
     """
 
     def __init__(self, data: dict):
-        super().__init__(data.get("message", ""))
-        self.error_args = dict(data)
+        message = str(data.get("message", ""))
+        super().__init__(message)
+        self.error_args = {"message": message,
+                           "data": {"code": data["code"], "message": message}}
 
 
 class Refused(Exception):
@@ -101,6 +111,51 @@ def current_identity() -> Identity | None:
     return _identities.get((request.namespace, request.sid))
 
 
+def _size(payload) -> int:
+    return len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def socket_event(handler):
+    """Wrap a namespace event: payload must be an object; user re-checked; ack envelope.
+
+    The handler is called as handler(self, user, payload) and returns a dict merged into
+    {"ok": true}. Domain errors become error acks; anything else is logged and answered
+    `internal_error`. The database session is released afterwards in every case.
+    """
+    @wraps(handler)
+    def wrapper(self, payload=None, *extra):
+        try:
+            identity = current_identity()
+            user = _still_valid(identity) if identity is not None else None
+            if user is None:
+                # Disconnect once the refusal's ack is on its way (a synchronous disconnect
+                # would drop the ack: the client leaves the namespace before it is sent).
+                socketio.start_background_task(_disconnect_after_ack, request.sid,
+                                               request.namespace)
+                return error("unauthorized", _("Your session has ended. Please sign in again."))
+            if not isinstance(payload, dict):
+                return error("bad_request", _("The payload must be a JSON object."))
+            if _size(payload) > MAX_PAYLOAD:
+                return error("too_large", _("The payload is larger than %(size)d KiB.",
+                                            size=MAX_PAYLOAD // 1024))
+            result = handler(self, user, payload)
+            return {"ok": True, **(result or {})}
+        except Refused as exc:
+            db.session.rollback()
+            return error(exc.code, exc.message)
+        except DomainError as exc:
+            db.session.rollback()
+            code = "bad_request" if exc.code == "validation_error" else exc.code
+            return error(code, exc.message)
+        except Exception:  # a boundary: log once with the traceback, answer the envelope
+            log.exception("socket event %s failed", handler.__name__)
+            db.session.rollback()
+            return error("internal_error", _("Something went wrong on our side."))
+        finally:
+            db.session.remove()
+    return wrapper
+
+
 class AuthedNamespace(Namespace):
     """A namespace whose sockets are authenticated and registered; subclasses add events."""
 
@@ -127,6 +182,17 @@ class AuthedNamespace(Namespace):
         finally:
             db.session.remove()
 
+    def trigger_event(self, event, *args):
+        """Dispatch to `on_<event>`; an event without a handler goes to `on__refused`."""
+        if event not in LIFECYCLE_EVENTS and not callable(getattr(self, "on_" + event, None)):
+            event = REFUSED_EVENT
+        return super().trigger_event(event, *args)
+
+    @socket_event
+    def on__refused(self, user, payload):
+        """Unknown events, and client events named after the lifecycle, change nothing."""
+        raise Refused("bad_request", _("Unknown event."))
+
     def on_disconnect(self, reason=None):
         identity = _identities.pop((self.namespace, request.sid), None)
         try:
@@ -148,42 +214,27 @@ class AuthedNamespace(Namespace):
         """Hook: a socket of this user has gone (inside a transaction committed after)."""
 
 
-def socket_event(handler):
-    """Wrap a namespace event: payload must be an object; user re-checked; ack envelope.
+def check_rate(user: User, scope: str) -> None:
+    """Count one `scope` event of this user (e.g. typing) against SOCKET_<SCOPE>_LIMIT, in the
+    rate-limit storage every process shares; over the limit the event is refused."""
+    limit = parse_limit(current_app.config[f"SOCKET_{scope.upper()}_LIMIT"])
+    if not limiter.limiter.hit(limit, "socket", scope, str(user.id)):
+        raise Refused("rate_limited", _("Too many events. Wait a moment and try again."))
 
-    The handler is called as handler(self, user, payload) and returns a dict merged into
-    {"ok": true}. Domain errors become error acks; anything else is logged and answered
-    `internal_error`. The database session is released afterwards in every case.
-    """
-    @wraps(handler)
-    def wrapper(self, payload=None, *extra):
-        try:
-            identity = current_identity()
-            user = _still_valid(identity) if identity is not None else None
-            if user is None:
-                # Disconnect once the refusal's ack is on its way (a synchronous disconnect
-                # would drop the ack: the client leaves the namespace before it is sent).
-                socketio.start_background_task(_disconnect_after_ack, request.sid,
-                                               request.namespace)
-                return error("unauthorized", _("Your session has ended. Please sign in again."))
-            if not isinstance(payload, dict):
-                return error("bad_request", _("The payload must be a JSON object."))
-            result = handler(self, user, payload)
-            return {"ok": True, **(result or {})}
-        except Refused as exc:
-            db.session.rollback()
-            return error(exc.code, exc.message)
-        except DomainError as exc:
-            db.session.rollback()
-            code = "bad_request" if exc.code == "validation_error" else exc.code
-            return error(code, exc.message)
-        except Exception:  # a boundary: log once with the traceback, answer the envelope
-            log.exception("socket event %s failed", handler.__name__)
-            db.session.rollback()
-            return error("internal_error", _("Something went wrong on our side."))
-        finally:
-            db.session.remove()
-    return wrapper
+
+def guard_client_events(server) -> None:
+    """Every client EVENT packet of `server` passes here first. python-socketio would run the
+    lifecycle handlers for a client event named `connect` or `disconnect` (and fail on one with
+    no name): such events are renamed REFUSED_EVENT, which every namespace answers
+    `bad_request`, changing nothing."""
+    handle_event = server._handle_event
+
+    def guarded(eio_sid, namespace, ack_id, data):
+        if (not isinstance(data, list) or not data or not isinstance(data[0], str)
+                or data[0] in LIFECYCLE_EVENTS):
+            data = [REFUSED_EVENT, *(data[1:] if isinstance(data, list) else [])]
+        return handle_event(eio_sid, namespace, ack_id, data)
+    server._handle_event = guarded
 
 
 def _disconnect_after_ack(sid: str, namespace: str) -> None:
@@ -195,12 +246,22 @@ def _disconnect_matching(kind: str, key: int) -> None:
     """Disconnect, in whatever process holds them, the sockets of a user, token or sign-in."""
     column = {"user": SocketConnection.user_id, "token": SocketConnection.token_id,
               "login": SocketConnection.login_session_id}[kind]
-    # Runs after a commit, when the session may not emit SQL: use a connection of its own.
-    with db.engine.connect() as connection:
-        rows = connection.execute(
-            select(SocketConnection.sid, SocketConnection.namespace).where(column == key)).all()
-    for sid, namespace in rows:
-        socketio.server.disconnect(sid, namespace=namespace)
+    # Runs inside the committing session's after_commit hook, while python-socketio runs the
+    # disconnect handlers of local sockets synchronously: they get an app context, and so a
+    # database session, of their own; the committing one is never touched.
+    with current_app.app_context():
+        with db.engine.connect() as connection:
+            rows = connection.execute(select(SocketConnection.sid, SocketConnection.namespace)
+                                      .where(column == key)).all()
+        for sid, namespace in rows:
+            try:
+                # A local socket is closed now; any other goes through the message queue to
+                # the process that holds it.
+                socketio.server.disconnect(sid, namespace=namespace)
+            except Exception:  # a boundary: one failure must not spare the other sockets
+                log.exception("disconnecting socket %s on %s failed", sid, namespace)
+            finally:
+                db.session.remove()
 
 
 events.on_disconnect_request(_disconnect_matching)

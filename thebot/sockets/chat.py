@@ -11,7 +11,7 @@ from flask_socketio import join_room, leave_room
 
 from thebot.extensions import db
 from thebot.services import chat  # also registers the room hooks (see services/chat.py)
-from thebot.sockets.base import AuthedNamespace, socket_event
+from thebot.sockets.base import AuthedNamespace, check_rate, socket_event
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class ChatNamespace(AuthedNamespace):
         room_id = chat.positive_int(payload.get("room_id"), "room_id")
         after_id = chat.positive_int(payload.get("after_id"), "after_id", required=False)
         chat.visible_room(user, room_id)
+        check_rate(user, "presence")
         # Join before reading, so a message committed meanwhile is in the answer or arrives live.
         join_room(chat.socket_room(room_id))
         chat.socket_joined(user, room_id, request.sid)
@@ -54,6 +55,7 @@ class ChatNamespace(AuthedNamespace):
         """{room_id} -> {}: the socket stops receiving the room's events."""
         room_id = chat.positive_int(payload.get("room_id"), "room_id")
         chat.visible_room(user, room_id)
+        check_rate(user, "presence")
         leave_room(chat.socket_room(room_id))
         chat.socket_left(user, room_id, request.sid)
         return {}
@@ -89,6 +91,7 @@ class ChatNamespace(AuthedNamespace):
     @socket_event
     def on_typing(self, user, payload):
         """{room_id, typing} -> {}; the room's other sockets hear `typing`."""
+        check_rate(user, "typing")
         chat.typing(user, payload.get("room_id"), payload.get("typing"), request.sid)
         return {}
 

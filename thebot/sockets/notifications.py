@@ -6,10 +6,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from thebot.services import notify
+from thebot.services.ids import payload_id
 from thebot.sockets.base import AuthedNamespace, Refused, socket_event
 
 
-def _optional_int(payload: dict, name: str) -> int | None:
+def _optional_count(payload: dict, name: str) -> int | None:
     value = payload.get(name)
     if value is None:
         return None
@@ -24,8 +25,9 @@ class NotificationsNamespace(AuthedNamespace):
     @socket_event
     def on_list(self, user, payload):
         """{before_id?, limit?} -> {notifications, unread}, newest first."""
-        records = notify.list_for(user, before_id=_optional_int(payload, "before_id"),
-                                  limit=_optional_int(payload, "limit"))
+        records = notify.list_for(user, before_id=payload_id(payload.get("before_id"), "before_id",
+                                                       required=False),
+                                  limit=_optional_count(payload, "limit"))
         return {"notifications": [notify.notification_dict(r) for r in records],
                 "unread": notify.unread_count(user)}
 
@@ -34,7 +36,7 @@ class NotificationsNamespace(AuthedNamespace):
         """{id} or {all: true} -> {unread}."""
         if payload.get("all") is True:
             return {"unread": notify.mark_all_read(user)}
-        notification_id = _optional_int(payload, "id")
+        notification_id = payload_id(payload.get("id"), "id", required=False)
         if notification_id is None:
             raise Refused("bad_request", _("Give 'id', or 'all': true."))
         return {"unread": notify.mark_read(user, notification_id)}

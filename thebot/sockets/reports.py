@@ -7,16 +7,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from thebot.services import reports
+from thebot.services.ids import payload_id
 from thebot.sockets.base import AuthedNamespace, Refused, socket_event
-
-
-def _positive_int(payload: dict, name: str, *, required: bool) -> int | None:
-    value = payload.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise Refused("bad_request", _("'%(name)s' must be a positive whole number.", name=name))
-    return value
 
 
 class ReportsNamespace(AuthedNamespace):
@@ -28,12 +20,12 @@ class ReportsNamespace(AuthedNamespace):
         kind = payload.get("kind")
         if kind is not None and kind not in ("tutor", "teacher"):
             raise Refused("bad_request", _("'kind' must be \"tutor\" or \"teacher\"."))
-        rows = reports.reports_for(user, student_id=_positive_int(payload, "student_id",
-                                                                  required=False), kind=kind)
+        rows = reports.reports_for(user, kind=kind, student_id=payload_id(
+            payload.get("student_id"), "student_id", required=False))
         return {"reports": [reports.report_dict(r) for r in rows]}
 
     @socket_event
     def on_mark_read(self, user, payload):
         """{report_id} -> {report}: the recipient marks a report read (a repeat is a no-op)."""
-        report = reports.mark_read(user, _positive_int(payload, "report_id", required=True))
+        report = reports.mark_read(user, payload_id(payload.get("report_id"), "report_id"))
         return {"report": reports.report_dict(report)}
