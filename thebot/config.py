@@ -50,6 +50,9 @@ class Config:
     PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "fake")
     CHAT_SEND_LIMIT = _int("CHAT_SEND_LIMIT", 10)
     CHAT_SEND_WINDOW = _int("CHAT_SEND_WINDOW", 10)
+    # Socket events that fan out to other members, per user, shared by every process.
+    SOCKET_TYPING_LIMIT = os.environ.get("SOCKET_TYPING_LIMIT", "20 per 10 seconds")
+    SOCKET_PRESENCE_LIMIT = os.environ.get("SOCKET_PRESENCE_LIMIT", "60 per 10 seconds")
     # Serving processes beat this often; sockets of a process silent for 3 beats are removed.
     SOCKET_HEARTBEAT_SECONDS = _int("SOCKET_HEARTBEAT_SECONDS", 30)
 
