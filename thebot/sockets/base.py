@@ -226,8 +226,20 @@ def guard_client_events(server) -> None:
     """Every client EVENT packet of `server` passes here first. python-socketio would run the
     lifecycle handlers for a client event named `connect` or `disconnect` (and fail on one with
     no name): such events are renamed REFUSED_EVENT, which every namespace answers
-    `bad_request`, changing nothing."""
+    `bad_request`, changing nothing. A packet that does not even decode (malformed, or JSON
+    nested beyond any decoder) is dropped with a warning: it is the client's fault, not ours."""
     handle_event = server._handle_event
+    handle_message = server._handle_eio_message
+
+    def guarded_message(eio_sid, data):
+        try:
+            return handle_message(eio_sid, data)
+        except Exception:
+            if _decodes(server, data):
+                raise  # not the packet's fault: Engine.IO logs it with its traceback
+            log.warning("dropped a malformed Socket.IO packet (%d bytes) from %s",
+                        len(data), eio_sid)
+            return None
 
     def guarded(eio_sid, namespace, ack_id, data):
         if (not isinstance(data, list) or not data or not isinstance(data[0], str)
@@ -235,6 +247,17 @@ def guard_client_events(server) -> None:
             data = [REFUSED_EVENT, *(data[1:] if isinstance(data, list) else [])]
         return handle_event(eio_sid, namespace, ack_id, data)
     server._handle_event = guarded
+    server.eio.on("message", guarded_message)  # Engine.IO holds the handler it was given
+
+
+def _decodes(server, data) -> bool:
+    if not isinstance(data, str):
+        return True  # binary attachments are decoded with their packet
+    try:
+        server.packet_class(encoded_packet=data)
+    except Exception:  # whatever the decoder raises on garbage
+        return False
+    return True
 
 
 def _disconnect_after_ack(sid: str, namespace: str) -> None:
