@@ -484,3 +484,98 @@ def test_out_of_range_ids_are_simply_not_found(as_user, demo):
     assert tutor.ids(f"?student_id={huge}") == set()
     body = {"kind": "tutor", "student_id": huge, "week_start": WEEK, "summary": "x"}
     error_of(tutor("POST", "/reports", json=body), 404, "not_found")
+
+
+# --- issue 7: reports follow the child's current links; each constraint has its own answer ---
+
+def test_a_sent_tutor_report_follows_the_childs_current_parent(as_user, demo, web_factory):
+    from thebot.extensions import db
+    from thebot.models import Report
+    from thebot.services import links
+    from tests.conftest import text_of
+    tutor, old_parent, new_parent = as_user("tutor"), as_user("parent"), as_user("parent2")
+    report = tutor_draft(as_user, demo, summary="Worked through fractions.")
+    sent = tutor("POST", f"/reports/{report['id']}/send").get_json()["report"]
+    assert sent["recipient"]["id"] == demo.parent.id and report["id"] in old_parent.ids()
+    assert report["id"] not in new_parent.ids()
+
+    links.set_links(demo.tutor, demo.student.id, parent_id=demo.parent2.id)
+
+    error_of(old_parent("GET", f"/reports/{report['id']}"), 404, "not_found")
+    error_of(old_parent("POST", f"/reports/{report['id']}/read"), 404, "not_found")
+    assert report["id"] not in old_parent.ids()
+    old_page = web_factory()
+    old_page.login("parent")
+    assert old_page.get(f"/parent/reports/{report['id']}").status_code == 404
+    assert "Worked through fractions." not in text_of(old_page.get("/parent/reports"))
+
+    assert report["id"] in new_parent.ids()
+    new_page = web_factory()
+    new_page.login("parent2")
+    assert "Worked through fractions." in text_of(new_page.get(f"/parent/reports/{report['id']}"))
+    db.session.expire_all()
+    stored = db.session.get(Report, report["id"])
+    # The new parent is who it is for now: opening it marks it read; the recipient stays history.
+    assert stored.status.value == "read" and stored.recipient_id == demo.parent.id
+    body = new_parent("GET", f"/reports/{report['id']}").get_json()["report"]
+    assert body["recipient"]["id"] == demo.parent.id
+
+
+def test_a_teacher_report_follows_the_childs_current_tutor(as_user, demo):
+    from thebot.services import links
+    report = teacher_draft(as_user, demo)
+    as_user("teacher")("POST", f"/reports/{report['id']}/send")
+    assert report["id"] in as_user("tutor").ids()
+    links.set_links(demo.admin, demo.student.id, tutor_id=demo.tutor2.id)
+    error_of(as_user("tutor")("GET", f"/reports/{report['id']}"), 404, "not_found")
+    assert report["id"] in as_user("tutor2").ids()
+    read = as_user("tutor2")("POST", f"/reports/{report['id']}/read").get_json()["report"]
+    assert read["status"] == "read" and read["recipient"]["id"] == demo.tutor.id
+
+
+def _refused(**values):
+    """The IntegrityError the database raises for a report row with these values."""
+    from sqlalchemy.exc import IntegrityError
+
+    from thebot.extensions import db
+    from thebot.models import Report, ReportKind
+    from thebot.models.base import utcnow
+    fields = {"kind": ReportKind.TUTOR, "summary": "x", "created_at": utcnow(),
+              "updated_at": utcnow(), **values}
+    db.session.add(Report(**fields))
+    with pytest.raises(IntegrityError) as caught:
+        db.session.flush()
+    db.session.rollback()
+    return caught.value
+
+
+@pytest.mark.parametrize("values, error, field, words", [
+    ({"days_present": 5, "days_planned": 3}, "Invalid", "days_present", "cannot exceed"),
+    ({"days_present": 0, "days_planned": 9}, "Invalid", "days_planned", "from 0 to 7"),
+    ({"progress_percent": 140}, "Invalid", "progress_percent", "from 0 to 100"),
+    ({"status": "sent"}, "Conflict", None, "recipient"),
+])
+def test_each_refused_constraint_gets_its_own_answer(ctx, demo, values, error, field, words):
+    from thebot.models import ReportStatus
+    from thebot.services import reports
+    from thebot.services.errors import DomainError
+    if values.get("status") == "sent":
+        values = {**values, "status": ReportStatus.SENT}
+    exc = _refused(author_id=demo.tutor.id, student_id=demo.student.id,
+                   week_start=reports.parse_week(WEEK), **values)
+    answer = reports.integrity_error(exc)
+    assert isinstance(answer, DomainError) and type(answer).__name__ == error
+    assert words in answer.message and "already" not in answer.message
+    assert (field in answer.fields) if field else not answer.fields
+
+
+def test_a_taken_week_is_still_answered_as_a_duplicate(ctx, demo):
+    from thebot.services import reports
+    from thebot.services.errors import Conflict
+    reports.create_report(demo.tutor, kind="tutor", student_id=demo.student.id, week_start=WEEK,
+                          fields={"summary": "First"})
+    exc = _refused(author_id=demo.tutor.id, student_id=demo.student.id,
+                   week_start=reports.parse_week(WEEK))
+    answer = reports.integrity_error(exc)
+    assert isinstance(answer, Conflict) and "already a report" in answer.message
+    assert "week_start" in answer.fields

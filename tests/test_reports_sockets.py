@@ -250,3 +250,23 @@ def test_a_refused_send_tells_nobody(users, demo):
     assert response.status_code == 409 and response.json()["error"]["code"] == "no_recipient"
     settle(users)
     assert all(listener.events == [] for listener in users.values())
+
+
+def test_the_reports_list_follows_the_childs_current_parent(users, demo):
+    """Issue 7: a sent tutor report leaves the old parent's socket list when the parent changes."""
+    from thebot.services import links
+    sent = tutor_report(users, demo)
+    users["tutor"].api("POST", f"/reports/{sent['id']}/send")
+
+    def ids(username):
+        ack = users[username].call("reports", {"student_id": demo.student.id})
+        assert ack["ok"] is True
+        return {r["id"] for r in ack["reports"]}
+
+    assert sent["id"] in ids("parent") and sent["id"] not in ids("parent2")
+    links.set_links(demo.tutor, demo.student.id, parent_id=demo.parent2.id)
+    assert sent["id"] not in ids("parent")
+    assert sent["id"] in ids("parent2")
+    assert users["parent"].call("mark_read", {"report_id": sent["id"]})["error"]["code"] == \
+        "not_found"
+    assert users["parent"].api("GET", f"/reports/{sent['id']}").status_code == 404

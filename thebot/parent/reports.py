@@ -26,4 +26,11 @@ def inbox():
 def report(report_id: int):
     """One report; opening a tutor report addressed to me marks it read."""
     return render_template("parent/reports_detail.html",
+
+
+@bp.app_template_global("report_is_new")
+def report_is_new(report, viewer) -> bool:
+    """For every report list and badge: sent and waiting for this viewer, who is the report's
+    reader by the student's current links (not the stored recipient)."""
+    return report_service.is_unread_for(report, viewer)
                            report=report_service.open_report(me(), report_id))

@@ -143,27 +143,62 @@ def filter_visible_users(viewer: User, query: Select) -> Select:
 
 # --- weekly reports (domain.md section 4) -----------------------------------------------------
 # One rule for lists, single lookups and live-event audiences. Added by the reports area.
-from sqlalchemy import and_  # noqa: E402
+from sqlalchemy import and_, false  # noqa: E402
 
 from thebot.models.reports import Report, ReportKind, ReportStatus  # noqa: E402
+
+
+def _current_readers_clause(viewer: User):
+    """SQL: the viewer is who a sent report is for *now*, by the student's current links.
+
+    A tutor report is for the student's current parent, a teacher report for the student's
+    current tutor (domain.md section 4: reports follow the links as they are now; the stored
+    recipient is history). None when the viewer's role receives no reports.
+    """
+    if viewer.role is Role.PARENT:
+        children = select(StudentProfile.user_id).where(StudentProfile.parent_id == viewer.id)
+        return and_(Report.kind == ReportKind.TUTOR, Report.student_id.in_(children))
+    if viewer.role is Role.TUTOR:
+        students = select(StudentProfile.user_id).where(StudentProfile.tutor_id == viewer.id)
+        return and_(Report.kind == ReportKind.TEACHER, Report.student_id.in_(students))
+    return None
 
 
 def reports_visible_clause(viewer: User):
     """The SQL condition "this viewer may see this report", for every report list and lookup.
 
-    Drafts: their author only. Sent or read: the author, the recipient (the parent of a tutor
-    report, the tutor of a teacher report), admins, and for a teacher report the student's
-    current parent. Nobody else (students see no reports).
+    Drafts: their author only. Sent or read: the author, admins, and whoever the student's links
+    name now: the current parent (both kinds) and the current tutor (teacher reports). The
+    recipient stored at send time grants nothing once the links change. Nobody else (students
+    see no reports).
     """
     sent = Report.status != ReportStatus.DRAFT
     if is_admin(viewer):
         return or_(sent, Report.author_id == viewer.id)
-    may_see_sent = [Report.recipient_id == viewer.id]
+    may_see_sent = []
     if viewer.role is Role.PARENT:
         children = select(StudentProfile.user_id).where(StudentProfile.parent_id == viewer.id)
-        may_see_sent.append(and_(Report.kind == ReportKind.TEACHER,
-                                 Report.student_id.in_(children)))
+        may_see_sent.append(Report.student_id.in_(children))
+    elif viewer.role is Role.TUTOR:
+        may_see_sent.append(_current_readers_clause(viewer))
+    if not may_see_sent:
+        return Report.author_id == viewer.id
     return or_(Report.author_id == viewer.id, and_(sent, or_(*may_see_sent)))
+
+
+def report_reader_clause(viewer: User):
+    """SQL: the viewer is the report's current reader (who marks it read); false for others."""
+    clause = _current_readers_clause(viewer)
+    return clause if clause is not None else false()
+
+
+def is_report_reader(viewer: User, report: Report) -> bool:
+    """Whether the viewer is who the report is for now (its current parent or tutor)."""
+    profile = db.session.get(StudentProfile, report.student_id)
+    if profile is None:
+        return False
+    reader_id = profile.parent_id if report.kind is ReportKind.TUTOR else profile.tutor_id
+    return reader_id is not None and reader_id == viewer.id
 
 
 def visible_report(viewer: User, report_id: int) -> Report:
@@ -185,7 +220,7 @@ def report_audience(report: Report) -> list[User]:
     candidate_ids = {report.author_id, report.recipient_id}
     profile = db.session.get(StudentProfile, report.student_id)
     if profile is not None:
-        candidate_ids.add(profile.parent_id)
+        candidate_ids.update({profile.parent_id, profile.tutor_id})
     candidate_ids.discard(None)
     candidates = db.session.scalars(select(User).where(
         User.active.is_(True), or_(User.id.in_(candidate_ids), User.role == Role.ADMIN))).all()

@@ -258,10 +258,78 @@ def _refuse_duplicate(existing: Report) -> None:
 def _flush_or_conflict() -> None:
     try:
         db.session.flush()
-    except IntegrityError:  # a concurrent request won the race; the unique index decided
+    except IntegrityError as exc:  # a race the checks above could not see; the database decided
         db.session.rollback()
-        raise Conflict(_l("There is already a report for this student and week."),
-                       {"week_start": _l("There is already a report for this week.")}) from None
+        raise integrity_error(exc) from None
+
+
+def _failed_constraint(exc: IntegrityError) -> str | None:
+    """The name of the constraint the database refused, on PostgreSQL and SQLite alike."""
+    name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    if name:
+        return name
+    text = str(exc.orig)
+    check = re.search(r"CHECK constraint failed: (\w+)", text)
+    if check:
+        return check.group(1)
+    unique = re.search(r"UNIQUE constraint failed: ([\w., ]+)", text)
+    if unique:  # SQLite names the columns of a unique index, not the index
+        columns = [part.strip().rsplit(".", 1)[-1] for part in unique.group(1).split(",")]
+        for index in Report.__table__.indexes:
+            if index.unique and [c.name for c in index.columns] == columns:
+                return index.name
+    if "FOREIGN KEY constraint failed" in text:
+        return "foreign_key"
+    return None
+
+
+def _constraint_errors() -> dict[str, tuple]:
+    """What each refused constraint of the reports table means, in the reader's language."""
+    week = (_l("There is already a report for this student and week."),
+            {"week_start": _l("There is already a report for this week.")})
+    days = _l("Days present cannot exceed days planned.")
+    homework = _l("Homework done cannot exceed homework set.")
+    return {
+        "uq_reports_tutor_week": (Conflict, *week),
+        "uq_reports_teacher_week": (Conflict, *week),
+        "ck_reports_days_present_range": (Invalid, days, {"days_present": days}),
+        "ck_reports_days_planned_range": (Invalid, _l("'%(name)s' must be from %(low)d to "
+                                                      "%(high)d.", name="days_planned", low=0,
+                                                      high=7),
+                                          {"days_planned": _l("From %(low)d to %(high)d.",
+                                                              low=0, high=7)}),
+        "ck_reports_homework_done_range": (Invalid, homework, {"homework_done": homework}),
+        "ck_reports_homework_set_range": (Invalid, _l("'%(name)s' must be a whole number.",
+                                                      name="homework_set"),
+                                          {"homework_set": _l("Enter a whole number.")}),
+        "ck_reports_progress_range": (Invalid, _l("'%(name)s' must be from %(low)d to %(high)d.",
+                                                  name="progress_percent", low=0, high=100),
+                                      {"progress_percent": _l("From %(low)d to %(high)d.",
+                                                              low=0, high=100)}),
+        "ck_reports_attendance_range": (Invalid, _l("'%(name)s' must be from %(low)d to "
+                                                    "%(high)d.", name="attendance_percent",
+                                                    low=0, high=100),
+                                        {"attendance_percent": _l("From %(low)d to %(high)d.",
+                                                                  low=0, high=100)}),
+        "ck_reports_average_grade_range": (Invalid, _l("'average_grade' must be from 1.00 to "
+                                                       "5.00."),
+                                           {"average_grade": _l("A grade from 1.00 to 5.00, at "
+                                                                "most two decimals.")}),
+        "ck_reports_sent_has_recipient": (Conflict, _l("A sent report needs a recipient."), {}),
+        "ck_reports_subject_per_kind": (Invalid, _l("A teacher report is about one subject; a "
+                                                    "tutor report about none."), {}),
+        "foreign_key": (Conflict, _l("The student, subject or enrollment of this report no "
+                                     "longer exists."), {}),
+    }
+
+
+def integrity_error(exc: IntegrityError) -> Exception:
+    """The domain error for a constraint the database refused; an unknown one stays a bug."""
+    known = _constraint_errors().get(_failed_constraint(exc) or "")
+    if known is None:
+        return exc
+    error_cls, message, fields = known
+    return error_cls(message, fields)
 
 
 def create_report(actor: User, *, kind, week_start, student_id=None, enrollment_id=None,
@@ -396,7 +464,7 @@ def _mark_read(report: Report, reader: User) -> None:
 def open_report(viewer: User, report_id) -> Report:
     """A report the viewer may see; opening it as its recipient marks it read."""
     report = access.visible_report(viewer, _id(report_id, "report_id"))
-    if report.status is ReportStatus.SENT and report.recipient_id == viewer.id:
+    if report.status is ReportStatus.SENT and access.is_report_reader(viewer, report):
         _mark_read(report, viewer)
         db.session.commit()
     return report
@@ -405,7 +473,7 @@ def open_report(viewer: User, report_id) -> Report:
 def mark_read(viewer: User, report_id) -> Report:
     """Mark a report read: its recipient only (others are refused); a repeat is a no-op."""
     report = access.visible_report(viewer, _id(report_id, "report_id"))
-    if report.recipient_id != viewer.id:
+    if not access.is_report_reader(viewer, report):
         raise Forbidden(_l("Only the report's recipient marks it read."))
     if report.status is ReportStatus.SENT:
         _mark_read(report, viewer)
@@ -477,14 +545,14 @@ def reports_for(viewer: User, *, student_id=None, kind=None, box: str = "all", s
 
 
 def is_unread_for(report: Report, viewer: User) -> bool:
-    """Whether the report waits for this viewer to read it (they are its recipient)."""
-    return report.status is ReportStatus.SENT and report.recipient_id == viewer.id
+    """Whether the report waits for this viewer to read it (they are who it is for now)."""
+    return report.status is ReportStatus.SENT and access.is_report_reader(viewer, report)
 
 
 def unread_count(viewer: User) -> int:
     """How many reports wait for this viewer to read them."""
     return db.session.scalar(select(func.count(Report.id)).where(
-        Report.recipient_id == viewer.id, Report.status == ReportStatus.SENT)) or 0
+        access.report_reader_clause(viewer), Report.status == ReportStatus.SENT)) or 0
 
 
 def progress_series(viewer: User, student_id: int, weeks: int = 12) -> list[dict]:
