@@ -37,6 +37,8 @@ def create_app(config: dict | None = None) -> Flask:
     from thebot import auth_setup
     auth_setup.init_app(app)
 
+    from thebot import urls
+    urls.install_converters(app)
     _register_blueprints(app)
 
     from thebot import errors

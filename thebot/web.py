@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, flash
+from flask import abort, flash, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from thebot.models import Role
 from thebot.services.errors import DomainError
+from thebot.services.ids import optional_id
 
 
 def role_required(*roles: Role):
@@ -49,3 +50,9 @@ def show_errors(form: FlaskForm, exc: DomainError) -> None:
 def me():
     """The signed-in user object (not the proxy)."""
     return current_user._get_current_object()
+
+
+def id_arg(name: str) -> int | None:
+    """An optional id from the query string, through the one id parser (services/ids.py):
+    missing or empty is None, anything but a positive whole number is a 400 page."""
+    return optional_id(request.args.get(name), name)

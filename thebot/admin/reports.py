@@ -8,14 +8,9 @@ from thebot.admin.routes import bp
 from thebot.models import Role
 from thebot.services import accounts
 from thebot.services import reports as report_service
-from thebot.web import me
+from thebot.web import id_arg, me
 
 STATUSES = ("sent", "read", "unread")
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 @bp.get("/reports", endpoint="reports")
@@ -23,8 +18,8 @@ def report_list():
     """Every report an admin may see (never drafts), by kind, status, student or author."""
     kind = request.args.get("kind") if request.args.get("kind") in ("tutor", "teacher") else None
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    filters = {"kind": kind, "status": status, "student_id": _int_arg("student_id"),
-               "author_id": _int_arg("author_id")}
+    filters = {"kind": kind, "status": status, "student_id": id_arg("student_id"),
+               "author_id": id_arg("author_id")}
     rows = report_service.reports_for(me(), **filters)
     authors = accounts.users_by_role(Role.TUTOR, active_only=False) + \
         accounts.users_by_role(Role.TEACHER, active_only=False)

@@ -7,9 +7,10 @@ from flask import jsonify, request, send_file
 from flask_babel import gettext as _
 
 from thebot.api import api_user, bp
-from thebot.api.util import BadRequest, int_arg, json_body
+from thebot.api.util import BadRequest, id_arg, int_arg, json_body
 from thebot.services import attachments, chat  # chat also registers the room hooks
 from thebot.services.errors import NotFound
+from thebot.services.ids import optional_id, payload_id
 
 
 @bp.get("/chat/rooms")
@@ -27,7 +28,7 @@ def chat_room(room_id: int):
 @bp.get("/chat/rooms/<int:room_id>/messages")
 def chat_messages(room_id: int):
     """?before_id=&limit= (older pages) or ?after_id= (catch-up); oldest first."""
-    before_id, after_id, limit = int_arg("before_id"), int_arg("after_id"), int_arg("limit")
+    before_id, after_id, limit = id_arg("before_id"), id_arg("after_id"), int_arg("limit")
     if after_id is not None:
         if before_id is not None:
             raise BadRequest(_("Give before_id or after_id, not both."))
@@ -45,17 +46,9 @@ def chat_send(room_id: int):
     data = json_body()
     message = chat.send_message(api_user(), room_id, data.get("content"),
                                 client_id=data.get("client_id"),
-                                reply_to_id=data.get("reply_to_id"))
+                                reply_to_id=payload_id(data.get("reply_to_id"), "reply_to_id",
+                                                        required=False))
     return jsonify({"message": message}), 201
-
-
-def _form_int(name: str) -> int | None:
-    value = request.form.get(name, "").strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        raise BadRequest(_("'%(name)s' must be a whole number.", name=name))
-    return int(value)
 
 
 @bp.post("/chat/rooms/<int:room_id>/attachments")
@@ -66,7 +59,8 @@ def chat_attach(room_id: int):
         raise BadRequest(_("Attach a file in the 'file' field."))
     message = chat.send_attachment(api_user(), room_id, upload.stream, upload.filename,
                                    client_id=request.form.get("client_id") or None,
-                                   reply_to_id=_form_int("reply_to_id"))
+                                   reply_to_id=optional_id(
+                                       request.form.get("reply_to_id", "").strip(), "reply_to_id"))
     return jsonify({"message": message}), 201
 
 
@@ -109,9 +103,7 @@ def chat_contacts():
 @bp.post("/chat/direct")
 def chat_direct():
     """{user_id} -> {room}: the direct room with that person, created on first contact."""
-    user_id = json_body().get("user_id")
-    if not isinstance(user_id, int) or isinstance(user_id, bool):
-        raise BadRequest(_("'%(name)s' must be a whole number.", name="user_id"))
+    user_id = payload_id(json_body().get("user_id"), "user_id")
     return jsonify({"room": chat.open_direct_room(api_user(), user_id)})
 
 
@@ -123,7 +115,7 @@ def chat_unread():
 
 @bp.get("/chat/attachments/<int:message_id>")
 def chat_attachment(message_id: int):
-    """The file of a message, to members of its room only; a download, images inline."""
+    """The file of a message, to those who may read its room; a download, images inline."""
     message = chat.attachment_of(api_user(), message_id)
     path = attachments.path_of(message.attachment_key)
     if path is None:  # the record outlived its file: the same answer as any missing file
@@ -131,6 +123,9 @@ def chat_attachment(message_id: int):
     inline = attachments.is_image(message.attachment_type)
     response = send_file(path, mimetype=message.attachment_type, as_attachment=not inline,
                          download_name=message.attachment_name, conditional=True, max_age=0)
+    # The stored type is complete (text carries its charset): send it as it is, not with a
+    # second charset appended by the framework.
+    response.headers["Content-Type"] = message.attachment_type
     disposition = "inline" if inline else "attachment"
     fallback = message.attachment_name.encode("ascii", "replace").decode().replace('"', "_")
     response.headers["Content-Disposition"] = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from thebot.api import api_user, bp
-from thebot.api.util import int_arg, json_body
+from thebot.api.util import id_arg, int_arg, json_body
 from thebot.services import notify
 
 
@@ -12,7 +12,7 @@ from thebot.services import notify
 def notifications():
     """The caller's notifications, newest first (paged by `before_id`, `limit`), and the count."""
     user = api_user()
-    before_id, limit = int_arg("before_id"), int_arg("limit")
+    before_id, limit = id_arg("before_id"), int_arg("limit")
     records = notify.list_for(user, before_id=before_id, limit=limit)
     return jsonify({"notifications": [notify.notification_dict(r) for r in records],
                     "unread": notify.unread_count(user)})

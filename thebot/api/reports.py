@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from thebot.api import api_user, bp
-from thebot.api.util import int_arg, json_body
+from thebot.api.util import id_arg, json_body
 from thebot.services import reports
 
 
@@ -15,7 +15,7 @@ def _report(report):
 @bp.get("/reports")
 def list_reports():
     """?student_id=&kind=tutor|teacher&box=sent|received|all&status=draft|sent|read|unread."""
-    rows = reports.reports_for(api_user(), student_id=int_arg("student_id"),
+    rows = reports.reports_for(api_user(), student_id=id_arg("student_id"),
                                kind=request.args.get("kind") or None,
                                box=request.args.get("box") or "all",
                                status=request.args.get("status") or None)

@@ -5,6 +5,7 @@ from flask import request
 from flask_babel import gettext as _
 
 from thebot.services.errors import DomainError, Invalid
+from thebot.services.ids import optional_id
 
 
 class BadRequest(DomainError):
@@ -34,12 +35,17 @@ def string_field(data: dict, name: str, *, required: bool = True, max_length: in
     return value
 
 
+def id_arg(name: str) -> int | None:
+    """An optional id query argument, through the one id parser (services/ids.py)."""
+    return optional_id(request.args.get(name), name)
+
+
 def int_arg(name: str) -> int | None:
-    """An optional integer query argument."""
+    """An optional count query argument (e.g. `limit`); the service checks its range."""
     value = request.args.get(name)
     if value is None or value == "":
         return None
-    if not value.isdigit():
+    if not value.isascii() or not value.isdigit() or len(value) > 9:
         raise Invalid(_("'%(name)s' must be a whole number.", name=name),
                       {name: _("Must be a whole number.")})
     return int(value)

@@ -1,7 +1,7 @@
 """Pages: my notifications (open, mark read, mark all read) and my notification settings."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -10,7 +10,7 @@ from thebot.notifications.forms import CATEGORY_LABELS, SettingsForm
 from thebot.services import notify
 from thebot.services.errors import DomainError
 from thebot.urls import safe_next
-from thebot.web import me, show_errors
+from thebot.web import id_arg, me, show_errors
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -22,12 +22,7 @@ def _signed_in():
 
 
 def _before_arg() -> int | None:
-    value = request.args.get("before", "")
-    if not value:
-        return None
-    if not value.isdigit():
-        abort(400)
-    return int(value)
+    return id_arg("before")
 
 
 @bp.get("/")

@@ -20,6 +20,7 @@ from thebot.models import Enrollment, Report, ReportKind, ReportStatus, Role, Us
 from thebot.models.base import utcnow
 from thebot.services import access, events, learning, notify, people
 from thebot.services.errors import Conflict, Forbidden, Invalid, NotFound
+from thebot.services.ids import payload_id
 from thebot.sockets.base import user_room
 
 NAMESPACE = "/reports"
@@ -33,7 +34,6 @@ HOMEWORK_MAX = 100
 GRADE_MIN, GRADE_MAX = Decimal("1.00"), Decimal("5.00")  # the Russian school scale, 2 decimals
 EARLIEST_WEEK = date(2000, 1, 3)
 BOXES = ("all", "sent", "received")
-MAX_ID = 2**31 - 1
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WHOLE = re.compile(r"\s*\d{1,9}\s*")
 
@@ -174,20 +174,11 @@ def _kind(value) -> ReportKind:
     return ReportKind(value)
 
 
-def _id(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid(_l("'%(name)s' must be a whole number.", name=name),
-                      {name: _l("Choose one.")})
-    # Ids beyond the column's range exist nowhere; 0 is such an id, and the database never
-    # sees a number it cannot hold.
-    return value if 0 < value <= MAX_ID else 0
-
-
 # --- who writes for whom ----------------------------------------------------------------------
 
 def _tutor_student(actor: User, student_id) -> User:
     """One of the tutor's own students (others' answer NotFound)."""
-    student = access.visible_student(actor, _id(student_id, "student_id"))
+    student = access.visible_student(actor, payload_id(student_id, "student_id"))
     if not access.can_manage_student(actor, student):
         raise NotFound(_l("No such student."))
     return student
@@ -195,7 +186,7 @@ def _tutor_student(actor: User, student_id) -> User:
 
 def _teacher_enrollment(actor: User, enrollment_id) -> Enrollment:
     """One of the teacher's own active enrollments (others' answer NotFound)."""
-    enrollment = db.session.get(Enrollment, _id(enrollment_id, "enrollment_id"))
+    enrollment = db.session.get(Enrollment, payload_id(enrollment_id, "enrollment_id"))
     if enrollment is None or enrollment.teacher_id != actor.id:
         raise NotFound(_l("No such enrollment."),
                        {"enrollment_id": _l("Choose one of your students.")})
@@ -368,7 +359,7 @@ def create_report(actor: User, *, kind, week_start, student_id=None, enrollment_
 
 def _own_draft(actor: User, report_id) -> Report:
     """A draft of the actor's: NotFound if unseen, Forbidden if not theirs, Conflict if sent."""
-    report = access.visible_report(actor, _id(report_id, "report_id"))
+    report = access.visible_report(actor, payload_id(report_id, "report_id"))
     if report.author_id != actor.id:
         raise Forbidden(_l("Only the author may change a report."))
     if not report.is_draft:
@@ -463,7 +454,7 @@ def _mark_read(report: Report, reader: User) -> None:
 
 def open_report(viewer: User, report_id) -> Report:
     """A report the viewer may see; opening it as its recipient marks it read."""
-    report = access.visible_report(viewer, _id(report_id, "report_id"))
+    report = access.visible_report(viewer, payload_id(report_id, "report_id"))
     if report.status is ReportStatus.SENT and access.is_report_reader(viewer, report):
         _mark_read(report, viewer)
         db.session.commit()
@@ -472,7 +463,7 @@ def open_report(viewer: User, report_id) -> Report:
 
 def mark_read(viewer: User, report_id) -> Report:
     """Mark a report read: its recipient only (others are refused); a repeat is a no-op."""
-    report = access.visible_report(viewer, _id(report_id, "report_id"))
+    report = access.visible_report(viewer, payload_id(report_id, "report_id"))
     if not access.is_report_reader(viewer, report):
         raise Forbidden(_l("Only the report's recipient marks it read."))
     if report.status is ReportStatus.SENT:
@@ -520,7 +511,7 @@ def reports_for(viewer: User, *, student_id=None, kind=None, box: str = "all", s
     """
     query = select(Report).where(access.reports_visible_clause(viewer))
     if student_id is not None:
-        query = query.where(Report.student_id == _id(student_id, "student_id"))
+        query = query.where(Report.student_id == payload_id(student_id, "student_id"))
     if kind is not None:
         query = query.where(Report.kind == _kind(kind))
     if box not in BOXES:
@@ -536,7 +527,7 @@ def reports_for(viewer: User, *, student_id=None, kind=None, box: str = "all", s
                           {"status": _l("draft, sent, read or unread.")})
         query = query.where(Report.status == ReportStatus("sent" if status == "unread" else status))
     if author_id is not None:
-        query = query.where(Report.author_id == _id(author_id, "author_id"))
+        query = query.where(Report.author_id == payload_id(author_id, "author_id"))
     query = _loaded(query).join(Report.student).order_by(
         Report.week_start.desc(), func.lower(User.full_name), Report.id.desc())
     if limit is not None:

@@ -11,7 +11,7 @@ from thebot.services import reports
 from thebot.services.errors import DomainError
 from thebot.teacher.report_forms import TeacherReportEditForm, TeacherReportForm
 from thebot.teacher.routes import bp
-from thebot.web import me, show_errors
+from thebot.web import id_arg, me, show_errors
 
 
 def _enrollment_choices(enrollments) -> list[tuple[int, str]]:
@@ -30,8 +30,7 @@ def _enrollment_choices(enrollments) -> list[tuple[int, str]]:
 def reports_list():
     """My reports by week: draft, sent or read."""
     actor = me()
-    value = request.args.get("student_id", "")
-    student_id = int(value) if value.isdigit() else None
+    student_id = id_arg("student_id")
     rows = reports.reports_for(actor, kind=ReportKind.TEACHER, box="sent", student_id=student_id)
     students = {e.student_id: e.student for e in reports.writable_enrollments(actor)}
     return render_template("teacher/reports.html", rows=rows, student_id=student_id,
@@ -43,8 +42,7 @@ def new_report():
     """Compose a report about one of my active enrollments (saved as a draft)."""
     actor = me()
     enrollments = reports.writable_enrollments(actor)
-    value = request.args.get("enrollment_id", "")
-    form = TeacherReportForm(enrollment_id=int(value) if value.isdigit() else None,
+    form = TeacherReportForm(enrollment_id=id_arg("enrollment_id"),
                              week_start=reports.current_week_start())
     form.enrollment_id.choices = _enrollment_choices(enrollments)
     if form.validate_on_submit():

@@ -11,12 +11,11 @@ from thebot.services import reports
 from thebot.services.errors import DomainError
 from thebot.tutor.report_forms import TutorReportEditForm, TutorReportForm
 from thebot.tutor.routes import bp
-from thebot.web import me, show_errors
+from thebot.web import id_arg, me, show_errors
 
 
 def _student_filter():
-    value = request.args.get("student_id", "")
-    return int(value) if value.isdigit() else None
+    return id_arg("student_id")
 
 
 def _student_choices(students) -> list[tuple[int, str]]:
