@@ -12,6 +12,7 @@ import re
 import secrets
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -53,9 +54,25 @@ TYPES = {
 _SNIFFED = {"png": "png", "apng": "png", "jpg": "jpeg", "gif": "gif", "webp": "webp",
             "pdf": "pdf"}
 _ZIP_FAMILY = {"zip", "docx", "xlsx", "pptx", "odt", "ods", "odp", "epub"}
-_MARKUP = re.compile(rb"<\s*(?:svg|html|head|body|script|iframe|object|embed|!doctype|\?xml)\b",
-                     re.IGNORECASE)
+# Markup anywhere in a would-be text file makes it HTML/SVG/XML, which is never accepted: the
+# tags that make a document (or run script) and event-handler attributes inside any tag. Markup
+# is ASCII, so the raw bytes are searched whatever the text's encoding.
+_MARKUP = re.compile(
+    rb"<\s*/?\s*(?:!doctype|\?xml|html|head|body|script|style|svg|math|img|iframe|frame"
+    rb"|frameset|object|embed|applet|meta|link|base|form|video|audio|div|span|table|marquee)\b"
+    rb"|<\s*a\s[^<>]*\bhref\b"
+    rb"|<[a-z][^<>]*[\s/\"']on[a-z]{3,}\s*=[^<>]*>",
+    re.IGNORECASE)
+# Control characters other than tab, line feed, form feed and carriage return (Unicode "Cc").
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _ODT_MIME = b"application/vnd.oasis.opendocument.text"
+# Deciding the type of an archive reads its directory and at most one tiny stored entry; it never
+# inflates anything else. Archives that declare absurd unpacked sizes (zip bombs) are refused.
+MAX_ZIP_ENTRIES = 10_000
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024   # everything in the archive, as its directory declares
+MAX_RATIO = 1000                           # unpacked/packed, for entries over RATIO_FLOOR
+RATIO_FLOOR = 1024 * 1024
+_MIMETYPE_MAX = 128                        # ODF's `mimetype` entry is one short line
 
 
 @dataclass(frozen=True)
@@ -73,52 +90,98 @@ def _refuse() -> Invalid:
     return Invalid(message, {"file": message})
 
 
+def _refuse_archive() -> Invalid:
+    message = _l("This archive is not accepted: it would unpack to far more than its size.")
+    return Invalid(message, {"file": message})
+
+
+def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse archives whose directory declares a zip bomb (nothing is inflated to find out)."""
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise _refuse_archive()
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if total > MAX_UNPACKED_BYTES or (
+                info.file_size > RATIO_FLOOR
+                and info.file_size > MAX_RATIO * max(info.compress_size, 1)):
+            raise _refuse_archive()
+
+
+def _is_odt(archive: zipfile.ZipFile) -> bool:
+    """ODF's first entry `mimetype` names the format; it is stored (or at most deflated, whose
+    reads are bounded) and tiny. Read a bounded prefix of it, never the whole entry."""
+    try:
+        info = archive.getinfo("mimetype")
+    except KeyError:
+        return False
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED,
+                                                          zipfile.ZIP_DEFLATED):
+        return False  # encrypted, or a compression whose reads are not bounded: not an ODT
+    if info.file_size > _MIMETYPE_MAX or info.compress_size > _MIMETYPE_MAX:
+        return False
+    with archive.open(info) as entry:
+        return entry.read(_MIMETYPE_MAX).strip() == _ODT_MIME
+
+
 def _zip_kind(data: bytes) -> str:
     """Tell a plain ZIP from the office formats by their parts; a broken archive is refused."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
+            infos = archive.infolist()
+            _check_sizes(infos)
+            names = {info.filename for info in infos}
             if "[Content_Types].xml" in names:
                 for part, kind in (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"),
                                    ("ppt/presentation.xml", "pptx")):
                     if part in names:
                         return kind
-            if "mimetype" in names and archive.read("mimetype").strip() == _ODT_MIME:
+            if _is_odt(archive):
                 return "odt"
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, EOFError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
+            ValueError, OSError, EOFError, zlib.error):
         raise _refuse() from None
     return "zip"
 
 
-def _is_plain_text(data: bytes) -> bool:
-    """UTF-8 (or Windows-1251) text without binary control bytes and without markup."""
-    if b"\x00" in data or _MARKUP.search(data[:65536]):
-        return False
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+def _text_charset(data: bytes) -> str | None:
+    """The charset of plain text: UTF-8 (or Windows-1251) without control characters and without
+    markup anywhere in it (the whole file, at most 10 MB, is searched); None if it is not."""
+    if b"\x00" in data or _MARKUP.search(data):
+        return None
+    for codec, charset in (("utf-8-sig", "utf-8"), ("cp1251", "windows-1251")):
         try:
-            text = data.decode("cp1251")
+            text = data.decode(codec)
         except UnicodeDecodeError:
-            return False
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f")
-    return controls == 0
+            continue
+        return None if _CONTROLS.search(text) else charset
+    return None
+
+
+def classify(data: bytes) -> tuple[str, str]:
+    """(allow-list kind, content type) of these bytes, decided by their content; Invalid
+    otherwise. Text carries its detected charset (once) in the content type."""
+    guess = filetype.guess(data)
+    if guess is not None:
+        if guess.extension in _SNIFFED:
+            kind = _SNIFFED[guess.extension]
+        elif guess.extension in _ZIP_FAMILY:
+            kind = _zip_kind(data)
+        else:
+            raise _refuse()
+    elif data.startswith(b"PK\x03\x04"):
+        kind = _zip_kind(data)
+    else:
+        charset = _text_charset(data)
+        if charset is None:
+            raise _refuse()
+        return "txt", f"text/plain; charset={charset}"
+    return kind, TYPES[kind].content_type
 
 
 def sniff(data: bytes) -> str:
     """The allow-list kind of these bytes, decided by their content; Invalid otherwise."""
-    guess = filetype.guess(data)
-    if guess is not None:
-        if guess.extension in _SNIFFED:
-            return _SNIFFED[guess.extension]
-        if guess.extension in _ZIP_FAMILY:
-            return _zip_kind(data)
-        raise _refuse()
-    if data.startswith(b"PK\x03\x04"):
-        return _zip_kind(data)
-    if _is_plain_text(data):
-        return "txt"
-    raise _refuse()
+    return classify(data)[0]
 
 
 def safe_name(filename: str | None, kind: str) -> str:
@@ -143,16 +206,15 @@ def store(stream: BinaryIO, filename: str | None, folder: str) -> StoredFile:
         raise TooLarge(_l("The file is larger than 10 MB."), {"file": _l("At most 10 MB.")})
     if not data:
         raise Invalid(_l("The file is empty."), {"file": _l("The file is empty.")})
-    kind = sniff(data)
+    kind, content_type = classify(data)
     key = f"{folder}/{secrets.token_hex(16)}"
     path = upload_root() / key
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".part")
     partial.write_bytes(data)
     os.replace(partial, path)
-    file_type = TYPES[kind]
     return StoredFile(key=key, name=safe_name(filename, kind), size=len(data),
-                      content_type=file_type.content_type, image=file_type.image)
+                      content_type=content_type, image=TYPES[kind].image)
 
 
 def path_of(key: str) -> Path | None:

@@ -1,0 +1,238 @@
+"""Chat hardening (issue 7): bounded attachment sniffing (zip bombs, markup hidden in text, bare
+SVG, one charset), deleted messages that stay deleted on a resend, one posting rule for direct
+rooms with a deactivated person, racing uploads that leave one file, own messages never unread,
+admins downloading what they read, titles that lead with what differs, rooms by recency and a
+chronological demo history.
+"""
+from __future__ import annotations
+
+import bz2
+import io
+import struct
+import threading
+import time
+import tracemalloc
+import zipfile
+import zlib
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.realtime.chat_clients import connect  # noqa: F401
+from tests.realtime.chat_data import subject_room, tutor_room
+from thebot.extensions import db
+from thebot.models import ChatMessage, ChatRoom, RoomKind
+from thebot.services import accounts, attachments, chat
+from thebot.services.errors import Invalid
+
+MB = 1024 * 1024
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff"
+       b"\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+@pytest.fixture
+def token(demo):
+    return lambda name: accounts.issue_token(demo[name])[0]
+
+
+@pytest.fixture
+def maths(demo):
+    return subject_room(demo.student, "Maths")
+
+
+def api(web, tok, method, path, **kw):
+    return web.api(method, f"/api/v1/chat{path}", token=tok, **kw)
+
+
+def upload(web, tok, room_id, data: bytes, name: str, **fields):
+    return web.api("POST", f"/api/v1/chat/rooms/{room_id}/attachments", token=tok,
+                   data={"file": (io.BytesIO(data), name), **fields},
+                   content_type="multipart/form-data")
+
+
+def error_of(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    return response.get_json()["error"]
+
+
+def message_count() -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count(ChatMessage.id)))
+
+
+def stored_files(uploads_dir) -> list[str]:
+    return sorted(str(p.relative_to(uploads_dir)) for p in uploads_dir.rglob("*") if p.is_file())
+
+
+# --- zip bombs ----------------------------------------------------------------------------------
+
+def zip_of(name: str, size: int, method: int) -> bytes:
+    """An archive with one entry of `size` zero bytes, written in 1 MB pieces (the bomb itself
+    is never held in memory)."""
+    buffer = io.BytesIO()
+    chunk = b"\0" * MB
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        with archive.open(name, "w") as entry:
+            for _ in range(size // MB):
+                entry.write(chunk)
+    return buffer.getvalue()
+
+
+def declare_size(data: bytes, size: int) -> bytes:
+    """The same archive whose local and central headers lie: they declare `size` unpacked bytes."""
+    patched = bytearray(data)
+    struct.pack_into("<I", patched, 22, size)  # local file header: uncompressed size
+    central = data.rindex(b"PK\x01\x02")
+    struct.pack_into("<I", patched, central + 24, size)
+    return bytes(patched)
+
+
+@pytest.fixture(scope="module")
+def bzip2_bomb() -> bytes:
+    """The archive of the report: ~376 bytes whose `mimetype` entry inflates to 300 MB."""
+    return zip_of("mimetype", 300 * MB, zipfile.ZIP_BZIP2)
+
+
+def measured(action):
+    """(result, seconds, peak bytes allocated) of running action()."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        result = action()
+    finally:
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return result, elapsed, peak
+
+
+def test_a_zip_bomb_is_refused_quickly_with_flat_memory(web, demo, token, maths, uploads_dir,
+                                                        bzip2_bomb):
+    assert len(bzip2_bomb) < 1024
+    files, count = stored_files(uploads_dir), message_count()
+    answer, elapsed, peak = measured(
+        lambda: upload(web, token("student"), maths, bzip2_bomb, "essay.odt"))
+    error = error_of(answer, 400)
+    assert error["code"] == "validation_error"
+    assert error["message"] == ("This archive is not accepted: it would unpack to far more than "
+                                "its size.")
+    assert error["fields"]["file"] == error["message"]
+    assert elapsed < 2 and peak < 16 * MB, (elapsed, peak)
+    assert message_count() == count and stored_files(uploads_dir) == files
+
+
+def test_the_zip_bomb_refusal_is_translated(web, demo, token, maths, bzip2_bomb):
+    answer = web.api("POST", f"/api/v1/chat/rooms/{maths}/attachments", token=token("student"),
+                     headers={"Accept-Language": "ru"}, content_type="multipart/form-data",
+                     data={"file": (io.BytesIO(bzip2_bomb), "essay.odt")})
+    message = error_of(answer, 400)["message"]
+    assert message.startswith("Этот архив не принят")
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_DEFLATED])
+def test_lying_sizes_never_make_the_server_inflate(web, demo, token, maths, method):
+    # The headers say 39 bytes (an ODT's `mimetype`); the data inflates to 64 MB. Only a bounded
+    # prefix of a stored or deflated entry is ever read, so this is just an archive.
+    liar = declare_size(zip_of("mimetype", 64 * MB, method), 39)
+    answer, elapsed, peak = measured(lambda: upload(web, token("student"), maths, liar, "a.zip"))
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["message"]["attachment"]["content_type"] == "application/zip"
+    assert elapsed < 2 and peak < 16 * MB, (elapsed, peak)
+
+
+def test_archives_declaring_absurd_sizes_are_refused(web, demo, token, maths):
+    # Honest headers, deflate this time: 200 MB of zeros in ~200 KB is a bomb, whatever its name.
+    bomb = zip_of("data.bin", 200 * MB, zipfile.ZIP_DEFLATED)
+    assert len(bomb) < 1 * MB
+    error = error_of(upload(web, token("student"), maths, bomb, "data.zip"), 400)
+    assert error["code"] == "validation_error" and "would unpack" in error["message"]
+    # An ordinary archive of documents is still an archive.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("notes/ch1.txt", "Similar triangles. " * 2000)
+    assert upload(web, token("student"), maths, buffer.getvalue(),
+                  "notes.zip").get_json()["message"]["attachment"]["content_type"] == (
+        "application/zip")
+
+
+def test_an_odt_is_recognised_by_a_bounded_read_of_its_mimetype(web, demo, token, maths):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), b"application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", b"<office:document-content/>" * 100,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    message = upload(web, token("student"), maths, buffer.getvalue(), "essay").get_json()["message"]
+    assert message["attachment"]["content_type"] == "application/vnd.oasis.opendocument.text"
+    assert message["attachment"]["name"] == "essay.odt"
+
+
+# --- markup is never text -----------------------------------------------------------------------
+
+BARE_SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect/></svg>'
+HIDDEN_MARKUP = [
+    (BARE_SVG, "logo.txt"),
+    (b"\xef\xbb\xbf  \n" + BARE_SVG, "logo.txt"),
+    (b"<!-- drawn by hand -->\n" + BARE_SVG.upper(), "logo.txt"),
+    (b'<?xml version="1.0" encoding="UTF-8"?>\n' + BARE_SVG, "logo.txt"),
+    (b"notes " * 12_000 + b'<img src="x" onerror="alert(1)">', "notes.txt"),  # after 64 KiB
+    (b"a" * 70_000 + b"<IFRAME src=//evil.example>", "notes.txt"),
+    (b"x" * 100_000 + b"<ScRiPt>alert(1)</sCrIpT>", "notes.txt"),
+    (b"hello <div onmouseover=alert(1)>hover</div>", "notes.txt"),
+    (b"hello <custom-tag onclick='alert(1)'>click</custom-tag>", "notes.txt"),
+    ("Привет! ".encode("cp1251") * 10_000 + b"<html><body>hi</body></html>", "notes.txt"),
+]
+
+
+@pytest.mark.parametrize("data, name", HIDDEN_MARKUP)
+def test_markup_anywhere_in_a_text_file_is_refused(web, demo, token, maths, uploads_dir, data,
+                                                   name):
+    files, count = stored_files(uploads_dir), message_count()
+    error = error_of(upload(web, token("student"), maths, data, name), 400)
+    assert error["code"] == "validation_error" and "not accepted" in error["message"]
+    assert message_count() == count and stored_files(uploads_dir) == files
+
+
+def test_a_bare_svg_is_never_stored_as_text(web, demo, token, maths):
+    # No <html>, no <script>, no XML prolog: only the svg tag tells what it is.
+    assert b"<?xml" not in BARE_SVG and b"script" not in BARE_SVG
+    with pytest.raises(Invalid):
+        attachments.sniff(BARE_SVG)
+    error = error_of(upload(web, token("student"), maths, BARE_SVG, "drawing.txt"), 400)
+    assert error["code"] == "validation_error"
+    assert db.session.scalar(select(ChatMessage).where(
+        ChatMessage.attachment_name.like("drawing%"))) is None
+
+
+def test_text_with_angle_brackets_that_is_not_markup_is_text(web, demo, token, maths):
+    text = b"If a<b then one = 2, so c > d.\nx < y and 3 > 2; <- arrow\n" * 2000
+    message = upload(web, token("student"), maths, text, "maths.txt").get_json()["message"]
+    assert message["attachment"]["content_type"] == "text/plain; charset=utf-8"
+
+
+# --- one charset --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, encoding, content_type", [
+    ("Задача 1: x = 2\n", "utf-8", "text/plain; charset=utf-8"),
+    ("Задача 1: x = 2\n", "cp1251", "text/plain; charset=windows-1251"),
+])
+def test_text_downloads_send_one_charset_the_right_one(web, demo, token, maths, text, encoding,
+                                                       content_type):
+    data = text.encode(encoding)
+    message = upload(web, token("student"), maths, data, "task.txt").get_json()["message"]
+    assert message["attachment"]["content_type"] == content_type
+    download = web.api("GET", message["attachment"]["url"], token=token("teacher"))
+    assert download.status_code == 200 and download.data == data
+    assert download.headers["Content-Type"] == content_type
+    assert download.headers["Content-Type"].count("charset") == 1
+    assert download.data.decode(content_type.split("charset=")[1]) == text
+
+
+def test_a_ten_megabyte_text_file_is_checked_quickly(web, demo, token, maths):
+    unit = "Ответ: 42. ".encode()
+    data = unit * (10 * MB // len(unit))
+    started = time.perf_counter()
+    answer = upload(web, token("student"), maths, data, "long.txt")
+    assert answer.status_code == 201 and answer.get_json()["message"]["attachment"]["size"] == len(
+        data)
+    assert time.perf_counter() - started < 3
