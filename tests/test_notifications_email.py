@@ -37,6 +37,9 @@ class Sink:
             return list(self.messages)
 
 
+PUBLIC_URL = "https://thebot.example"  # BASE_URL: links in e-mails, whatever the request's Host
+
+
 @pytest.fixture(scope="module")
 def smtp_port() -> int:
     return free_port()
@@ -45,7 +48,7 @@ def smtp_port() -> int:
 @pytest.fixture(scope="module")
 def mail_server(start_server, smtp_port):
     """A server process whose MAIL_SERVER/MAIL_PORT point at the local SMTP port."""
-    return start_server(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port)
+    return start_server(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, BASE_URL=PUBLIC_URL)
 
 
 @pytest.fixture
@@ -81,7 +84,7 @@ def test_report_email_reaches_the_recipient_with_text_and_html(mail_server, smtp
     assert "no-reply@thebot.local" in message["From"]
     parts = _parts(message)
     assert set(parts) == {"text/plain", "text/html"}
-    link = f"{mail_server.url}/parent/reports/{report.id}"
+    link = f"{PUBLIC_URL}/parent/reports/{report.id}"
     text, html = parts["text/plain"], parts["text/html"]
     assert "Hello, Paula Parent!" in text and "Fractions <b>solid</b>; keep going." in text
     assert link in text
@@ -143,7 +146,7 @@ def test_without_mail_server_the_email_is_printed_to_the_log(ctx, family, mail_l
     [logged] = _logged_mails(mail_log)
     assert f"To: {family.parent.email}" in logged
     assert "Subject: THE BOT: Invoice for May" in logged and "Due 1 June" in logged
-    assert "http://localhost/parent/invoices/5" in logged
+    assert f"{ctx.config['BASE_URL']}/parent/invoices/5" in logged
 
 
 def test_email_follows_its_own_switch_and_needs_an_address(ctx, family, mail_log):

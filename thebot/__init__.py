@@ -5,8 +5,28 @@ import logging
 
 from flask import Flask
 
-from thebot.config import load_config
-from thebot.extensions import babel, csrf, db, limiter, login_manager, mail, migrate, socketio
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from thebot.config import load_config, resolve_settings
+from thebot.extensions import (babel, csrf, db, limiter, login_manager, mail, migrate, socketio,
+                               talisman)
+
+# Every page and API answer: no inline or foreign script, no framing, same-origin connections
+# (Socket.IO's ws/wss included: CSP 'self' covers them), images also from blob:/data: (upload
+# previews). Inline style attributes and <style> blocks are allowed: a few templates use them.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "media-src": ["'self'", "blob:"],
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -15,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config())
     if config:
         app.config.update(config)
+    resolve_settings(app.config)
 
     from thebot import logging_setup
     logging_setup.configure(app)
@@ -26,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)
+    _security_headers(app)
 
     from thebot import i18n
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -49,7 +71,31 @@ def create_app(config: dict | None = None) -> Flask:
 
     from thebot.cli import register_cli
     register_cli(app)
+
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies > 0:  # outermost, so Socket.IO's same-origin check sees the client's scheme too
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
+                                x_port=proxies, x_prefix=proxies)
     return app
+
+
+def _security_headers(app: Flask) -> None:
+    """Flask-Talisman: CSP, X-Frame-Options DENY, Referrer-Policy, nosniff, HSTS on https.
+
+    Cookie flags stay the config's (Secure in production), and plain http is served as is
+    unless FORCE_HTTPS is set.
+    """
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        frame_options="DENY",
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        referrer_policy="strict-origin-when-cross-origin",
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=app.config["SESSION_COOKIE_HTTPONLY"],
+        session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
+        x_content_type_options=True,
+    )
 
 
 def _migrations_dir():

@@ -71,8 +71,21 @@ class Config:
     # Login attempts: per client address and per account, counted on failures only.
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per minute")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute")
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Where limits are counted: unset means SOCKETIO_MESSAGE_QUEUE when that is a redis URL (so
+    # several processes share the counts), else this process's memory (see resolve_settings).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "thebot")
     RATELIMIT_HEADERS_ENABLED = True
+
+    # The public address of the site: every absolute link (e-mails) is built from it, never
+    # from the request's Host header.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # How many proxies in front of the app may be believed about X-Forwarded-For/-Proto/-Host/
+    # -Port/-Prefix (werkzeug ProxyFix); 0 (default) believes no such header.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+    # Redirect plain http to https (only when the app itself sees the scheme, e.g. behind a
+    # TLS proxy with TRUSTED_PROXIES set); off by default: `make run` serves plain http.
+    FORCE_HTTPS = os.environ.get("FORCE_HTTPS", "") == "1"
 
     LANGUAGES = ("en", "ru")
     BABEL_DEFAULT_LOCALE = "en"
@@ -123,3 +136,12 @@ def load_config(name: str | None = None) -> dict:
     values["SECRET_KEY"] = _secret_key()
     values["SQLALCHEMY_DATABASE_URI"] = _database_url()
     return values
+
+
+def resolve_settings(config: dict) -> None:
+    """Settings derived from others once every override is in (called by create_app)."""
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        queue = config.get("SOCKETIO_MESSAGE_QUEUE") or ""
+        config["RATELIMIT_STORAGE_URI"] = (
+            queue if queue.startswith(("redis://", "rediss://", "redis+unix://")) else "memory://")
+    config["BASE_URL"] = (config.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, request, send_from_directory, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
@@ -21,6 +21,13 @@ log = logging.getLogger(__name__)
 def home():
     """Send the signed-in user to their own role's dashboard."""
     return redirect(url_for(f"{current_user.role.value}.dashboard"))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site icon (thebot/static/favicon.ico), where browsers look for it."""
+    return send_from_directory(current_app.static_folder, "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=7 * 24 * 3600)
 
 
 @bp.get("/healthz")

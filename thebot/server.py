@@ -41,7 +41,10 @@ def serve(app: Flask, host: str, port: int) -> None:
         import eventlet.wsgi
 
         listener = NoDelayListener(eventlet.listen((host, port)))
+        # The access log names the connection's peer only: X-Forwarded-For is whatever a client
+        # wrote (the app believes it only behind TRUSTED_PROXIES, see create_app).
         eventlet.wsgi.server(listener, app, log=logging.getLogger("eventlet.wsgi"),
+                             log_x_forwarded_for=False,
                              log_format='%(client_ip)s "%(request_line)s" %(status_code)s '
                                         '%(body_length)s %(wall_seconds).3f')
         return

@@ -1,4 +1,6 @@
-"""Login rate limits, shared by the page and the API: per address and per account, failures only."""
+"""Login rate limits, shared by the page and the API: per address and per account, failures only.
+
+A 429 carries Retry-After (seconds), on the page and in the API (see errors.py)."""
 from __future__ import annotations
 
 from flask import current_app, g, request
@@ -25,11 +27,17 @@ def _failed(response) -> bool:
     return bool(g.get("login_failed"))
 
 
+# Shared limits: the page (/auth/login) and the API (/api/v1/auth/login) count against the same
+# two buckets (one per client address, one per account), in the limiter's storage (Redis when
+# several processes serve, see config.resolve_settings).
+_per_address = limiter.shared_limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
+                                    scope="login-address", methods=["POST"],
+                                    deduct_when=_failed)
+_per_account = limiter.shared_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+                                    scope="login-account", key_func=_account_key,
+                                    methods=["POST"], deduct_when=_failed)
+
+
 def login_limits(view):
-    """Decorate a login view with both limits."""
-    per_ip = limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"],
-                           deduct_when=_failed, scope="login-ip")
-    per_account = limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-                                key_func=_account_key, methods=["POST"], deduct_when=_failed,
-                                scope="login-account")
-    return per_ip(per_account(view))
+    """Decorate a login view with both shared limits."""
+    return _per_address(_per_account(view))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import Flask, current_app, has_request_context, render_template, request
+from flask import Flask, current_app, render_template
 from flask_babel import force_locale, gettext
 from flask_mail import Message
 
@@ -46,11 +46,11 @@ def send_after_commit(user_id: int, kind: str, *, title: str, body: str, url: st
 
 
 def absolute_link(url: str) -> str:
-    """The notification's link as an absolute URL for an e-mail (the site root of this request;
-    outside a request, e.g. the CLI, it stays a path)."""
-    if not url or "://" in url or not has_request_context():
+    """The notification's link as an absolute URL for an e-mail: always on the configured
+    public address (BASE_URL), never the Host header of the request that caused it."""
+    if not url or "://" in url:
         return url
-    return request.host_url.rstrip("/") + "/" + url.lstrip("/")
+    return current_app.config["BASE_URL"].rstrip("/") + "/" + url.lstrip("/")
 
 
 def dispatch(app: Flask, outgoing: Outgoing) -> None:
