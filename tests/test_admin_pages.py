@@ -210,7 +210,15 @@ def test_links_form_refuses_unknown_people_and_non_students(admin_web, demo):
 def test_admin_enrolls_and_ends_enrollments(admin_web, web_factory, demo, ctx):
     from thebot.extensions import db
     from thebot.models import Enrollment, Subject
+    from thebot.services import accounts
     english = db.session.scalar(select(Subject).where(Subject.name == "English"))
+    # Only a teacher of the subject (their profile lists it) is enrolled, also by an admin.
+    response = admin_web.post(f"/admin/users/{demo.student4.id}/enrollments", {
+        "subject_id": english.id, "teacher_id": demo.teacher.id, "custom_title": "IELTS prep"})
+    assert response.status_code == 400
+    assert field_errors(response) == {"teacher_id": ["Mikhail Orlov does not teach English."]}
+    accounts.update_user(demo.admin, demo.teacher.id, full_name=demo.teacher.full_name,
+                         email=demo.teacher.email, subjects="Maths; English")
     response = admin_web.post(f"/admin/users/{demo.student4.id}/enrollments", {
         "subject_id": english.id, "teacher_id": demo.teacher.id, "custom_title": "IELTS prep"})
     assert response.status_code == 302
@@ -230,7 +238,7 @@ def test_admin_enrolls_and_ends_enrollments(admin_web, web_factory, demo, ctx):
     assert "Daniil Sokolov" not in text_of(_page(web_factory, "teacher", "/teacher/"))
     # once ended, the subject may be taken again
     response = admin_web.post(f"/admin/users/{demo.student4.id}/enrollments", {
-        "subject_id": english.id, "teacher_id": demo.teacher2.id})
+        "subject_id": english.id, "teacher_id": demo.teacher.id})
     assert response.status_code == 302
     db.session.expire_all()
     rows = db.session.scalars(select(Enrollment).where(

@@ -44,6 +44,8 @@ def family(race_app):
         links.set_links(people["admin"], people["student"].id, tutor_id=people["tutor"].id,
                         parent_id=people["parent"].id)
         subject = learning.create_subject(None, f"Maths {tag}")
+        accounts.update_user(people["admin"], people["teacher"].id, email=None,
+                             full_name=people["teacher"].full_name, subjects=subject.name)
         learning.enroll(people["admin"], student_id=people["student"].id, subject_id=subject.id,
                         teacher_id=people["teacher"].id)
         ids = {role: user.id for role, user in people.items()}

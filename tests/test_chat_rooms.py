@@ -174,6 +174,8 @@ def test_room_json_has_the_contract_shape(web, demo, tokens):
 
 def test_rooms_appear_with_enrollments_and_tutor_links(ctx, demo, make_user):
     chemistry = db.session.scalar(select(Subject).where(Subject.name == "Chemistry"))
+    accounts.update_user(demo.admin, demo.teacher2.id, full_name=demo.teacher2.full_name,
+                         email=demo.teacher2.email, subjects="Physics, Chemistry")  # teaches it
     enrollment = learning.enroll(demo.tutor, student_id=demo.student2.id,
                                  subject_id=chemistry.id, teacher_id=demo.teacher2.id)
     room = db.session.scalar(select(ChatRoom).where(ChatRoom.enrollment_id == enrollment.id))
@@ -182,10 +184,9 @@ def test_rooms_appear_with_enrollments_and_tutor_links(ctx, demo, make_user):
     assert room.kind is RoomKind.SUBJECT
     assert members == {demo.student2.id, demo.teacher2.id, demo.parent.id}
 
-    student_credentials, _ = accounts.create_family(
+    student = accounts.create_family(
         demo.tutor, student_name="Oleg New", grade=7, goal="", parent_name="Olga New",
-        parent_email=None, parent_phone="")
-    student = student_credentials.user
+        parent_email=None, parent_phone="").student
     room_id = tutor_room(student)
     members = set(db.session.scalars(select(ChatMember.user_id).where(
         ChatMember.room_id == room_id)))
@@ -364,6 +365,8 @@ def test_the_room_list_takes_the_same_number_of_queries_however_long(ctx, demo):
 
     db.session.expire_all()
     before = queries_for(demo.parent)
+    accounts.update_user(demo.admin, demo.teacher.id, full_name=demo.teacher.full_name,
+                         email=demo.teacher.email, subjects="Maths, English, Chemistry, Russian")
     for name in ("English", "Chemistry", "Russian"):
         subject = db.session.scalar(select(Subject).where(Subject.name == name))
         learning.enroll(demo.tutor, student_id=demo.student.id, subject_id=subject.id,

@@ -20,7 +20,7 @@ def family(ctx, make_user):
     """A student, a teacher and two subjects."""
     from thebot.services import learning
     return {"student": make_user("student"), "other": make_user("student"),
-            "teacher": make_user("teacher"),
+            "teacher": make_user("teacher", subjects="Maths, Physics"),
             "maths": learning.create_subject(None, "Maths"),
             "physics": learning.create_subject(None, "Physics")}
 

@@ -293,9 +293,10 @@ def test_parent_inbox_shows_reports_about_each_child_only(web, demo, ctx):
 
 def test_child_page_shows_latest_reports_and_the_progress_chart(web, demo, ctx):
     from thebot.services import accounts, reports
-    child, parent = accounts.create_family(
+    family = accounts.create_family(
         demo.tutor, student_name="Lev Orlov", grade=7, goal="", parent_name="Olga Orlova",
         parent_email=None, parent_phone="")
+    child, parent = accounts.reveal_family_credentials(demo.tutor, family.id)
     weeks = [("2025-03-03", 3, 5, 40), ("2025-03-10", 5, 5, 55), ("2025-03-17", 4, 5, 70)]
     for week, present, planned, progress in weeks:
         report = draft(demo.tutor, child.user, week=week, days_present=present,
@@ -323,9 +324,10 @@ def test_child_page_shows_latest_reports_and_the_progress_chart(web, demo, ctx):
 
 def test_child_page_without_reports_explains_the_empty_chart(web, demo, ctx):
     from thebot.services import accounts
-    child, parent = accounts.create_family(
+    family = accounts.create_family(
         demo.tutor, student_name="Lev Orlov", grade=7, goal="", parent_name="Olga Orlova",
         parent_email=None, parent_phone="")
+    child, parent = accounts.reveal_family_credentials(demo.tutor, family.id)
     web.login(parent.username, parent.password)
     page = text_of(web.get(f"/parent/children/{child.user.id}"))
     assert "No reports yet." in page

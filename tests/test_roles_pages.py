@@ -237,7 +237,8 @@ def build_practice(size: int, subjects, admin):
                                     full_name=f"{name.title()} {tag}", password="long-pass-1",
                                     **fields)
     tutor, parent = make("tutor", "tutor"), make("parent", "parent")
-    teacher, other_teacher = make("teacher", "teacher"), make("teacher", "teacher-b")
+    teacher = make("teacher", "teacher", subjects=subjects[0].name)
+    other_teacher = make("teacher", "teacher-b", subjects=subjects[1].name)
     for i in range(size):
         student = make("student", f"kid{i}", grade=5 + i % 5)
         links.set_links(admin, student.id, tutor_id=tutor.id, parent_id=parent.id)

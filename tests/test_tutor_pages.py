@@ -22,6 +22,23 @@ def credentials(response) -> dict[str, tuple[str, str]]:
             in CREDENTIALS_RE.findall(response.get_data(as_text=True))}
 
 
+FORM_KEY_RE = re.compile(r'name="form_key" type="hidden" value="([^"]+)"')
+
+
+def form_key(web) -> str:
+    """The one-time key of a fresh new-family form."""
+    match = FORM_KEY_RE.search(web.get("/tutor/students/new").get_data(as_text=True))
+    assert match, "the new-family form carries its one-time key"
+    return match.group(1)
+
+
+def submit_family(web, data: dict):
+    """Fill in a fresh new-family form and follow its redirect to the result page."""
+    response = web.post("/tutor/students/new", {"form_key": form_key(web), **data})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    return web.get(response.headers["Location"])
+
+
 @pytest.fixture
 def tutor_web(web, demo):
     assert web.login("tutor").status_code == 302
@@ -34,7 +51,7 @@ FAMILY = {"student_name": "Oleg Sidorov", "grade": "8", "goal": "Geometry",
 
 
 def test_tutor_creates_a_family_and_sees_both_credentials_once(tutor_web, web_factory, demo):
-    response = tutor_web.post("/tutor/students/new", FAMILY)
+    response = submit_family(tutor_web, FAMILY)
     assert response.status_code == 200
     assert "the passwords are shown only once" in text_of(response)
     shown = credentials(response)
@@ -59,7 +76,7 @@ def test_tutor_creates_a_family_and_sees_both_credentials_once(tutor_web, web_fa
 
 
 def test_the_parent_signs_in_with_the_e_mail_and_sees_the_child(tutor_web, web_factory, demo):
-    shown = credentials(tutor_web.post("/tutor/students/new", FAMILY))
+    shown = credentials(submit_family(tutor_web, FAMILY))
     parent = web_factory()
     parent.login("olga@example.org", shown["parent"][1])
     page = text_of(parent.get("/parent/"))
@@ -68,8 +85,8 @@ def test_the_parent_signs_in_with_the_e_mail_and_sees_the_child(tutor_web, web_f
 
 def test_cyrillic_and_repeated_names_get_free_latin_usernames(tutor_web, demo):
     family = {"student_name": "Анна Петрова", "parent_name": "Ирина Петрова"}
-    first = credentials(tutor_web.post("/tutor/students/new", family))
-    second = credentials(tutor_web.post("/tutor/students/new", family))
+    first = credentials(submit_family(tutor_web, family))
+    second = credentials(submit_family(tutor_web, family))
     assert first["student"][0] == "anna.petrova" and first["parent"][0] == "irina.petrova"
     assert second["student"][0].startswith("anna.petrova")
     assert second["student"][0] != "anna.petrova"
@@ -128,7 +145,17 @@ def test_link_parent_form_errors_change_nothing(tutor_web, demo):
 def test_tutor_enrolls_own_student_with_a_teacher_and_ends_it(tutor_web, web_factory, demo, ctx):
     from thebot.extensions import db
     from thebot.models import Enrollment, Subject
+    from thebot.services import accounts
     chemistry = db.session.scalar(select(Subject).where(Subject.name == "Chemistry"))
+    # A teacher teaches the subjects their profile lists (issue 7): Physics only, so far.
+    response = tutor_web.post(f"/tutor/students/{demo.student2.id}/enrollments",
+                              {"subject_id": chemistry.id, "teacher_id": demo.teacher2.id})
+    assert response.status_code == 400
+    assert field_errors(response) == {"teacher_id": ["Elena Volkova does not teach Chemistry."]}
+    assert db.session.scalar(select(Enrollment.id).where(
+        Enrollment.student_id == demo.student2.id, Enrollment.subject_id == chemistry.id)) is None
+    accounts.update_user(demo.admin, demo.teacher2.id, full_name=demo.teacher2.full_name,
+                         email=demo.teacher2.email, subjects="Physics, chemistry")
     response = tutor_web.post(f"/tutor/students/{demo.student2.id}/enrollments",
                               {"subject_id": chemistry.id, "teacher_id": demo.teacher2.id})
     assert response.status_code == 302
@@ -138,7 +165,7 @@ def test_tutor_enrolls_own_student_with_a_teacher_and_ends_it(tutor_web, web_fac
     teacher.login("teacher2")
     assert "Pavel Petrov" in text_of(teacher.get("/teacher/"))
     response = tutor_web.post(f"/tutor/students/{demo.student2.id}/enrollments",
-                              {"subject_id": chemistry.id, "teacher_id": demo.teacher.id})
+                              {"subject_id": chemistry.id, "teacher_id": demo.teacher2.id})
     assert response.status_code == 400
     assert field_errors(response) == {"subject_id": ["The student already studies this subject."]}
     enrollment = db.session.scalar(select(Enrollment).where(
@@ -187,7 +214,7 @@ def test_a_deactivated_teacher_cannot_be_picked(tutor_web, demo):
 
 
 def test_names_are_escaped_on_every_page_they_appear(tutor_web, web_factory, demo):
-    shown = credentials(tutor_web.post("/tutor/students/new", {
+    shown = credentials(submit_family(tutor_web, {
         "student_name": "<script>alert(1)</script> Kid", "parent_name": "<b>Mum</b>"}))
     student = find_user(shown["student"][0])
     pages = [tutor_web.get("/tutor/"), tutor_web.get(f"/tutor/students/{student.id}")]
@@ -198,3 +225,82 @@ def test_names_are_escaped_on_every_page_they_appear(tutor_web, web_factory, dem
         html = page.get_data(as_text=True)
         assert "<script>alert(1)</script>" not in html and "<b>Mum</b>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt; Kid" in html
+
+
+# --- issue 7: the new-family form is idempotent (Post/Redirect/Get, credentials once) ---------
+
+def family_count() -> int:
+    from thebot.extensions import db
+    from thebot.models import FamilyCreation, Role, User
+    db.session.expire_all()
+    return (db.session.scalar(select(func.count(User.id)).where(User.role == Role.STUDENT)),
+            db.session.scalar(select(func.count(FamilyCreation.id))))
+
+
+def test_a_double_submit_of_one_form_creates_one_family(tutor_web, demo):
+    students_before, families_before = family_count()
+    key = form_key(tutor_web)
+    first = tutor_web.post("/tutor/students/new", {"form_key": key, **FAMILY})
+    second = tutor_web.post("/tutor/students/new", {"form_key": key, **FAMILY})
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert family_count() == (students_before + 1, families_before + 1)
+    assert find_user("oleg.sidorov") is not None and find_user("oleg.sidorov1000") is None
+    # The page the second answer leads to still shows the passwords (the first was not opened).
+    shown = credentials(tutor_web.get(second.headers["Location"]))
+    assert set(shown) == {"student", "parent"} and shown["student"][0] == "oleg.sidorov"
+    # A new form (a new key) is a new family.
+    submit_family(tutor_web, {**FAMILY, "parent_email": ""})
+    assert family_count() == (students_before + 2, families_before + 2)
+
+
+def test_refreshing_the_result_page_shows_no_credentials_and_creates_nothing(
+        tutor_web, web_factory, demo):
+    from thebot.extensions import db
+    from thebot.models import FamilyCreation
+    first = submit_family(tutor_web, FAMILY)
+    shown = credentials(first)
+    assert first.headers["Cache-Control"] == "no-store"
+    location = first.request.path
+    counts = family_count()
+    again = tutor_web.get(location)
+    assert again.status_code == 200 and credentials(again) == {}
+    page = again.get_data(as_text=True)
+    assert shown["student"][1] not in page and shown["parent"][1] not in page
+    assert "were shown once already" in text_of(again) and "oleg.sidorov" in text_of(again)
+    assert family_count() == counts
+    # The passwords shown the first time are the ones that work; no password is stored.
+    record = db.session.scalar(select(FamilyCreation).order_by(FamilyCreation.id.desc()))
+    assert record.credentials_shown_at is not None
+    assert {c.name for c in FamilyCreation.__table__.columns} == {
+        "id", "creator_id", "key_hash", "student_id", "parent_id", "created_at",
+        "credentials_shown_at"}
+    person = web_factory()
+    assert person.login(*shown["parent"]).headers["Location"] == "/"
+    # Another tutor's request for the page is a 404 and reveals nothing.
+    other = web_factory()
+    other.login("tutor2")
+    assert other.get(location).status_code == 404
+
+
+def test_the_result_page_shows_no_passwords_after_it_expires(tutor_web, demo):
+    from datetime import timedelta
+
+    from thebot.extensions import db
+    from thebot.models import FamilyCreation
+    from thebot.services import accounts
+    key = form_key(tutor_web)
+    answer = tutor_web.post("/tutor/students/new", {"form_key": key, **FAMILY})
+    record = db.session.scalar(select(FamilyCreation).order_by(FamilyCreation.id.desc()))
+    record.created_at -= accounts.FAMILY_CREDENTIALS_TTL + timedelta(minutes=1)
+    db.session.commit()
+    assert credentials(tutor_web.get(answer.headers["Location"])) == {}
+
+
+def test_the_new_family_form_refuses_a_post_without_csrf(tutor_web, demo):
+    before = family_count()
+    response = tutor_web.post("/tutor/students/new", {"form_key": form_key(tutor_web), **FAMILY},
+                              csrf=False)
+    assert response.status_code in (200, 400)
+    assert "The form has expired" in text_of(response)
+    assert family_count() == before

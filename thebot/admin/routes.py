@@ -62,8 +62,9 @@ def new_user():
         else:
             flash(_("The account %(username)s is created.", username=user.username), "success")
             return redirect(url_for("admin.user", user_id=user.id))
-    return render_template("admin/new_user.html", form=form,
-                           profile_fields=PROFILE_FIELD_NAMES), 200 if request.method == "GET" else 400
+    role_fields = {role.value: list(names) for role, names in PROFILE_FIELD_NAMES.items()}
+    return render_template("admin/new_user.html", form=form, profile_fields=PROFILE_FIELD_NAMES,
+                           role_fields=role_fields), 200 if request.method == "GET" else 400
 
 
 def _user_or_404(user_id: int) -> User:

@@ -19,7 +19,10 @@ def login():
     login_value = string_field(data, "login", max_length=254)
     password = string_field(data, "password", max_length=256)
     device = data.get("device") if isinstance(data.get("device"), str) else ""
-    user = accounts.authenticate(login_value, password)
+    try:
+        user = accounts.authenticate(login_value, password)
+    except accounts.AccountDeactivated as exc:  # the right password of a switched-off account
+        return error_response(403, "forbidden", exc.message)
     if user is None:
         mark_failed()
         return error_response(401, "unauthorized", "Wrong login or password.")

@@ -23,7 +23,11 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = accounts.authenticate(form.login.data, form.password.data)
+        try:
+            user = accounts.authenticate(form.login.data, form.password.data)
+        except accounts.AccountDeactivated as exc:  # the right password: say why, plainly
+            form.password.errors.append(exc.message)
+            return render_template("auth/login.html", form=form)
         if user is None:
             mark_failed()
             form.password.errors.append(_("Wrong login or password."))

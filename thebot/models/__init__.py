@@ -8,3 +8,4 @@ from thebot.models.chat import (  # noqa: F401
 )
 from thebot.models.reports import Report, ReportKind, ReportStatus  # noqa: F401
 from thebot.models.notifications import Notification, NotificationSetting  # noqa: F401
+from thebot.models.families import FamilyCreation  # noqa: F401

@@ -12,15 +12,16 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from thebot.extensions import db
 from thebot.models import (
-    ApiToken, LoginSession, ParentProfile, Role, StudentProfile, TeacherProfile, TutorProfile, User,
+    ApiToken, FamilyCreation, LoginSession, ParentProfile, Role, StudentProfile, TeacherProfile, TutorProfile, User,
 )
 from thebot.models.base import utcnow
 from thebot.services import access, events, links
-from thebot.services.errors import Conflict, Invalid, NotFound
+from thebot.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -199,14 +200,23 @@ def find_by_login(login: str) -> User | None:
     return db.session.scalar(select(User).where(column == login))
 
 
+class AccountDeactivated(Forbidden):
+    """The right password for an account an administrator has deactivated."""
+
+
 def authenticate(login: str, password: str) -> User | None:
-    """The active account for these credentials, or None (the same for every failure)."""
+    """The active account for these credentials, or None (the same for every wrong login or
+    password). The right password of a deactivated account raises AccountDeactivated: only
+    someone who knows the password learns that the account exists and is switched off."""
     user = find_by_login(login)
     if user is None:
         check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password or "")
         return None
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
+    if not check_password_hash(user.password_hash, password or ""):
         return None
+    if not user.active:
+        raise AccountDeactivated(_l("This account is deactivated. Ask an administrator to "
+                                    "reactivate it."))
     return user
 
 
@@ -349,24 +359,62 @@ class Credentials:
     password: str
 
 
+# The result page of a new family issues the passwords on its first opening within this time;
+# later (or again) it shows the usernames only.
+FAMILY_CREDENTIALS_TTL = timedelta(minutes=30)
+_FORM_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def new_family_form_key() -> str:
+    """A one-time key for one new-family form (a hidden field): resubmitting it makes nothing new."""
+    return secrets.token_urlsafe(24)
+
+
+def _family_by_key(actor: User, key_hash: str) -> FamilyCreation | None:
+    return db.session.scalar(select(FamilyCreation).where(
+        FamilyCreation.creator_id == actor.id, FamilyCreation.key_hash == key_hash))
+
+
 def create_family(actor: User, *, student_name: str, grade, goal: str, parent_name: str,
-                  parent_email: str | None, parent_phone: str,
-                  student_email: str | None = None) -> tuple[Credentials, Credentials]:
-    """A tutor creates a student and the parent's account in one step; passwords shown once."""
+                  parent_email: str | None, parent_phone: str, student_email: str | None = None,
+                  form_key: str | None = None) -> FamilyCreation:
+    """A tutor creates a student and the parent's account in one step.
+
+    Idempotent per `form_key` (the form's one-time key): the same key from the same tutor
+    returns the family it made the first time, also when two submissions race (the unique
+    constraint decides). Without a key every call makes a new family. No password exists yet:
+    `reveal_family_credentials` issues both once, for the result page.
+    """
     access.require_role(actor, Role.TUTOR, Role.ADMIN)
-    student_pw, parent_pw = generate_password(), generate_password()
+    if form_key is not None and not _FORM_KEY_RE.match(form_key):
+        raise Invalid(_l("The form has expired. Please try again."))
+    key_hash = _digest(form_key or new_family_form_key())
+    existing = _family_by_key(actor, key_hash)
+    if existing is not None:
+        return existing
+    record = FamilyCreation(creator_id=actor.id, key_hash=key_hash, created_at=utcnow())
+    db.session.add(record)
+    try:
+        db.session.flush()  # a racing twin waits here, then fails on the unique constraint
+    except IntegrityError:
+        db.session.rollback()
+        existing = _family_by_key(actor, key_hash)
+        if existing is None:
+            raise
+        return existing
     errors: dict[str, str] = {}
     student = parent = None
+    # Until the result page issues them, the accounts have passwords nobody knows.
     try:
         parent = _add_user(role=Role.PARENT, username=_free_username(parent_name or "", "parent"),
-                           password=parent_pw, full_name=parent_name, email=parent_email,
-                           phone=parent_phone)
+                           password=generate_password(), full_name=parent_name,
+                           email=parent_email, phone=parent_phone)
     except Invalid as exc:
         errors.update({f"parent_{k}": v for k, v in exc.fields.items()})
     try:
         student = _add_user(role=Role.STUDENT, username=_free_username(student_name or "", "student"),
-                            password=student_pw, full_name=student_name, email=student_email,
-                            grade=grade, goal=goal)
+                            password=generate_password(), full_name=student_name,
+                            email=student_email, grade=grade, goal=goal)
     except Invalid as exc:
         errors.update({f"student_{k}": v for k, v in exc.fields.items()})
     if errors:
@@ -377,9 +425,43 @@ def create_family(actor: User, *, student_name: str, grade, goal: str, parent_na
     if actor.role is Role.TUTOR:
         profile.tutor_id = actor.id
     links.links_changed(student, old_tutor_id=None, old_parent_id=None)
+    record.student_id, record.parent_id = student.id, parent.id
     db.session.commit()
-    return (Credentials(student, student.username, student_pw),
-            Credentials(parent, parent.username, parent_pw))
+    return record
+
+
+def created_family(actor: User, family_id: int) -> FamilyCreation:
+    """A family this user created (anybody else's, or none, is NotFound)."""
+    record = db.session.get(FamilyCreation, family_id)
+    if record is None or record.creator_id != actor.id:
+        raise NotFound(_l("No such family."))
+    return record
+
+
+def reveal_family_credentials(actor: User, family_id: int
+                              ) -> tuple[Credentials, Credentials] | None:
+    """Issue and return both passwords of a family this user created: once, and only within
+    FAMILY_CREDENTIALS_TTL of its creation. Later calls (a refresh) get None; nothing but the
+    hashes is stored, so the passwords exist only in this answer.
+    """
+    record = created_family(actor, family_id)
+    now = utcnow()
+    claimed = db.session.execute(
+        update(FamilyCreation).where(
+            FamilyCreation.id == record.id, FamilyCreation.credentials_shown_at.is_(None),
+            FamilyCreation.created_at > now - FAMILY_CREDENTIALS_TTL)
+        .values(credentials_shown_at=now).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1 or record.student is None or record.parent is None:
+        db.session.commit()
+        return None
+    shown = []
+    for user in (record.student, record.parent):
+        password = generate_password()
+        user.password_hash = _hash(password)
+        shown.append(Credentials(user, user.username, password))
+    db.session.commit()
+    db.session.refresh(record)
+    return shown[0], shown[1]
 
 
 def users_by_role(role: Role, *, active_only: bool = True) -> list[User]:

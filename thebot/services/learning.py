@@ -1,6 +1,7 @@
 """Subjects and enrollments."""
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
@@ -50,6 +51,19 @@ def create_subject(actor: User | None, name: str, description: str = "") -> Subj
     return subject
 
 
+def taught_subjects(teacher: User) -> set[str]:
+    """The subject names (lower-case) a teacher's profile lists: comma, semicolon or line separated."""
+    profile = teacher.teacher_profile
+    if profile is None or not profile.subjects:
+        return set()
+    return {name.strip().lower() for name in re.split(r"[,;\n]", profile.subjects) if name.strip()}
+
+
+def teaches(teacher: User, subject: Subject) -> bool:
+    """Whether the teacher teaches this subject: its name is in their profile's subjects."""
+    return subject.name.strip().lower() in taught_subjects(teacher)
+
+
 def enroll(actor: User, *, student_id: int, subject_id: int, teacher_id: int,
            custom_title: str | None = None) -> Enrollment:
     """Enroll a student in a subject with a teacher (admin, or the student's tutor)."""
@@ -72,6 +86,10 @@ def enroll(actor: User, *, student_id: int, subject_id: int, teacher_id: int,
             Enrollment.is_active.is_(True))):
         raise Conflict(_l("The student already has an active enrollment in this subject."),
                        duplicate)
+    if not teaches(teacher, subject):
+        message = _l("%(teacher)s does not teach %(subject)s.", teacher=teacher.full_name,
+                     subject=subject.name)
+        raise Invalid(message, {"teacher_id": message})
     enrollment = Enrollment(student_id=student.id, subject_id=subject.id, teacher_id=teacher.id,
                             custom_title=title)
     db.session.add(enrollment)

@@ -1,10 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
 class NewFamilyForm(FlaskForm):
+    # One-time key of this form (accounts.new_family_form_key): a resubmission makes nothing new.
+    form_key = HiddenField(validators=[Optional(), Length(max=64)])
     student_name = StringField(_l("Student's full name"), validators=[DataRequired(), Length(max=120)])
     grade = IntegerField(_l("Grade"), validators=[Optional(), NumberRange(1, 12)])
     goal = TextAreaField(_l("Goal"), validators=[Optional(), Length(max=2000)])

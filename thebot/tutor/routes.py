@@ -1,7 +1,7 @@
 """The tutor's area: students, their families and enrollments."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from thebot.models import Role
@@ -24,20 +24,39 @@ def dashboard():
 
 @bp.route("/students/new", methods=["GET", "POST"])
 def new_student():
-    """Create a student and the parent's account in one form; show both credentials once."""
+    """Create a student and the parent's account in one form, then show both credentials once.
+
+    Post/Redirect/Get: the form carries a one-time key, so a double-click or a resubmitted POST
+    finds the family the first submission made, and the answer is a redirect to its page.
+    """
     form = NewFamilyForm()
+    if request.method == "GET" or not form.form_key.data:
+        form.form_key.data = accounts.new_family_form_key()
     if form.validate_on_submit():
         try:
-            student, parent = accounts.create_family(
+            family = accounts.create_family(
                 me(), student_name=form.student_name.data, grade=form.grade.data,
                 goal=form.goal.data or "", parent_name=form.parent_name.data,
-                parent_email=form.parent_email.data, parent_phone=form.parent_phone.data or "")
+                parent_email=form.parent_email.data, parent_phone=form.parent_phone.data or "",
+                form_key=form.form_key.data)
         except DomainError as exc:
             show_errors(form, exc)
         else:
-            # Rendered, not redirected: the passwords exist only in this response.
-            return render_template("tutor/credentials.html", student=student, parent=parent)
+            return redirect(url_for("tutor.family", family_id=family.id), code=303)
     return render_template("tutor/new_student.html", form=form)
+
+
+@bp.get("/families/<int:family_id>")
+def family(family_id: int):
+    """The accounts a new-family form made: the passwords on the first opening only."""
+    actor = me()
+    record = accounts.created_family(actor, family_id)
+    shown = accounts.reveal_family_credentials(actor, record.id)
+    response = make_response(render_template(
+        "tutor/credentials.html", family=record, credentials=shown))
+    # Never kept by the browser or a proxy: Back or a reload asks the server, which says no.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _student_page(student_id: int, link_form=None, enroll_form=None, status=200):

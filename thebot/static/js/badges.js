@@ -9,7 +9,10 @@
 
   /** The page's shared `/chat` socket (connected with the session cookie, same origin). */
   TheBot.chatSocket = () => {
-    if (!socket) socket = window.io("/chat");
+    if (!socket) {
+      socket = window.io("/chat");
+      if (TheBot.watchSession) TheBot.watchSession(socket);
+    }
     return socket;
   };
 

@@ -10,6 +10,7 @@
   const i18n = JSON.parse(bell.dataset.i18n || "{}");
   const socket = window.io("/notifications");
   const TheBot = (window.TheBot = window.TheBot || {});
+  if (TheBot.watchSession) TheBot.watchSession(socket);
   TheBot.notificationSocket = () => socket;
 
   function showCount(count) {

@@ -10,6 +10,7 @@
   const me = Number(document.body.dataset.userId);
   const table = document.querySelector("[data-reports-live]");
   const socket = window.io("/reports");
+  if (window.TheBot && window.TheBot.watchSession) window.TheBot.watchSession(socket);
 
   const weekFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
     { dateStyle: "medium", timeZone: "UTC" });
