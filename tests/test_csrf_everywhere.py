@@ -1,0 +1,130 @@
+"""Every state-changing page route, taken from the app's URL map, refuses a signed-in request
+without a CSRF token (400, the "form expired" page) and changes nothing in the database."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import text_of
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+ROLE_OF_PREFIX = {"/admin": "admin", "/tutor": "tutor", "/teacher": "teacher",
+                  "/parent": "parent", "/student": "student", "/notifications": "parent",
+                  "/chat": "parent"}
+ARG = re.compile(r"<(?:\w+:)?(\w+)>")
+
+# Complete, valid forms for routes that create things, so a missing CSRF check would show as a
+# change in the database and not only as a different page.
+VALID_FORMS = {
+    "tutor.new_student": {"student_name": "Csrf Student", "grade": "7", "goal": "none",
+                          "parent_name": "Csrf Parent", "parent_email": "csrf@example.test"},
+    "admin.new_user": {"role": "teacher", "username": "csrf-teacher", "full_name": "Csrf Teacher",
+                       "password": "long-enough-1"},
+    "admin.subjects": {"name": "Csrf Subject"},
+    "main.set_language": {"lang": "ru", "next": "/"},
+}
+
+
+def _unsafe_page_rules(app):
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(("/api/", "/static/")):
+            continue
+        for method in sorted((rule.methods or set()) & UNSAFE):
+            yield rule, method
+
+
+def _role_for(path: str) -> str:
+    return next((role for prefix, role in ROLE_OF_PREFIX.items() if path.startswith(prefix)),
+                "tutor")
+
+
+def _real_ids(demo) -> dict[str, dict[str, int]]:
+    """An id per route argument and role that the role may act on (so the view would run)."""
+    from thebot.extensions import db
+    from thebot.models import Enrollment, Notification, Report, ReportStatus
+    from thebot.services import notify
+    from tests.test_notifications_support import draft_report
+
+    enrollment = db.session.scalars(select(Enrollment).where(
+        Enrollment.student_id == demo.student.id, Enrollment.ended_at.is_(None))).first()
+    tutor_draft = db.session.scalars(select(Report).where(
+        Report.author_id == demo.tutor.id, Report.status == ReportStatus.DRAFT)).first()
+    if tutor_draft is None:
+        tutor_draft = draft_report(demo.tutor, demo.student4)
+    teacher_draft = db.session.scalars(select(Report).where(
+        Report.author_id == demo.teacher.id, Report.status == ReportStatus.DRAFT)).first()
+    notification = db.session.scalars(select(Notification).where(
+        Notification.user_id == demo.parent.id)).first()
+    if notification is None:
+        notification = notify.notify(demo.parent, "invoice_sent", title="Invoice", url="/")
+    db.session.commit()
+    return {
+        "admin": {"user_id": demo.student.id, "enrollment_id": enrollment.id},
+        "tutor": {"student_id": demo.student.id, "enrollment_id": enrollment.id,
+                  "report_id": tutor_draft.id},
+        "teacher": {"report_id": (teacher_draft or tutor_draft).id},
+        "parent": {"notification_id": notification.id, "student_id": demo.student.id,
+                   "report_id": tutor_draft.id},
+    }
+
+
+def _snapshot(app) -> dict[str, list]:
+    """Every row of every table, for comparing before and after."""
+    from thebot.extensions import db
+    with app.app_context():
+        with db.engine.connect() as conn:
+            return {table.name: sorted(map(repr, conn.execute(select(table)).all()))
+                    for table in db.metadata.sorted_tables}
+
+
+def test_the_url_map_has_the_forms_this_test_must_cover(app):
+    endpoints = {rule.endpoint for rule, _ in _unsafe_page_rules(app)}
+    assert {"tutor.new_student", "admin.new_user", "admin.set_active", "auth.logout",
+            "main.set_language", "notifications.mark_read", "tutor.enroll"} <= endpoints
+    assert len(endpoints) >= 25
+
+
+def test_every_state_changing_page_route_refuses_a_missing_csrf_token(app, demo, web_factory):
+    ids = _real_ids(demo)
+    clients = {}
+    refused = []
+    for rule, method in _unsafe_page_rules(app):
+        role = _role_for(rule.rule)
+        if role not in clients:
+            clients[role] = web_factory()
+            assert clients[role].login(role).status_code == 302
+        client = clients[role]
+        path = ARG.sub(lambda m: str(ids[role][m.group(1)]), rule.rule)
+        before = _snapshot(app)
+        response = client.http.open(path, method=method, data=VALID_FORMS.get(rule.endpoint, {}))
+        assert response.status_code == 400, (method, path, response.status_code)
+        assert "Form expired" in text_of(response), (method, path)
+        assert _snapshot(app) == before, (method, path)
+        refused.append(rule.endpoint)
+    assert "tutor.new_student" in refused and len(refused) >= 25
+    # the clients are still signed in: the refusals did not end their sessions either
+    assert clients["tutor"].get("/tutor/").status_code == 200
+
+
+@pytest.mark.parametrize("token", ["", "forged-token", "IjEyMyI.aaaa.bbbb"])
+def test_a_wrong_csrf_token_is_refused_like_a_missing_one(demo, web, token):
+    web.login("tutor")
+    response = web.http.post("/tutor/students/new",
+                             data={**VALID_FORMS["tutor.new_student"], "csrf_token": token})
+    assert response.status_code == 400 and "Form expired" in text_of(response)
+    from thebot.extensions import db
+    from thebot.models import User
+    assert db.session.scalar(select(User).where(User.full_name == "Csrf Student")) is None
+
+
+def test_the_same_form_with_its_token_does_create_the_family(demo, web):
+    """The control: with the token the refused request above changes the database."""
+    from thebot.extensions import db
+    from thebot.models import User
+    web.login("tutor")
+    response = web.post("/tutor/students/new", VALID_FORMS["tutor.new_student"])
+    assert response.status_code in (200, 302, 303)
+    db.session.expire_all()
+    assert db.session.scalar(select(User).where(User.full_name == "Csrf Student")) is not None
