@@ -236,3 +236,218 @@ def test_a_ten_megabyte_text_file_is_checked_quickly(web, demo, token, maths):
     assert answer.status_code == 201 and answer.get_json()["message"]["attachment"]["size"] == len(
         data)
     assert time.perf_counter() - started < 3
+
+
+# --- a deleted message stays deleted ------------------------------------------------------------
+
+def test_resending_a_deleted_messages_client_id_does_not_bring_it_back(web, demo, token, maths):
+    tok = token("student")
+    sent = api(web, tok, "POST", f"/rooms/{maths}/messages",
+               json={"content": "oops", "client_id": "gone-1"}).get_json()["message"]
+    assert api(web, tok, "DELETE", f"/messages/{sent['id']}").get_json() == {"ok": True}
+    count = message_count()
+    again = api(web, tok, "POST", f"/rooms/{maths}/messages",
+                json={"content": "oops", "client_id": "gone-1"})
+    error = error_of(again, 409)
+    assert error == {"code": "conflict", "message": "This message was deleted."}
+    # The same for a file message's upload retry; nothing is stored, nothing reappears.
+    upload_sent = upload(web, tok, maths, PNG, "dot.png", client_id="gone-2").get_json()["message"]
+    api(web, token("teacher"), "DELETE", f"/messages/{upload_sent['id']}")  # the moderator
+    assert error_of(upload(web, tok, maths, PNG, "dot.png", client_id="gone-2"),
+                    409)["message"] == "This message was deleted."
+    assert message_count() == count + 1
+    history = api(web, tok, "GET", f"/rooms/{maths}/messages").get_json()["messages"]
+    assert {"gone-1", "gone-2"}.isdisjoint({m["client_id"] for m in history})
+    assert db.session.get(ChatMessage, sent["id"]).deleted_at is not None
+
+
+def test_a_socket_resend_of_a_deleted_message_is_a_conflict(live_server, demo, connect, maths):
+    client = connect("student")
+    client.join(maths)
+    sent = client.call("send", {"room_id": maths, "content": "typo", "client_id": "gone-s"})
+    assert sent["ok"] is True
+    assert client.call("delete", {"message_id": sent["message"]["id"]})["ok"] is True
+    client.drain()
+    again = client.call("send", {"room_id": maths, "content": "typo", "client_id": "gone-s"})
+    assert again == {"ok": False, "error": {"code": "conflict",
+                                            "message": "This message was deleted."}}
+    # Nothing was announced as posted: the next event is the next real message.
+    fresh = client.call("send", {"room_id": maths, "content": "fixed", "client_id": "gone-s2"})
+    received = client.received_until("message", lambda m: m["id"] == fresh["message"]["id"])
+    assert [data["client_id"] for name, data in received if name == "message"] == ["gone-s2"]
+
+
+# --- one posting rule -----------------------------------------------------------------------------
+
+def test_a_direct_room_with_a_deactivated_person_takes_no_messages_from_either_side(
+        web, demo, token):
+    tutor_tok = token("tutor")
+    room = api(web, tutor_tok, "POST", "/direct",
+               json={"user_id": demo.teacher.id}).get_json()["room"]
+    stored = db.session.get(ChatRoom, room["id"])
+    low, high = stored.user_low_id, stored.user_high_id
+    by_id = {demo.tutor.id: "tutor", demo.teacher.id: "teacher"}
+    for gone, stays in ((low, high), (high, low)):  # the lower id deactivated was the hole
+        tokens = {name: token(name) for name in by_id.values()}  # deactivation revokes tokens
+        accounts.set_active(demo.admin, gone, False)
+        view = api(web, tokens[by_id[stays]], "GET", f"/rooms/{room['id']}").get_json()["room"]
+        assert view["can_post"] is False and view["read_only"] is True
+        count = message_count()
+        refused = api(web, tokens[by_id[stays]], "POST", f"/rooms/{room['id']}/messages",
+                      json={"content": "are you there?"})
+        assert error_of(refused, 409)["code"] == "locked" and message_count() == count
+        listed = {r["id"]: r for r in api(web, tokens[by_id[stays]], "GET",
+                                          "/rooms").get_json()["rooms"]}
+        assert listed[room["id"]]["can_post"] is False
+        accounts.set_active(demo.admin, gone, True)
+        view = api(web, tokens[by_id[stays]], "GET", f"/rooms/{room['id']}").get_json()["room"]
+        assert view["can_post"] is True
+    assert api(web, token("tutor"), "POST", f"/rooms/{room['id']}/messages",
+               json={"content": "back again"}).status_code == 201
+
+
+def test_the_socket_refuses_the_same_sends_the_room_says_it_refuses(live_server, demo, connect,
+                                                                     token, web):
+    room = api(web, token("parent2"), "POST", "/direct",
+               json={"user_id": demo.teacher.id}).get_json()["room"]
+    stored = db.session.get(ChatRoom, room["id"])
+    writer = "teacher" if stored.user_low_id == demo.parent2.id else "parent2"
+    accounts.set_active(demo.admin, stored.user_low_id, False)  # the lower id is deactivated
+    client = connect(writer)
+    ack = client.join(room["id"])
+    assert ack["room"]["can_post"] is False
+    before = message_count()
+    refused = client.call("send", {"room_id": room["id"], "content": "hello?"})
+    assert refused["ok"] is False and refused["error"]["code"] == "locked"
+    typing = client.call("typing", {"room_id": room["id"], "typing": True})
+    assert typing["ok"] is False and typing["error"]["code"] == "locked"
+    assert message_count() == before
+
+
+# --- racing uploads -------------------------------------------------------------------------------
+
+def test_racing_uploads_with_one_client_id_leave_one_message_and_one_file(
+        web_factory, demo, token, maths, uploads_dir, monkeypatch):
+    real_store = attachments.store
+    both_stored = threading.Barrier(2, timeout=10)
+
+    def store_then_wait(*args, **kwargs):
+        stored = real_store(*args, **kwargs)
+        both_stored.wait()  # both requests have written a file before either inserts its row
+        return stored
+    monkeypatch.setattr(attachments, "store", store_then_wait)
+    files = stored_files(uploads_dir)
+    tok = token("student")
+    answers = []
+
+    def send():
+        answers.append(upload(web_factory(), tok, maths, PNG, "dot.png", client_id="race-1"))
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [a.status_code for a in answers] == [201, 201]
+    ids = {a.get_json()["message"]["id"] for a in answers}
+    assert len(ids) == 1
+    db.session.expire_all()
+    message = db.session.get(ChatMessage, ids.pop())
+    new_files = sorted(set(stored_files(uploads_dir)) - set(files))
+    assert new_files == [message.attachment_key]
+    assert (uploads_dir / message.attachment_key).read_bytes() == PNG
+
+
+# --- own messages are never unread ----------------------------------------------------------------
+
+def test_a_members_own_messages_never_count_as_unread(web, demo, token, maths):
+    teacher, student = token("teacher"), token("student")
+    before = {name: api(web, tok, "GET", "/unread").get_json()
+              for name, tok in (("teacher", teacher), ("student", student))}
+    for text in ("one", "two", "three"):
+        assert api(web, teacher, "POST", f"/rooms/{maths}/messages",
+                   json={"content": text}).status_code == 201
+    teacher_now = api(web, teacher, "GET", "/unread").get_json()
+    student_now = api(web, student, "GET", "/unread").get_json()
+    assert teacher_now == before["teacher"]
+    assert student_now["rooms"][str(maths)] == before["student"]["rooms"].get(str(maths), 0) + 3
+    room = api(web, teacher, "GET", f"/rooms/{maths}").get_json()["room"]
+    assert room["unread"] == before["teacher"]["rooms"].get(str(maths), 0)
+
+
+def test_the_live_unread_count_leaves_out_own_messages(live_server, demo, connect, maths):
+    teacher = connect("teacher")
+    teacher.join(maths)
+    baseline = teacher.call("read", {"room_id": maths, "message_id": teacher.join(maths)[
+        "messages"][-1]["id"]})
+    assert baseline["ok"] is True and baseline["unread"] == 0
+    own = [teacher.call("send", {"room_id": maths, "content": f"note {n}"})["message"]["id"]
+           for n in range(3)]
+    teacher.drain()
+    # A deletion tells every member their count: the teacher's own messages are not in it.
+    assert teacher.call("delete", {"message_id": own[0]})["ok"] is True
+    unread = teacher.wait_for("unread", lambda data: data["room_id"] == maths)
+    assert unread == {"room_id": maths, "unread": 0}
+
+
+# --- admins read attachments ------------------------------------------------------------------------
+
+def test_admins_download_and_see_inline_images_of_the_rooms_they_read(web, demo, token, maths):
+    message = upload(web, token("teacher"), maths, PNG, "diagram.png").get_json()["message"]
+    web.login("admin")
+    inline = web.get(message["attachment"]["url"])
+    assert inline.status_code == 200 and inline.data == PNG
+    assert inline.headers["Content-Type"] == "image/png"
+    assert inline.headers["Content-Disposition"].startswith("inline")
+    by_token = web.api("GET", message["attachment"]["url"], token=token("admin"))
+    assert by_token.data == PNG
+    # Someone who does not read the room still gets the same 404 as for a missing file.
+    assert error_of(web.api("GET", message["attachment"]["url"], token=token("student2")),
+                    404)["code"] == "not_found"
+
+
+# --- titles and order ------------------------------------------------------------------------------
+
+def titles(web, tok) -> list[str]:
+    return [room["title"] for room in api(web, tok, "GET", "/rooms").get_json()["rooms"]]
+
+
+def test_titles_lead_with_what_tells_rooms_apart(web, demo, token):
+    assert set(titles(web, token("student"))) == {"Maths", "Physics", "Tutoring"}
+    assert set(titles(web, token("teacher"))) >= {
+        "Anna Petrova · Maths", "Pavel Petrov · Maths", "Maria Ivanova · Maths"}
+    assert set(titles(web, token("parent"))) >= {
+        "Anna Petrova · Maths", "Anna Petrova · Tutoring", "Pavel Petrov · Tutoring"}
+    assert set(titles(web, token("tutor"))) >= {"Anna Petrova · Tutoring",
+                                                "Pavel Petrov · Tutoring"}
+    ru = web.api("GET", "/api/v1/chat/rooms", token=token("student"),
+                 headers={"Accept-Language": "ru"}).get_json()["rooms"]
+    assert "Репетитор" in {room["title"] for room in ru}
+
+
+def test_rooms_are_ordered_by_their_last_messages_time(web, demo, token):
+    rooms = api(web, token("parent"), "GET", "/rooms").get_json()["rooms"]
+    times = [room["last_message"]["created_at"] for room in rooms if room["last_message"]]
+    assert times == sorted(times, reverse=True) and len(times) >= 4
+    # A new message moves its room to the top, whatever the ids of the older messages.
+    last = rooms[-1]
+    assert api(web, token("parent"), "POST", f"/rooms/{last['id']}/messages",
+               json={"content": "news"}).status_code == 201
+    assert api(web, token("parent"), "GET", "/rooms").get_json()["rooms"][0]["id"] == last["id"]
+
+
+def test_the_demo_history_is_chronological_in_every_room(ctx, demo):
+    rows = db.session.execute(select(ChatMessage.room_id, ChatMessage.id, ChatMessage.created_at)
+                              .order_by(ChatMessage.room_id, ChatMessage.id)).all()
+    by_room: dict[int, list] = {}
+    for room_id, _id, created_at in rows:
+        by_room.setdefault(room_id, []).append(created_at)
+    assert len(by_room) >= 6
+    for room_id, times in by_room.items():
+        assert all(a < b for a, b in zip(times, times[1:])), (room_id, times)
+    # And across rooms the list order follows time, not ids (the demo writes rooms one by one).
+    maths = subject_room(demo.student, "Maths")
+    tutor = tutor_room(demo.student)
+    rooms = [r["id"] for r in chat.rooms_of(demo.parent) if r["id"] in (maths, tutor)]
+    assert rooms == [maths, tutor]  # Maths: a day ago; tutoring: two days ago
+    assert db.session.scalar(select(func.count(ChatRoom.id)).where(
+        ChatRoom.kind == RoomKind.DIRECT)) >= 3

@@ -160,7 +160,7 @@ def test_room_json_has_the_contract_shape(web, demo, tokens):
     room = call(web, tokens, "parent", "GET", f"/rooms/{room_id}").get_json()["room"]
     assert {"id", "kind", "title", "enrollment_id", "members", "unread", "last_message",
             "locked", "can_post"} <= set(room)
-    assert room["kind"] == "subject" and room["title"] == "Maths: Anna Petrova"
+    assert room["kind"] == "subject" and room["title"] == "Anna Petrova · Maths"
     assert {(m["full_name"], m["role"]) for m in room["members"]} == {
         ("Anna Petrova", "student"), ("Mikhail Orlov", "teacher"), ("Irina Petrova", "parent")}
     assert room["locked"] is False and room["can_post"] is True and room["can_moderate"] is False

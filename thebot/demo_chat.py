@@ -170,7 +170,14 @@ def _stored(sender_id: int, client_id: str) -> ChatMessage | None:
                                                        ChatMessage.client_id == client_id))
 
 
-def _post(room_id: int, entry: tuple, ids: dict, user_by_username) -> None:
+def _sent_at(days_ago: int, hour: int, position: int):
+    """When a demo message was sent: its day and hour, and a minute from its position in the
+    conversation, so a room's history is chronological in the order it is written (ids)."""
+    day = utcnow() - timedelta(days=days_ago)
+    return day.replace(hour=hour, minute=position % 60, second=0, microsecond=0)
+
+
+def _post(room_id: int, entry: tuple, position: int, ids: dict, user_by_username) -> None:
     short_id, username, days_ago, hour, body, reply_key = entry
     sender = user_by_username(username)
     client_id = f"demo-{short_id}"
@@ -189,9 +196,7 @@ def _post(room_id: int, entry: tuple, ids: dict, user_by_username) -> None:
     ids[short_id] = message["id"]
     # History is dated back after it is written (this also keeps it out of the rate window).
     record = db.session.get(ChatMessage, message["id"])
-    sent_at = (utcnow() - timedelta(days=days_ago)).replace(hour=hour, minute=(len(short_id) * 7
-                                                                               + days_ago) % 60)
-    record.created_at = sent_at
+    record.created_at = _sent_at(days_ago, hour, position)
     db.session.commit()
 
 
@@ -202,8 +207,8 @@ def load_history(user_by_username) -> None:
         if room_id is None:
             continue
         ids: dict[str, int] = {}
-        for entry in entries:
-            _post(room_id, entry, ids, user_by_username)
+        for position, entry in enumerate(entries):
+            _post(room_id, entry, position, ids, user_by_username)
         for username, up_to in READ_UP_TO.get(key, {}).items():
             chat.mark_read(user_by_username(username), room_id, ids[up_to])
     teacher = user_by_username("teacher")

@@ -15,7 +15,7 @@ from tests.conftest import browser_login
 
 pytestmark = pytest.mark.browser
 
-TUTOR_ROOM_TITLE = "Tutoring: Anna Petrova"
+TUTOR_ROOM_TITLE = "Anna Petrova · Tutoring"
 MESSAGE = "li[data-test=message]"
 
 
@@ -89,14 +89,13 @@ def post_as(user, room_id: int, text: str) -> dict:
 # --- every role's page -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("username, sees, does_not_see", [
-    ("student", ["Tutoring: Anna Petrova", "Maths: Anna Petrova", "Physics: Anna Petrova"],
-     ["Tutoring: Pavel Petrov"]),
-    ("parent2", ["Tutoring: Maria Ivanova", "Maths: Maria Ivanova", "Mikhail Orlov"],
-     ["Tutoring: Anna Petrova"]),
-    ("teacher", ["Maths: Anna Petrova", "Maths: Pavel Petrov", "Maths: Maria Ivanova",
+    ("student", ["Tutoring", "Maths", "Physics"], ["Pavel Petrov · Tutoring"]),
+    ("parent2", ["Maria Ivanova · Tutoring", "Maria Ivanova · Maths", "Mikhail Orlov"],
+     ["Anna Petrova · Tutoring"]),
+    ("teacher", ["Anna Petrova · Maths", "Pavel Petrov · Maths", "Maria Ivanova · Maths",
                  "Tatiana Smirnova", "Sergey Ivanov"],
-     ["Physics: Anna Petrova", "Tutoring: Anna Petrova"]),
-    ("teacher2", ["Physics: Anna Petrova", "Physics: Daniil Sokolov"], ["Maths: Anna Petrova"]),
+     ["Anna Petrova · Physics", "Anna Petrova · Tutoring"]),
+    ("teacher2", ["Anna Petrova · Physics", "Daniil Sokolov · Physics"], ["Anna Petrova · Maths"]),
 ])
 def test_each_role_lists_its_own_rooms(signed_in, demo, username, sees, does_not_see):
     page = signed_in(username)
@@ -227,7 +226,7 @@ def test_admin_reads_every_room_but_has_no_composer(in_room, demo):
     expect(admin.locator(f"{MESSAGE} [data-action]:not([data-action=jump])")).to_have_count(0)
     # Every family's rooms are listed, not only one.
     rooms = admin.locator("[data-test=room-item] [data-test=room-name]")
-    expect(rooms.filter(has_text="Tutoring: Maria Ivanova")).to_have_count(1)
+    expect(rooms.filter(has_text="Maria Ivanova · Tutoring")).to_have_count(1)
     expect(rooms.filter(has_text=TUTOR_ROOM_TITLE)).to_have_count(1)
 
 

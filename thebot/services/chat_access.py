@@ -13,7 +13,7 @@ from thebot.models import ChatMember, ChatMessage, ChatRoom, Enrollment, Role, R
 from thebot.models import StudentProfile
 from thebot.services import access
 from thebot.services.chat_errors import Locked
-from thebot.services.errors import Forbidden, NotFound
+from thebot.services.errors import DomainError, Forbidden, NotFound
 
 
 def direct_contact_ids(user: User) -> Select:
@@ -86,20 +86,25 @@ def is_read_only(room: ChatRoom, contacts: set[int] | None = None, viewer: User 
     """Whether the relationship the room serves has ended, leaving only its history.
 
     A subject room whose enrollment ended; a tutor room whose student has no tutor now; a
-    direct room whose two people are no longer allowed to talk (`contacts` may carry the
-    viewer's direct contact ids to avoid a query per room).
+    direct room whose two people are no longer allowed to talk: either of them is deactivated,
+    or the rule of `direct_contact_ids` no longer joins them. The answer is the same from both
+    sides (and without a viewer); `contacts` may carry the viewer's direct contact ids to avoid
+    a query per room.
     """
     if room.kind is RoomKind.SUBJECT:
         return not room.enrollment.is_active
     if room.kind is RoomKind.TUTOR:
         profile = room.student.student_profile
         return profile is None or profile.tutor_id is None
-    if viewer is not None and contacts is not None and viewer.id in (room.user_low_id,
-                                                                     room.user_high_id):
-        other = room.user_high_id if viewer.id == room.user_low_id else room.user_low_id
-        return other not in contacts
-    low = db.session.get(User, room.user_low_id)
-    return low is None or not may_message_directly(low, room.user_high_id)
+    pair = (room.user_low_id, room.user_high_id)
+    if viewer is None or viewer.id not in pair:
+        viewer, contacts = db.session.get(User, room.user_low_id), None
+    if viewer is None or not viewer.active:
+        return True
+    other = room.user_high_id if viewer.id == room.user_low_id else room.user_low_id
+    if contacts is None:
+        return not may_message_directly(viewer, other)  # also false when `other` is inactive
+    return other not in contacts  # direct contacts are active people only
 
 
 def can_moderate(user: User, room: ChatRoom) -> bool:
@@ -112,16 +117,29 @@ def can_moderate(user: User, room: ChatRoom) -> bool:
     return False
 
 
-def require_poster(user: User, room: ChatRoom) -> ChatMember:
-    """Refuse unless the user may post in the room now; returns their membership."""
+def posting_refusal(user: User, room: ChatRoom, *, is_member: bool | None = None,
+                    contacts: set[int] | None = None) -> DomainError | None:
+    """Why the user may not post in the room now, or None when they may: the one rule behind
+    the room JSON's `can_post` and every send, upload, edit and typing check.
+
+    `is_member` and `contacts` let a list of rooms pass what it already loaded.
+    """
     if access.is_admin(user):
-        raise Forbidden(_l("Administrators read conversations but do not post in them."))
-    member = membership(room, user)
-    if member is None:
-        raise NotFound(_l("No such conversation."))
-    if room.locked or is_read_only(room):
-        raise Locked(_l("This conversation is locked: new messages are not accepted."))
-    return member
+        return Forbidden(_l("Administrators read conversations but do not post in them."))
+    if is_member is None:
+        is_member = membership(room, user) is not None
+    if not is_member:
+        return NotFound(_l("No such conversation."))
+    if room.locked or is_read_only(room, contacts, user):
+        return Locked(_l("This conversation is locked: new messages are not accepted."))
+    return None
+
+
+def require_poster(user: User, room: ChatRoom) -> None:
+    """Refuse unless the user may post in the room now (`posting_refusal`)."""
+    refusal = posting_refusal(user, room)
+    if refusal is not None:
+        raise refusal
 
 
 def require_moderator(user: User, room: ChatRoom) -> None:

@@ -13,7 +13,7 @@ from thebot.extensions import db
 from thebot.models import (
     ChatMember, ChatMessage, ChatRoom, ChatSocketJoin, Enrollment, RoomKind, StudentProfile, User,
 )
-from thebot.services import access, chat_access
+from thebot.services import chat_access
 
 ATTACHMENT_URL = "/api/v1/chat/attachments/{id}"
 
@@ -95,13 +95,16 @@ def _online_by_room(room_ids: list[int]) -> dict[int, set[int]]:
 
 
 def _title(room: ChatRoom, viewer: User, members: list[User]) -> str:
-    if room.kind is RoomKind.SUBJECT:
-        return _("%(subject)s: %(student)s", subject=room.enrollment.title,
-                 student=room.student.full_name)
-    if room.kind is RoomKind.TUTOR:
-        return _("Tutoring: %(student)s", student=room.student.full_name)
-    others = [m.full_name for m in members if m.id != viewer.id]
-    return " · ".join(others) or _("Conversation")
+    """What tells the viewer's rooms apart comes first (titles are cut off on phones): the
+    student's own rooms are named by their subject ("Maths", "Tutoring"); everyone else's by the
+    student, then the subject ("Anna Petrova · Maths"); a direct room by the other person."""
+    if room.kind is RoomKind.DIRECT:
+        others = [m.full_name for m in members if m.id != viewer.id]
+        return " · ".join(others) or _("Conversation")
+    subject = room.enrollment.title if room.kind is RoomKind.SUBJECT else _("Tutoring")
+    if room.student_id == viewer.id:
+        return subject
+    return _("%(student)s · %(subject)s", student=room.student.full_name, subject=subject)
 
 
 def rooms_for(viewer: User, rooms: list[ChatRoom]) -> list[dict]:
@@ -114,7 +117,6 @@ def rooms_for(viewer: User, rooms: list[ChatRoom]) -> list[dict]:
     last = _last_messages(ids)
     online = _online_by_room(ids)
     contacts = set(db.session.scalars(chat_access.direct_contact_ids(viewer)))
-    admin = access.is_admin(viewer)
     described = []
     for room in rooms:
         people = members[room.id]
@@ -131,7 +133,8 @@ def rooms_for(viewer: User, rooms: list[ChatRoom]) -> list[dict]:
             "last_message": message_dict(last_message) if last_message is not None else None,
             "locked": room.locked or read_only,
             "read_only": read_only,
-            "can_post": is_member and not admin and not room.locked and not read_only,
+            "can_post": chat_access.posting_refusal(viewer, room, is_member=is_member,
+                                                    contacts=contacts) is None,
             "can_moderate": is_member and chat_access.can_moderate(viewer, room),
         })
     return described

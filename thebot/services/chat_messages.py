@@ -20,6 +20,7 @@ from thebot.services.chat_errors import RateLimited, TooLarge
 from thebot.services.chat_json import message_dict, unread_by_room
 from thebot.services.chat_rooms import NAMESPACE, socket_room, user_room
 from thebot.services.errors import Conflict, Forbidden, Invalid, NotFound
+from thebot.services.ids import MAX_ID, parse_id
 
 MAX_TEXT = 4000
 PAGE_SIZE = 50          # the last messages `join` returns
@@ -39,14 +40,27 @@ def on_message_created(fn: Callable[[ChatMessage], None]) -> Callable:
 
 # --- checking input ---------------------------------------------------------------------------
 
-def positive_int(value, name: str, *, required: bool = True) -> int | None:
-    """A positive whole number from a payload (booleans are not numbers); Invalid otherwise."""
-    if value is None and not required:
-        return None
+def _whole(value, name: str) -> int:
+    """A positive JSON number (booleans and strings are not numbers); Invalid otherwise."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise Invalid(_l("'%(name)s' must be a positive whole number.", name=name),
                       {name: _l("A positive whole number.")})
     return value
+
+
+def positive_int(value, name: str, *, required: bool = True) -> int | None:
+    """A record id from a payload: a positive JSON number (`ids.parse_id` decides the range:
+    one no record can have is simply not found); Invalid otherwise."""
+    if value is None and not required:
+        return None
+    return parse_id(_whole(value, name), name)
+
+
+def _cursor(value, name: str, *, required: bool = True) -> int | None:
+    """A message id used as a bound (before_id / after_id): beyond every id means "the end"."""
+    if value is None and not required:
+        return None
+    return min(_whole(value, name), MAX_ID)
 
 
 def clean_content(content) -> str:
@@ -94,6 +108,9 @@ def _stored(user: User, client_id: str | None, room: ChatRoom) -> ChatMessage | 
                                                           ChatMessage.client_id == client_id))
     if message is not None and message.room_id != room.id:
         raise Conflict(_l("This client_id was used for a message in another conversation."))
+    if message is not None and message.deleted_at is not None:
+        # A deleted message stays deleted: its retry is not answered as posted.
+        raise Conflict(_l("This message was deleted."))
     return message
 
 
@@ -149,25 +166,30 @@ def _prepare(user: User, room_id, client_id, reply_to_id):
     return room, client_id, _reply_target(room, reply_to_id), None
 
 
-def _save(user: User, room: ChatRoom, message: ChatMessage) -> dict:
-    """Store a new message, tell the listeners, and announce it after commit."""
+def _save(user: User, room: ChatRoom, message: ChatMessage) -> tuple[dict, bool]:
+    """Store a new message, tell the listeners, and announce it after commit.
+
+    Returns (the message, True), or (the stored one, False) when a concurrent retry with the
+    same client_id was stored first and this one was not.
+    """
     db.session.add(message)
     try:
         db.session.flush()
     except IntegrityError:
-        # A concurrent retry with the same client_id was stored first: answer with that one.
         db.session.rollback()
         retry = _stored(user, message.client_id, room) if message.client_id else None
         if retry is None:
             raise
-        return message_dict(retry)
+        data = message_dict(retry)
+        db.session.commit()
+        return data, False
     for listener in _message_created:
         listener(message)
     data = message_dict(message)
     events.emit("message", data, to=socket_room(room.id), namespace=NAMESPACE)
     _emit_unread(room.id, skip_user_id=user.id)
     db.session.commit()
-    return data
+    return data, True
 
 
 def send_message(user: User, room_id, content, *, client_id=None, reply_to_id=None) -> dict:
@@ -178,9 +200,10 @@ def send_message(user: User, room_id, content, *, client_id=None, reply_to_id=No
         return message_dict(retry)
     text = clean_content(content)
     _check_rate(user)
-    return _save(user, room, ChatMessage(room_id=room.id, sender=user, kind=MessageKind.TEXT,
-                                         content=text, client_id=client_id,
-                                         reply_to_id=reply_to_id))
+    data, _created = _save(user, room, ChatMessage(
+        room_id=room.id, sender=user, kind=MessageKind.TEXT, content=text, client_id=client_id,
+        reply_to_id=reply_to_id))
+    return data
 
 
 def send_attachment(user: User, room_id, stream: BinaryIO, filename: str | None, *,
@@ -197,10 +220,13 @@ def send_attachment(user: User, room_id, stream: BinaryIO, filename: str | None,
                           attachment_key=stored.key, attachment_name=stored.name,
                           attachment_size=stored.size, attachment_type=stored.content_type)
     try:
-        return _save(user, room, message)
+        data, created = _save(user, room, message)
     except BaseException:
         attachments.discard(stored.key)  # no record, no file
         raise
+    if not created:  # a concurrent upload with this client_id won: its file is the one kept
+        attachments.discard(stored.key)
+    return data
 
 
 # --- changing ---------------------------------------------------------------------------------
@@ -257,8 +283,8 @@ def _visible_messages(room: ChatRoom):
 def history(user: User, room_id, *, before_id=None, limit=None) -> tuple[list[dict], bool]:
     """Messages older than `before_id` (or the latest), oldest first, and whether more exist."""
     room = chat_access.visible_room(user, positive_int(room_id, "room_id"))
-    before_id = positive_int(before_id, "before_id", required=False)
-    limit = PAGE_SIZE if limit is None else positive_int(limit, "limit")
+    before_id = _cursor(before_id, "before_id", required=False)
+    limit = PAGE_SIZE if limit is None else _whole(limit, "limit")
     if limit > MAX_PAGE_SIZE:
         raise Invalid(_l("'limit' must be from 1 to %(max)d.", max=MAX_PAGE_SIZE),
                       {"limit": _l("From 1 to %(max)d.", max=MAX_PAGE_SIZE)})
@@ -273,7 +299,7 @@ def messages_after(user: User, room_id, after_id, *, limit: int = CATCH_UP_LIMIT
                    ) -> tuple[list[dict], bool]:
     """Messages newer than `after_id`, oldest first (a reconnecting client's catch-up)."""
     room = chat_access.visible_room(user, positive_int(room_id, "room_id"))
-    after_id = positive_int(after_id, "after_id")
+    after_id = _cursor(after_id, "after_id")
     query = _visible_messages(room).where(ChatMessage.id > after_id).order_by(ChatMessage.id)
     return _page(query, limit)
 
@@ -315,10 +341,10 @@ def unread_summary(user: User) -> dict:
             "rooms": {str(room_id): count for room_id, count in counts.items() if count}}
 
 
-def attachment_of(user: User, message_id: int) -> ChatMessage:
-    """A file message whose attachment the user may download: members of its room only."""
-    message = chat_access.visible_message(user, message_id)
-    if not message.attachment_key or chat_access.membership(
-            db.session.get(ChatRoom, message.room_id), user) is None:
+def attachment_of(user: User, message_id) -> ChatMessage:
+    """A file message whose attachment the user may download: whoever may read its room (its
+    members, and admins, who read every room)."""
+    message = chat_access.visible_message(user, parse_id(message_id, "message_id"))
+    if not message.attachment_key:
         raise NotFound(_l("No such file."))
     return message

@@ -182,11 +182,18 @@ def links_changed(student: User, old_tutor_id: int | None, old_parent_id: int | 
 
 # --- reading ----------------------------------------------------------------------------------
 
+def _recency(room: dict) -> tuple:
+    """Rooms sort by their last message's time (then its id), rooms without messages last."""
+    last = room["last_message"]
+    if last is None:
+        return (0, "", 0, room["id"])
+    return (1, last["created_at"], last["id"], room["id"])
+
+
 def rooms_of(user: User) -> list[dict]:
     """The rooms the user may read, described for them, most recent conversation first."""
     described = chat_json.rooms_for(user, chat_json.load_rooms(chat_access.rooms_visible_to(user)))
-    described.sort(key=lambda room: ((room["last_message"] or {}).get("id") or 0, room["id"]),
-                   reverse=True)
+    described.sort(key=_recency, reverse=True)
     return described
 
 
