@@ -32,6 +32,11 @@ export class Conversation {
     this.jumpButton = document.getElementById("chat-jump");
     this.reset(null);
     this.scroller.addEventListener("scroll", () => this.onScroll(), { passive: true });
+    // Whatever grows or shrinks the view (an image that loads, a reflow, a resized window), a
+    // reader who was at the bottom stays at the bottom, and so keeps reading what arrives.
+    const keepPinned = new ResizeObserver(() => this.keepPinned());
+    keepPinned.observe(this.list);
+    keepPinned.observe(this.scroller);
     this.list.addEventListener("click", (event) => this.onListClick(event));
     this.jumpButton.addEventListener("click", () => this.scrollToBottom());
     document.addEventListener("visibilitychange", () => this.markRead());
@@ -48,6 +53,7 @@ export class Conversation {
     this.hasMore = false;
     this.loadingHistory = false;
     this.readSent = 0;
+    this.pinned = true; // the reader is at the bottom (set by scrolling; kept through resizes)
     this.people.reset();
     this.list.replaceChildren();
     this.historyState.textContent = "";
@@ -183,7 +189,7 @@ export class Conversation {
       this.remove(message.id);
       return;
     }
-    const wasAtBottom = this.isNearBottom();
+    const wasAtBottom = this.pinned || this.isNearBottom();
     const pending = message.client_id ? this.pending.get(message.client_id) : null;
     if (pending && message.sender && message.sender.id === this.me) {
       pending.node.remove();
@@ -194,6 +200,7 @@ export class Conversation {
     this.messages.set(message.id, message);
     if (existing) {
       existing.replaceWith(node);
+      this.refreshQuotesOf(message.id); // replies quote the edited text
     } else {
       this.list.insertBefore(node, this.nodeAfter(message.id));
     }
@@ -237,6 +244,14 @@ export class Conversation {
       this.nodeOf(message.id)?.replaceWith(messageNode(message, view));
     }
     this.renderReceipts();
+  }
+
+  /** The quotes of the replies to one message, rebuilt from what we know of it now. */
+  refreshQuotesOf(id) {
+    const view = this.view();
+    for (const quote of this.list.querySelectorAll(`.msg-quote[data-reply-to="${Number(id)}"]`)) {
+      quote.replaceWith(quoteNode(id, view));
+    }
   }
 
   refreshQuotes() {
@@ -308,7 +323,8 @@ export class Conversation {
 
   onScroll() {
     if (this.scroller.scrollTop < HISTORY_TRIGGER_PX) this.loadOlder();
-    if (this.isNearBottom()) this.jumpButton.hidden = true;
+    this.pinned = this.isNearBottom();
+    if (this.pinned) this.jumpButton.hidden = true;
     this.markRead();
   }
 
@@ -350,7 +366,16 @@ export class Conversation {
 
   scrollToBottom() {
     this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.pinned = true;
     this.jumpButton.hidden = true;
+  }
+
+  /** The view changed size: if the reader was at the bottom, keep them there (and read on). */
+  keepPinned() {
+    const s = this.scroller;
+    if (!this.pinned || this.box.hidden || s.scrollHeight - s.scrollTop - s.clientHeight <= 1) return;
+    this.scrollToBottom();
+    this.markRead();
   }
 
   /** The newest stored message whose bubble is on screen. */

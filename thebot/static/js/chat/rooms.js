@@ -1,4 +1,4 @@
-// The room list: newest conversation first, last message, unread badge, locked mark.
+// The room list: newest conversation first (by time), last message, unread badge, locked mark.
 import { clear, el, shortTime } from "./dom.js";
 import { previewOf } from "./messages.js";
 
@@ -68,12 +68,12 @@ export class RoomList {
     }
   }
 
+  /** Newest conversation first: by the last message's time (then its id), empty rooms last. */
   ordered() {
-    return [...this.rooms.values()].sort((a, b) => {
-      const left = a.last_message ? a.last_message.id : 0;
-      const right = b.last_message ? b.last_message.id : 0;
-      return right - left || (a.title || "").localeCompare(b.title || "");
-    });
+    const when = (room) => (room.last_message ? Date.parse(room.last_message.created_at) || 0 : -1);
+    const lastId = (room) => (room.last_message ? room.last_message.id : 0);
+    return [...this.rooms.values()].sort((a, b) => when(b) - when(a) || lastId(b) - lastId(a)
+      || (a.title || "").localeCompare(b.title || ""));
   }
 
   render() {
