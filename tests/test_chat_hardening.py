@@ -6,14 +6,12 @@ chronological demo history.
 """
 from __future__ import annotations
 
-import bz2
 import io
 import struct
 import threading
 import time
 import tracemalloc
 import zipfile
-import zlib
 
 import pytest
 from sqlalchemy import func, select
