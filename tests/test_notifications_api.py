@@ -180,16 +180,16 @@ def test_settings_page_saves_switches(web, family):
     from thebot.services import notify
     web.login(family.parent.username)
     page = web.get("/notifications/settings")
-    assert "Chat messages" in text_of(page) and "Homework" in text_of(page)
-    # Checkboxes: only checked ones are sent. Chat in-app only; everything else off.
+    assert "Chat messages" in text_of(page) and "Weekly reports" in text_of(page)
+    # Checkboxes: only checked ones are sent. Chat in-app only; reports off.
     saved = web.post("/notifications/settings", {"chat_in_app": "y"}, follow_redirects=True)
     assert "Your notification settings are saved." in text_of(saved)
     settings = notify.settings_for(family.parent)
     assert settings["chat"] == {"in_app": True, "email": False}
-    assert settings["billing"] == {"in_app": False, "email": False}
-    refused = web.post("/notifications/settings", {"billing_in_app": "y"}, csrf=False)
+    assert settings["reports"] == {"in_app": False, "email": False}
+    refused = web.post("/notifications/settings", {"reports_in_app": "y"}, csrf=False)
     assert refused.status_code == 400 and "expired" in text_of(refused)
-    assert notify.settings_for(family.parent)["billing"]["in_app"] is False
+    assert notify.settings_for(family.parent)["reports"]["in_app"] is False
 
 
 def test_settings_page_says_when_there_is_no_email(web_factory, family):

@@ -79,8 +79,8 @@ def test_report_email_reaches_the_recipient_with_text_and_html(mail_server, smtp
     [(recipients, message)] = smtp_sink.wait_for(1)
     assert recipients == [family.parent.email]
     assert message["To"] == family.parent.email
-    assert message["Subject"] == (f"THE BOT: New report: Sam Student, week of "
-                                  f"{report.week_start.isoformat()}")
+    week = f"{report.week_start:%b} {report.week_start.day}, {report.week_start.year}"
+    assert message["Subject"] == f"THE BOT: New report: Sam Student, week of {week}"
     assert "no-reply@thebot.local" in message["From"]
     parts = _parts(message)
     assert set(parts) == {"text/plain", "text/html"}

@@ -3,6 +3,7 @@ password keeps the one generic answer; notifications render in the viewer's curr
 from __future__ import annotations
 
 from tests.conftest import PASSWORD, text_of
+from tests.test_notifications_support import family  # noqa: F401
 
 
 def test_the_right_password_of_a_deactivated_account_says_so_on_the_page(web, demo):
@@ -53,3 +54,79 @@ def test_the_admin_new_account_form_marks_each_profile_field_with_its_role(web, 
                       "tutor": ["bio", "subjects"], "teacher": ["bio", "subjects"], "admin": []}
     for name in ("grade", "goal", "phone", "bio", "subjects"):  # without JS all fields show
         assert f'data-profile-field="{name}"' in html
+
+
+# --- notifications in the viewer's current language (issue 7, point 14) -----------------------
+
+def _sent_report_notification(family, week="2026-11-09"):
+    from thebot.services import reports
+    report = reports.create_report(family.tutor, kind="tutor", student_id=family.student.id,
+                                   week_start=week, fields={"summary": "Fractions are solid."})
+    reports.send_report(family.tutor, report.id)
+    return report
+
+
+def test_old_notifications_follow_the_viewers_language_with_localized_dates(web, family):
+    from thebot.extensions import db
+    from thebot.models import Notification
+    _sent_report_notification(family)  # created while the parent reads English
+    stored = db.session.scalar(db.select(Notification).where(
+        Notification.user_id == family.parent.id))
+    assert stored.params["week"] == "2026-11-09" and "Nov 9, 2026" in stored.title
+
+    web.login(family.parent.username)
+    english = text_of(web.get("/notifications/"))
+    assert "New report: Sam Student, week of Nov 9, 2026" in english
+    web.post("/lang", {"lang": "ru", "next": "/notifications/"})
+    russian = text_of(web.get("/notifications/"))
+    assert "Новый отчёт: Sam Student, неделя с 9 нояб. 2026 г." in russian
+    assert "2026-11-09" not in russian and "week of" not in russian
+    api = web.api("GET", "/api/v1/notifications").get_json()["notifications"][0]
+    assert " ".join(api["title"].split()) == "Новый отчёт: Sam Student, неделя с 9 нояб. 2026 г."
+    assert api["body"] == "Fractions are solid."
+    web.post("/lang", {"lang": "en", "next": "/notifications/"})
+    assert "week of Nov 9, 2026" in text_of(web.get("/notifications/"))
+
+
+def test_a_read_receipt_and_a_chat_notification_render_in_the_current_language(web, family):
+    from thebot.services import notify, reports
+    report = _sent_report_notification(family)
+    reports.open_report(family.parent, report.id)  # the tutor is told it was read
+    web.login(family.tutor.username)
+    web.post("/lang", {"lang": "ru", "next": "/notifications/"})
+    page = text_of(web.get("/notifications/"))
+    assert "Отчёт прочитан: Sam Student, неделя с 9 нояб. 2026 г." in page
+    assert "Paula Parent" in page and "has read your report" not in page
+    title, body = notify.render("message", {"sender": "Anna", "snippet": "Hi <b>there</b>"})
+    assert (title, body) == ("New message from Anna", "Hi <b>there</b>")
+
+
+def test_the_settings_page_shows_only_what_the_product_has(web, family):
+    from thebot.services import notify
+    web.login(family.parent.username)
+    page = web.get("/notifications/settings").get_data(as_text=True)
+    shown = set(__import__("re").findall(r'<tr data-category="(\w+)"', page))
+    assert shown == {"chat", "reports"}
+    assert "Invoices and payments" not in page and "Homework" not in page
+    saved = web.post("/notifications/settings", {"chat_in_app": "y"}, follow_redirects=True)
+    assert "Your notification settings are saved." in text_of(saved)
+    settings = notify.settings_for(family.parent)
+    assert settings["chat"] == {"in_app": True, "email": False}
+    assert settings["reports"] == {"in_app": False, "email": False}
+    assert settings["billing"] == {"in_app": True, "email": True}  # untouched: not on the page
+
+
+def test_list_pages_carry_their_counters_plural_forms(web, family):
+    import html
+    import json
+    import re
+    _sent_report_notification(family)
+    web.login(family.parent.username)
+    web.post("/lang", {"lang": "ru", "next": "/"})
+    page = web.get("/notifications/").get_data(as_text=True)
+    forms = json.loads(html.unescape(re.search(
+        r'data-test="unread-summary" data-count="1"\s+data-forms="([^"]+)"', page).group(1)))
+    assert set(forms) >= {"one", "few", "many"}  # Russian's categories for whole numbers
+    assert all("{count}" in text for text in forms.values())
+    inbox = web.get("/parent/reports").get_data(as_text=True)
+    assert re.search(r'data-reports-unread data-count="1"', inbox)

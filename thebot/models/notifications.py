@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from thebot.extensions import db
@@ -21,6 +21,10 @@ CATEGORIES: tuple[str, ...] = tuple(CATEGORY_KINDS)
 KIND_CATEGORY: dict[str, str] = {kind: category for category, kinds in CATEGORY_KINDS.items()
                                  for kind in kinds}
 KINDS: tuple[str, ...] = tuple(KIND_CATEGORY)
+
+# The categories of what the product has today (the settings page shows these; the API keeps
+# every category above, so areas still to come need no API change).
+LIVE_CATEGORIES: tuple[str, ...] = ("chat", "reports")
 
 # Defaults when a user has not saved a choice: in-app everywhere; e-mail except for chat,
 # which would mail on every conversation.
@@ -46,6 +50,10 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
+    # What the texts are made of (names, dates, user text): title and body are rendered from the
+    # kind and these in the viewer's language when shown; `title`/`body` keep the recipient's
+    # rendering at creation (for e-mail, and for rows without params).
+    params: Mapped[dict | None] = mapped_column(JSON)
     url: Mapped[str] = mapped_column(String(500), default="")
     dedupe_key: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from thebot.models.notifications import CATEGORIES
+from thebot.models.notifications import LIVE_CATEGORIES
 from thebot.notifications.forms import CATEGORY_LABELS, SettingsForm
 from thebot.services import notify
 from thebot.services.errors import DomainError
@@ -76,7 +77,7 @@ def settings():
             return redirect(url_for("notifications.settings"))
     elif request.method == "GET":
         form.fill(notify.settings_for(user))
-    return render_template("notifications/settings.html", form=form, categories=CATEGORIES,
+    return render_template("notifications/settings.html", form=form, categories=LIVE_CATEGORIES,
                            labels=CATEGORY_LABELS, has_email=bool(user.email))
 
 
@@ -86,6 +87,25 @@ def _bell():
     def notification_unread_count() -> int:
         return notify.unread_count(me()) if current_user.is_authenticated else 0
     return {"notification_unread_count": notification_unread_count}
+
+
+@bp.app_template_global("notification_texts")
+def notification_texts(record) -> tuple[str, str]:
+    """(title, body) of a notification in the page's language (rendered from its params)."""
+    return notify.texts(record)
+
+
+@bp.app_template_global("plural_forms")
+def plural_forms(singular: str, plural: str) -> dict[str, str]:
+    """A counter's text by CLDR plural category for the page's language, "{count}" standing for
+    the number, so scripts can say "3 unread notifications" in any language (Intl.PluralRules)."""
+    locale = get_locale()
+    forms: dict[str, str] = {}
+    for number in (0, 1, 2, 3, 5, 11, 21, 22, 25, 101, 1000):
+        category = locale.plural_form(number)
+        if category not in forms:
+            forms[category] = ngettext(singular, plural, number).replace(str(number), "{count}")
+    return forms
 
 
 @bp.record_once

@@ -6,9 +6,10 @@ Other areas call `notify(...)` inside their own transaction; nothing is sent unl
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, format_date, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -34,9 +35,14 @@ URL_MAX = 500
 
 # --- recording --------------------------------------------------------------------------------
 
-def notify(user, kind: str, *, title: str, body: str = "", url: str = "",
-           dedupe_key: str | None = None) -> Notification | None:
+def notify(user, kind: str, *, title: str = "", body: str = "", url: str = "",
+           dedupe_key: str | None = None, params: dict | None = None) -> Notification | None:
     """Record a notification for `user` (User or id) in the current transaction; push after commit.
+
+    With `params` (JSON values: names, ISO dates, user text) the title and body are rendered from
+    the kind and params (`render`) — in the recipient's language for the stored copy and the
+    e-mail, and in the viewer's current language whenever the notification is shown. Without
+    them, `title` and `body` are fixed text.
 
     Returns None when the user switched the kind's category off in-app, or when an unread
     notification with the same `dedupe_key` already exists. E-mail follows its own switch and
@@ -50,10 +56,13 @@ def notify(user, kind: str, *, title: str, body: str = "", url: str = "",
     user_id = user if isinstance(user, int) else user.id
     category = KIND_CATEGORY[kind]
     choice = settings_for(user_id)[category]
+    if params is not None:
+        with force_locale(locale_of(user)):
+            title, body = render(kind, params, title, body)
     title, body = title.strip()[:TITLE_MAX], body.strip()[:BODY_MAX]
     record = None
     if choice["in_app"]:
-        record = _insert(user_id, kind, title, body, url, dedupe_key)
+        record = _insert(user_id, kind, title, body, url, dedupe_key, params)
         if record is not None:
             _push_after_commit(record)
     # A deduplicated kind (chat) mails only with a new in-app record, never once per message.
@@ -64,7 +73,7 @@ def notify(user, kind: str, *, title: str, body: str = "", url: str = "",
 
 
 def _insert(user_id: int, kind: str, title: str, body: str, url: str,
-            key: str | None) -> Notification | None:
+            key: str | None, params: dict | None = None) -> Notification | None:
     """Insert unless an unread notification with the same key exists (then None).
 
     The partial unique index decides, with INSERT … ON CONFLICT DO NOTHING, so concurrent
@@ -74,13 +83,14 @@ def _insert(user_id: int, kind: str, title: str, body: str, url: str,
     insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
     statement = insert(Notification).values(
         user_id=user_id, kind=kind, title=title, body=body, url=url[:URL_MAX], dedupe_key=key,
-        created_at=utcnow()).on_conflict_do_nothing().returning(Notification)
+        params=params, created_at=utcnow()).on_conflict_do_nothing().returning(Notification)
     return db.session.scalars(statement).one_or_none()
 
 
 def _push_after_commit(record: Notification) -> None:
     from thebot.sockets.base import user_room
-    payload = notification_dict(record)  # now: after commit the record is expired
+    with force_locale(locale_of(record.user_id)):  # the language the user's pages are in now
+        payload = notification_dict(record)  # now: after commit the record is expired
     user_id = record.user_id
     events.after_commit(lambda: _emit_new(payload, user_room(user_id), user_id))
 
@@ -124,11 +134,56 @@ def stored_text(text: str, *, user, **values) -> str:
         return gettext(text, **values)
 
 
+# --- texts ------------------------------------------------------------------------------------
+
+def _date(value) -> str:
+    """An ISO date from params, in the current language's medium format (9 Nov 2026)."""
+    try:
+        return format_date(date.fromisoformat(str(value)), "medium")
+    except ValueError:
+        return str(value)
+
+
+def _report_about(params: dict) -> str:
+    week = gettext("week of %(date)s", date=_date(params.get("week", "")))
+    parts = [params.get("student", ""), params.get("subject") or "", week]
+    return ", ".join(part for part in parts if part)
+
+
+def render(kind: str, params: dict, title: str = "", body: str = "") -> tuple[str, str]:
+    """A notification's (title, body) in the current language, from its kind and params.
+
+    Kinds without a rendering here (or params missing a value) keep the given fixed text.
+    """
+    try:
+        if kind == "message":
+            return (gettext("New message from %(name)s", name=params["sender"]),
+                    params.get("snippet", ""))
+        if kind == "report_sent":
+            return (gettext("New report: %(about)s", about=_report_about(params)),
+                    params.get("summary", ""))
+        if kind == "report_read":
+            return (gettext("Report read: %(about)s", about=_report_about(params)),
+                    gettext("%(name)s has read your report.", name=params["reader"]))
+    except (KeyError, TypeError):
+        log.warning("notification of kind %s has incomplete params", kind)
+    return title, body
+
+
+def texts(record: Notification) -> tuple[str, str]:
+    """(title, body) of a stored notification, in the current language when it has params."""
+    if record.params:
+        title, body = render(record.kind, record.params, record.title, record.body)
+        return title.strip()[:TITLE_MAX], body.strip()[:BODY_MAX]
+    return record.title, record.body
+
+
 # --- reading ----------------------------------------------------------------------------------
 
 def notification_dict(record: Notification) -> dict:
-    """The contract's JSON shape of one notification."""
-    return {"id": record.id, "kind": record.kind, "title": record.title, "body": record.body,
+    """The contract's JSON shape of one notification (texts in the current language)."""
+    title, body = texts(record)
+    return {"id": record.id, "kind": record.kind, "title": title, "body": body,
             "url": record.url, "created_at": record.created_at.isoformat(),
             "read": record.read_at is not None}
 
@@ -277,7 +332,5 @@ def notify_new_message(message) -> None:
         snippet = message.content if len(message.content) <= MESSAGE_SNIPPET else (
             message.content[:MESSAGE_SNIPPET - 1].rstrip() + "…")
     for user_id in member_ids.all():
-        notify(user_id, "message", body=snippet,
-               title=stored_text("New message from %(name)s", user=user_id,
-                                 name=sender.full_name),
+        notify(user_id, "message", params={"sender": sender.full_name, "snippet": snippet},
                url=f"/chat/?room={message.room_id}", dedupe_key=room_key(message.room_id))

@@ -421,10 +421,8 @@ def send_report(actor: User, report_id) -> Report:
         raise Conflict(_l("This report has been sent already."))
     db.session.refresh(report)
     notify.notify(recipient, "report_sent",
-                  title=notify.stored_text("New report: %(about)s", user=recipient,
-                                           about=_about(report, recipient)),
-                  body=report.summary[:300], url=report_path(report, recipient),
-                  dedupe_key=report_key(report.id))
+                  params={**_about(report), "summary": report.summary[:300]},
+                  url=report_path(report, recipient), dedupe_key=report_key(report.id))
     _emit_to_audience("report_sent", report_dict(report), report)
     db.session.commit()
     return report
@@ -442,10 +440,7 @@ def _mark_read(report: Report, reader: User) -> None:
         return
     notify.mark_read_by_key(reader.id, report_key(report.id))  # its "new report" is seen now
     notify.notify(report.author_id, "report_read",
-                  title=notify.stored_text("Report read: %(about)s", user=report.author,
-                                           about=_about(report, report.author)),
-                  body=notify.stored_text("%(name)s has read your report.", user=report.author,
-                                          name=reader.full_name),
+                  params={**_about(report), "reader": reader.full_name},
                   url=report_path(report, report.author))
     payload = {"report_id": report.id, "read_at": report.read_at.isoformat(),
                "reader": {"id": reader.id, "full_name": reader.full_name}}
@@ -483,10 +478,11 @@ def report_key(report_id: int) -> str:
     return f"report:{report_id}"
 
 
-def _about(report: Report, reader: User) -> str:
-    subject = f", {report.subject_title}" if report.kind is ReportKind.TEACHER else ""
-    week = notify.stored_text("week of %(date)s", user=reader, date=report.week_start.isoformat())
-    return f"{report.student.full_name}{subject}, {week}"
+def _about(report: Report) -> dict:
+    """What a report notification says the report is about (rendered in the reader's language
+    when shown: notify.render)."""
+    return {"student": report.student.full_name, "week": report.week_start.isoformat(),
+            "subject": report.subject_title if report.kind is ReportKind.TEACHER else None}
 
 
 def report_path(report: Report, user: User) -> str:

@@ -22,6 +22,22 @@
       : i18n.label;
     bell.setAttribute("aria-label", label);
     bell.title = label;
+    showSummary(value);
+  }
+
+  // The list page's own counter ("3 unread notifications") and its "Mark all read" button.
+  const lang = document.documentElement.lang || undefined;
+  const plurals = new Intl.PluralRules(lang);
+  function showSummary(count) {
+    const summary = document.querySelector("[data-test=unread-summary]");
+    if (!summary) return;
+    const forms = JSON.parse(summary.dataset.forms || "{}");
+    summary.dataset.count = String(count);
+    summary.textContent = count
+      ? (forms[plurals.select(count)] || forms.other || "{count}").replace("{count}", count)
+      : summary.dataset.none || "";
+    const markAll = document.querySelector("[data-mark-all-read]");
+    if (markAll) markAll.hidden = count === 0;
   }
 
   // After (re)connecting, ask for the count: events sent while offline were missed.
@@ -34,6 +50,24 @@
   socket.on("notification", (data) => addToList(data));
 
   // --- the list page -------------------------------------------------------------------------
+
+  const timeFormat = new Intl.DateTimeFormat(lang, { dateStyle: "short", timeStyle: "short" });
+
+  /** Put a row where the server would have: newest (highest id) first, within this page. */
+  function placeRow(list, li, id) {
+    const before = Number(list.dataset.before) || Infinity;  // an "Older" page ends below this
+    if (id >= before) return false;
+    const rows = [...list.querySelectorAll("li[data-notification-id]")];
+    const next = rows.find((row) => Number(row.dataset.notificationId) < id);
+    if (next) {
+      list.insertBefore(li, next);
+    } else if (!rows.length || !document.querySelector("a[href*='before=']")) {
+      list.append(li);  // the oldest on the last page; with an "Older" link it belongs there
+    } else {
+      return false;
+    }
+    return true;
+  }
 
   function addToList(item) {
     const list = document.querySelector("[data-test=notifications]");
@@ -64,7 +98,7 @@
     chip.textContent = i18n.new || "New";
     const time = document.createElement("time");
     time.dateTime = item.created_at;
-    time.textContent = new Date(item.created_at).toLocaleString();
+    time.textContent = timeFormat.format(new Date(item.created_at));
     meta.append(chip, " ", time);
     main.append(meta);
     li.append(dot, main);
@@ -84,7 +118,7 @@
       });
       li.append(button);
     }
-    list.prepend(li);
+    if (!placeRow(list, li, Number(item.id))) return;
     const empty = document.querySelector("[data-empty-notice]");
     if (empty) empty.hidden = true;
   }

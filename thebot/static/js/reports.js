@@ -63,6 +63,30 @@
     return (report.author.id === me) === (reportsLive === "outbox");
   }
 
+  // The inbox's "N new" counter.
+  const plurals = new Intl.PluralRules(document.documentElement.lang || undefined);
+  function changeUnread(delta) {
+    const badge = document.querySelector("[data-reports-unread]");
+    if (!badge) return;
+    const count = Math.max(0, (Number(badge.dataset.count) || 0) + delta);
+    const forms = JSON.parse(badge.dataset.forms || "{}");
+    badge.dataset.count = String(count);
+    badge.textContent = (forms[plurals.select(count)] || forms.other || "{count}")
+      .replace("{count}", count);
+    badge.hidden = count === 0;
+  }
+
+  /** The list's order, as the server sorts it: newest week first, then student, newest first. */
+  function sortsBefore(a, b) {
+    if (a.week !== b.week) return a.week > b.week;
+    if (a.student !== b.student) return a.student < b.student;
+    return a.id > b.id;
+  }
+
+  function keyOf(row) {
+    return { week: row.dataset.week, student: row.dataset.student, id: Number(row.dataset.reportId) };
+  }
+
   function addRow(report) {
     if (!table || !belongsHere(report)) return;
     if (table.querySelector(`tr[data-report-id="${Number(report.id)}"]`)) return;
@@ -70,12 +94,19 @@
     const labels = JSON.parse(table.dataset.labels);
     const row = document.createElement("tr");
     row.dataset.reportId = String(report.id);
-    if (statusOf(report) === "new") row.className = "unread arrived";
+    row.dataset.week = report.week_start;
+    row.dataset.student = report.student.full_name.toLowerCase();
+    const isNew = statusOf(report) === "new";
+    if (isNew) row.className = "unread arrived";
     columns.forEach((column) => row.append(cell(column, report, labels)));
     const body = table.tBodies[0];
     const empty = body.querySelector("tr.empty");
     if (empty) empty.remove();
-    body.prepend(row);
+    const key = keyOf(row);
+    const next = [...body.querySelectorAll("tr[data-report-id]")]
+      .find((other) => sortsBefore(key, keyOf(other)));
+    body.insertBefore(row, next || null);
+    if (isNew) changeUnread(1);
   }
 
   // Say whether the list is live, so nobody waits for updates that cannot come.
@@ -111,6 +142,7 @@
 
   socket.on("report_read", (data) => {
     if (!data || typeof data.report_id !== "number") return;
+    if (data.reader && data.reader.id === me) changeUnread(-1);  // read by me, e.g. in another tab
     document.querySelectorAll(`[data-report-status="${data.report_id}"]`)
       .forEach((badge) => setStatus(badge, "read"));
     document.querySelectorAll(`tr[data-report-id="${data.report_id}"]`)
