@@ -310,16 +310,62 @@ def test_child_page_shows_latest_reports_and_the_progress_chart(web, demo, ctx):
     assert [d for d in ("Mar 17, 2025", "Mar 10, 2025", "Mar 3, 2025") if d in latest] == [
         "Mar 17, 2025", "Mar 10, 2025", "Mar 3, 2025"]
     svg = re.search(r'<svg[^>]*role="img"[^>]*>.*?</svg>', html, re.S).group(0)
-    assert "Attendance and progress by week" in svg
     assert "Week of Mar 3, 2025: attendance 60 %" in svg
     assert "Week of Mar 10, 2025: attendance 100 %" in svg
     assert "Week of Mar 17, 2025: progress 70 %" in svg
-    assert svg.count('<circle class="dot attendance"') == 3
-    assert svg.count('<circle class="dot progress"') == 3
+    assert svg.count('<path class="dot attendance"') == 3
+    assert svg.count('<path class="dot progress"') == 3
     assert "99 %" not in svg and "Mar 24" not in svg
+    assert "<text" not in svg  # labels are HTML at a fixed size, not scaled SVG text
+    assert 'preserveAspectRatio="none"' in svg
     points = re.search(r'<polyline class="line progress" points="([^"]+)"', svg).group(1).split()
     heights = [float(p.split(",")[1]) for p in points]
     assert heights[0] > heights[1] > heights[2]  # progress rises, so the line climbs
+    weeks = re.search(r'<div class="chart-weeks[^"]*"[^>]*>(.*?)</div>', html, re.S).group(1)
+    assert re.findall(r"<span><span>([^<]+)</span></span>", weeks) == [
+        "3 Mar", "10 Mar", "17 Mar"]
+
+
+def test_the_chart_plots_teacher_grades_and_homework_done_of_set(web, demo, ctx):
+    from thebot.models import Subject
+    from thebot.services import accounts, learning, reports
+    from thebot.extensions import db
+    family = accounts.create_family(
+        demo.tutor, student_name="Lev Orlov", grade=7, goal="", parent_name="Olga Orlova",
+        parent_email=None, parent_phone="")
+    child, parent = accounts.reveal_family_credentials(demo.tutor, family.id)
+    enrollments = {}
+    for teacher, subject in ((demo.teacher, "Maths"), (demo.teacher2, "Physics")):
+        subject_id = db.session.scalar(select(Subject.id).where(Subject.name == subject))
+        enrollments[teacher.id] = learning.enroll(demo.tutor, student_id=child.user.id,
+                                                  subject_id=subject_id, teacher_id=teacher.id)
+    for teacher, week, done, given, grade in ((demo.teacher, "2025-03-03", 3, 4, "4.50"),
+                                              (demo.teacher2, "2025-03-03", 1, 4, "3.50"),
+                                              (demo.teacher, "2025-03-10", 4, 4, "5.00")):
+        report = reports.create_report(teacher, kind="teacher",
+                                       enrollment_id=enrollments[teacher.id].id,
+                                       week_start=week, fields={
+                                           "summary": "Class work.", "homework_done": done,
+                                           "homework_set": given, "average_grade": grade})
+        reports.send_report(teacher, report.id)
+    points = reports.progress_series(parent.user, child.user.id)
+    assert [(str(p["week_start"]), p["homework_done"], p["homework_set"], p["homework"],
+             str(p["grade"]), p["attendance"]) for p in points] == [
+        ("2025-03-03", 4, 8, 50, "4.00", None), ("2025-03-10", 4, 4, 100, "5.00", None)]
+    web.login(parent.username, parent.password)
+    html = web.get(f"/parent/children/{child.user.id}").get_data(as_text=True)
+    svg = re.search(r'<svg[^>]*role="img"[^>]*>.*?</svg>', html, re.S).group(0)
+    assert "Week of Mar 3, 2025: homework 4/8 (50 %)" in svg
+    assert "Week of Mar 10, 2025: average grade 5.00" in svg
+    assert svg.count('<path class="dot homework"') == 2 and svg.count('<path class="dot grade"') == 2
+    assert svg.count('<path class="dot attendance"') == 0
+    grade_line = re.search(r'<polyline class="line grade" points="([^"]+)"', svg).group(1).split()
+    assert [p.split(",")[1] for p in grade_line] == ["25.00", "0.00"]  # 4.00 and 5.00 of 1–5
+    assert "Homework done of set" in text_of_html(html) and "Average grade" in text_of_html(html)
+
+
+def text_of_html(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def test_child_page_without_reports_explains_the_empty_chart(web, demo, ctx):
@@ -331,7 +377,7 @@ def test_child_page_without_reports_explains_the_empty_chart(web, demo, ctx):
     web.login(parent.username, parent.password)
     page = text_of(web.get(f"/parent/children/{child.user.id}"))
     assert "No reports yet." in page
-    assert "The chart appears once the tutor has sent reports" in page
+    assert "The chart appears once reports with attendance, progress, homework or grades" in page
 
 
 # --- the admin ---------------------------------------------------------------------------------

@@ -543,11 +543,34 @@ def unread_count(viewer: User) -> int:
 
 
 def progress_series(viewer: User, student_id: int, weeks: int = 12) -> list[dict]:
-    """Attendance and progress by week from the tutor reports the viewer may see (oldest first)."""
-    rows = reports_for(viewer, student_id=student_id, kind=ReportKind.TUTOR, limit=weeks)
-    points = [{"week_start": r.week_start, "attendance": r.attendance_share,
-               "progress": r.progress_percent} for r in reversed(rows) if not r.is_draft]
-    return [p for p in points if p["attendance"] is not None or p["progress"] is not None]
+    """By week (oldest first, the latest `weeks` with data) from the sent reports the viewer may
+    see: attendance and progress (tutor report), homework done of set and its share, and the
+    average grade (teacher reports of that week, summed / averaged over subjects)."""
+    by_week: dict[date, list[Report]] = {}
+    for report in reports_for(viewer, student_id=student_id):
+        if not report.is_draft:
+            by_week.setdefault(report.week_start, []).append(report)
+    points = []
+    for week in sorted(by_week):
+        tutor = max((r for r in by_week[week] if r.kind is ReportKind.TUTOR),
+                    key=lambda r: r.id, default=None)
+        teacher = [r for r in by_week[week] if r.kind is ReportKind.TEACHER]
+        counted = [r for r in teacher if r.homework_set]
+        done, given = (sum(r.homework_done for r in counted), sum(r.homework_set for r in counted))
+        grades = [r.average_grade for r in teacher if r.average_grade is not None]
+        point = {"week_start": week,
+                 "attendance": tutor.attendance_share if tutor else None,
+                 "progress": tutor.progress_percent if tutor else None,
+                 "homework": round(100 * done / given) if given else None,
+                 "homework_done": done if given else None, "homework_set": given or None,
+                 "grade": (sum(grades) / len(grades)).quantize(Decimal("0.01")) if grades else None}
+        if any(point[key] is not None for key in SERIES):
+            points.append(point)
+    return points[-weeks:]
+
+
+# The chart's series: (key, scale) — percentages 0–100, or the 1–5 grade scale.
+SERIES = ("attendance", "progress", "homework", "grade")
 
 
 # --- JSON -------------------------------------------------------------------------------------
