@@ -156,7 +156,9 @@ def test_deactivation_ends_sessions_and_sign_in_until_reactivated(admin_web, web
     page = text_of(admin_web.get(response.headers["Location"]))
     assert "The account is deactivated." in page and "deactivated" in page
     assert tutor_web.get("/tutor/").status_code == 302
-    assert "Wrong login or password." in text_of(web_factory().login("tutor"))
+    # The right password now says why (issue 7); a wrong one keeps the generic answer.
+    assert "This account is deactivated." in text_of(web_factory().login("tutor"))
+    assert "Wrong login or password." in text_of(web_factory().login("tutor", "wrong-pass-1"))
     listed = text_of(admin_web.get("/admin/users?role=tutor"))
     assert "Tatiana Smirnova" in listed and "deactivated" in listed
     response = admin_web.post(f"/admin/users/{demo.tutor.id}/active", {"active": "1"})

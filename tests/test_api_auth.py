@@ -187,8 +187,9 @@ def test_inactive_user_cannot_get_a_token_and_loses_existing_ones(web, demo):
     accounts.set_active(demo.admin, demo.teacher2.id, False)
     assert_envelope(web.api("GET", "/api/v1/me", token=token), 401, "unauthorized")
     refused = api_login(web, "teacher2")
-    assert refused.get_json() == {"error": {"code": "unauthorized",
-                                            "message": "Wrong login or password."}}
+    assert refused.status_code == 403 and refused.get_json() == {"error": {
+        "code": "forbidden",
+        "message": "This account is deactivated. Ask an administrator to reactivate it."}}
     # Reactivation does not bring the revoked token back; a new login works.
     accounts.set_active(demo.admin, demo.teacher2.id, True)
     assert_envelope(web.api("GET", "/api/v1/me", token=token), 401, "unauthorized")

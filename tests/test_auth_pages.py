@@ -89,7 +89,8 @@ def test_deactivated_user_loses_session_and_cannot_sign_in(web, web_factory, dem
     accounts.set_active(demo.admin, demo.teacher.id, False)
     assert web.get("/teacher/").status_code == 302
     again = web_factory().login("teacher")
-    assert again.status_code == 200 and "Wrong login or password." in text_of(again)
+    assert again.status_code == 200 and "This account is deactivated." in text_of(again)
+    assert web_factory().get("/teacher/").status_code == 302  # and not signed in
 
 
 def test_next_parameter_only_redirects_within_the_site(web, demo):
