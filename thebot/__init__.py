@@ -49,21 +49,21 @@ def create_app(config: dict | None = None) -> Flask:
     mail.init_app(app)
     _security_headers(app)
 
-    from thebot import i18n
+    from thebot.web import i18n
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
 
-    from thebot import templating
+    from thebot.web import templating
     templating.init_app(app)
 
-    from thebot import auth_setup
+    from thebot.web import auth_setup
     auth_setup.init_app(app)
 
-    from thebot import urls
+    from thebot.web import urls
     urls.install_converters(app)
     _register_blueprints(app)
 
-    from thebot import errors
+    from thebot.web import errors
     errors.init_app(app)
 
     from thebot.sockets import init_socketio
@@ -104,16 +104,16 @@ def _migrations_dir():
 
 
 def _register_blueprints(app: Flask) -> None:
-    from thebot.admin.routes import bp as admin_bp
+    from thebot.admin import bp as admin_bp
     from thebot.api import bp as api_bp
-    from thebot.auth.routes import bp as auth_bp
-    from thebot.chat.routes import bp as chat_bp
+    from thebot.auth import bp as auth_bp
+    from thebot.chat import bp as chat_bp
     from thebot.main import bp as main_bp
-    from thebot.notifications.routes import bp as notifications_bp
-    from thebot.parent.routes import bp as parent_bp
-    from thebot.student.routes import bp as student_bp
-    from thebot.teacher.routes import bp as teacher_bp
-    from thebot.tutor.routes import bp as tutor_bp
+    from thebot.notifications import bp as notifications_bp
+    from thebot.parent import bp as parent_bp
+    from thebot.student import bp as student_bp
+    from thebot.teacher import bp as teacher_bp
+    from thebot.tutor import bp as tutor_bp
 
     for bp in (main_bp, auth_bp, student_bp, parent_bp, tutor_bp, teacher_bp, admin_bp, chat_bp,
                notifications_bp):

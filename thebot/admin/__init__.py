@@ -1,0 +1,12 @@
+"""The administrator's area (pages): every account, link, enrollment and subject."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from thebot.models import Role
+from thebot.web import restrict_blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+restrict_blueprint(bp, Role.ADMIN)
+
+from thebot.admin import routes  # noqa: E402,F401  (the pages, on bp)

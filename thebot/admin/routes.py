@@ -1,7 +1,7 @@
 """The administrator's area: every account, link, enrollment and subject."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -12,12 +12,11 @@ from thebot.extensions import db
 from thebot.models import Enrollment, Role, User
 from thebot.services import accounts, learning, links, people
 from thebot.services.errors import DomainError, NotFound
-from thebot.templating import role_label
+from thebot.web.templating import role_label
 from thebot.tutor.forms import EnrollForm, fill_enroll_choices
-from thebot.web import me, restrict_blueprint, show_errors
+from thebot.web import me, show_errors
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-restrict_blueprint(bp, Role.ADMIN)
+from thebot.admin import bp
 
 
 def _role_choices():

@@ -1,18 +1,18 @@
 """Browser sign-in and sign-out."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from thebot.auth.forms import LoginForm
 from thebot.auth.ratelimit import login_limits, mark_failed
-from thebot.auth_setup import LOGIN_KEY
+from thebot.web.auth_setup import LOGIN_KEY
 from thebot.services import accounts
-from thebot.urls import safe_next
+from thebot.web.urls import safe_next
 
-bp = Blueprint("auth", __name__, url_prefix="/auth")
+from thebot.auth import bp
 
 
 @bp.route("/login", methods=["GET", "POST"])

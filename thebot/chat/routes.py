@@ -1,13 +1,13 @@
 """The chat page: a room list and a conversation; its script talks to `/chat` and the JSON API."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import login_required
 
 from thebot.services import access
 from thebot.web import me
 
-bp = Blueprint("chat", __name__, url_prefix="/chat")
+from thebot.chat import bp
 
 MAX_TEXT_CHARS = 4000  # domain.md section 3; the server is the judge, the page only warns early
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024

@@ -56,13 +56,6 @@ class User(UserMixin, db.Model):
             Role.TEACHER: self.teacher_profile,
         }.get(self.role)
 
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role is Role.ADMIN
-
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username} {self.role.value}>"
 

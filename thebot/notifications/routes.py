@@ -1,7 +1,7 @@
 """Pages: my notifications (open, mark read, mark all read) and my notification settings."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,10 +10,10 @@ from thebot.models.notifications import LIVE_CATEGORIES
 from thebot.notifications.forms import CATEGORY_LABELS, SettingsForm
 from thebot.services import notify
 from thebot.services.errors import DomainError
-from thebot.urls import safe_next
+from thebot.web.urls import safe_next
 from thebot.web import id_arg, me, show_errors
 
-bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+from thebot.notifications import bp
 
 
 @bp.before_request

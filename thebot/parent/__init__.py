@@ -1,0 +1,12 @@
+"""The parent's area (pages)."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from thebot.models import Role
+from thebot.web import restrict_blueprint
+
+bp = Blueprint("parent", __name__, url_prefix="/parent")
+restrict_blueprint(bp, Role.PARENT)
+
+from thebot.parent import routes  # noqa: E402,F401  (the pages, on bp)

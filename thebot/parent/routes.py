@@ -1,14 +1,12 @@
 """The parent's area."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 
-from thebot.models import Role
 from thebot.services import access, learning, people
-from thebot.web import me, restrict_blueprint
+from thebot.web import me
 
-bp = Blueprint("parent", __name__, url_prefix="/parent")
-restrict_blueprint(bp, Role.PARENT)
+from thebot.parent import bp
 
 
 @bp.get("/")

@@ -16,7 +16,7 @@ from limits import parse as parse_limit
 from socketio import exceptions as socketio_exceptions
 from sqlalchemy import delete, select
 
-from thebot.auth_setup import LOGIN_KEY
+from thebot.web.auth_setup import LOGIN_KEY
 from thebot.extensions import db, limiter, socketio
 from thebot.models import SocketConnection, User
 from thebot.services import accounts, events

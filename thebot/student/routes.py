@@ -1,14 +1,12 @@
 """The student's area."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 
-from thebot.models import Role
 from thebot.services import learning
-from thebot.web import me, restrict_blueprint
+from thebot.web import me
 
-bp = Blueprint("student", __name__, url_prefix="/student")
-restrict_blueprint(bp, Role.STUDENT)
+from thebot.student import bp
 
 
 @bp.get("/")

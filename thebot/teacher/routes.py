@@ -1,14 +1,12 @@
 """The teacher's area."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 
-from thebot.models import Role
 from thebot.services import learning
-from thebot.web import me, restrict_blueprint
+from thebot.web import me
 
-bp = Blueprint("teacher", __name__, url_prefix="/teacher")
-restrict_blueprint(bp, Role.TEACHER)
+from thebot.teacher import bp
 
 
 @bp.get("/")

@@ -1,0 +1,12 @@
+"""The tutor's area (pages): students, their families and enrollments."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from thebot.models import Role
+from thebot.web import restrict_blueprint
+
+bp = Blueprint("tutor", __name__, url_prefix="/tutor")
+restrict_blueprint(bp, Role.TUTOR)
+
+from thebot.tutor import routes  # noqa: E402,F401  (the pages, on bp)

@@ -1,17 +1,16 @@
 """The tutor's area: students, their families and enrollments."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from thebot.models import Role
 from thebot.services import access, accounts, learning, links, people
 from thebot.services.errors import DomainError
 from thebot.tutor.forms import EnrollForm, LinkParentForm, NewFamilyForm, fill_enroll_choices
-from thebot.web import me, restrict_blueprint, show_errors
+from thebot.web import me, show_errors
 
-bp = Blueprint("tutor", __name__, url_prefix="/tutor")
-restrict_blueprint(bp, Role.TUTOR)
+from thebot.tutor import bp
 
 
 @bp.get("/")

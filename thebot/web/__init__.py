@@ -1,7 +1,8 @@
-"""Helpers shared by the page blueprints: role guards and form error mapping."""
+"""What every page shares: role guards, form error mapping and query ids (here), templating and
+navigation (`templating`), sign-in sessions (`auth_setup`), error pages (`errors`), URL rules
+(`urls`) and the language choice (`i18n`)."""
 from __future__ import annotations
 
-from functools import wraps
 
 from flask import abort, flash, request
 from flask_login import current_user, login_required
@@ -10,19 +11,6 @@ from flask_wtf import FlaskForm
 from thebot.models import Role
 from thebot.services.errors import DomainError
 from thebot.services.ids import optional_id
-
-
-def role_required(*roles: Role):
-    """A page for signed-in users of these roles; anyone else gets the 403 page."""
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-        return wrapped
-    return decorator
 
 
 def restrict_blueprint(bp, *roles: Role) -> None:

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, jsonify, redirect, request, send_from_directory, url_for
+from flask import current_app, jsonify, redirect, request, send_from_directory, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from thebot.extensions import db
-from thebot.i18n import LANG_COOKIE
+from thebot.web.i18n import LANG_COOKIE
 from thebot.services import accounts
-from thebot.urls import safe_next
+from thebot.web.urls import safe_next
 
-bp = Blueprint("main", __name__)
+from thebot.main import bp
 log = logging.getLogger(__name__)
 
 

@@ -1,0 +1,8 @@
+"""Site-wide pages: the home redirect, the health check, the language switch, the favicon."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("main", __name__)
+
+from thebot.main import routes  # noqa: E402,F401  (the pages, on bp)
