@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test bench install translations migrate-check clean
+.PHONY: run test test-fast lint cov bench install translations migrate-check clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,22 @@ test: install
 	  echo "== again on PostgreSQL =="; \
 	  TEST_DATABASE_URL="$$TEST_POSTGRES_URL" $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS); \
 	fi
+
+# The inner loop: SQLite, no browser, no extra server processes, stop at the first failure.
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser and not realtime" -x -q $(PYTEST_ARGS)
+
+# Style guards (also run by .ci/run): zero findings.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Line coverage of the services (in-process tests), with the floor CI enforces.
+COV_FLOOR ?= 90
+cov: install
+	$(BIN)/python -m pytest -m "not browser" -q -p no:randomly --cov=thebot --cov-report= $(PYTEST_ARGS)
+	$(BIN)/python -m coverage report --include='thebot/services/*' --fail-under=$(COV_FLOOR)
 
 bench: install
 	$(BIN)/python -m bench
