@@ -8,8 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from thebot.extensions import db
-from thebot.models.base import UTCDateTime, utcnow, value_enum
+from thebot.models.base import Model, UTCDateTime, utcnow, value_enum
 
 
 class Role(str, enum.Enum):
@@ -20,7 +19,7 @@ class Role(str, enum.Enum):
     ADMIN = "admin"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,7 +59,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.username} {self.role.value}>"
 
 
-class StudentProfile(db.Model):
+class StudentProfile(Model):
     __tablename__ = "student_profiles"
     __table_args__ = (CheckConstraint("grade BETWEEN 1 AND 12", name="grade_range"),)
 
@@ -80,7 +79,7 @@ class StudentProfile(db.Model):
     parent: Mapped[User | None] = relationship(foreign_keys=[parent_id])
 
 
-class ParentProfile(db.Model):
+class ParentProfile(Model):
     __tablename__ = "parent_profiles"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
@@ -89,7 +88,7 @@ class ParentProfile(db.Model):
     user: Mapped[User] = relationship(back_populates="parent_profile")
 
 
-class TutorProfile(db.Model):
+class TutorProfile(Model):
     __tablename__ = "tutor_profiles"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
@@ -99,7 +98,7 @@ class TutorProfile(db.Model):
     user: Mapped[User] = relationship(back_populates="tutor_profile")
 
 
-class TeacherProfile(db.Model):
+class TeacherProfile(Model):
     __tablename__ = "teacher_profiles"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
@@ -109,7 +108,7 @@ class TeacherProfile(db.Model):
     user: Mapped[User] = relationship(back_populates="teacher_profile")
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for one device; only its SHA-256 digest is stored."""
 
     __tablename__ = "api_tokens"
@@ -126,7 +125,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """One browser sign-in; the cookie names it, so sign-out and deactivation end it server-side."""
 
     __tablename__ = "login_sessions"
@@ -139,7 +138,7 @@ class LoginSession(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class SocketConnection(db.Model):
+class SocketConnection(Model):
     """A live Socket.IO connection, so any server process can find and disconnect it."""
 
     __tablename__ = "socket_connections"
@@ -155,7 +154,7 @@ class SocketConnection(db.Model):
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class ServerProcess(db.Model):
+class ServerProcess(Model):
     """A running server process and its last heartbeat; one that stops beating is dead."""
 
     __tablename__ = "server_processes"

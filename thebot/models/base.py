@@ -2,9 +2,20 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, Enum
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
+
+from thebot.extensions import db
+
+# Every model's base: Flask-SQLAlchemy's `db.Model`, which type checkers see as the declarative
+# base it is built on (they cannot follow the class Flask-SQLAlchemy makes at run time).
+if TYPE_CHECKING:
+    from thebot.extensions import Base as Model
+else:
+    Model = db.Model
 
 
 def utcnow() -> datetime:
@@ -37,3 +48,15 @@ def value_enum(cls, name: str) -> Enum:
     """A Python enum stored by its values as a checked string (the same on SQLite and PostgreSQL)."""
     return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e],
                 native_enum=False, length=16, validate_strings=True)
+
+
+def insert_or_ignore(model, values: dict, conflict: list[str] | None = None, where=None):
+    """An INSERT … ON CONFLICT DO NOTHING of one row, for the session's database (PostgreSQL or
+    SQLite): concurrent callers converge on the one row the unique index allows.
+
+    `conflict` (and `where`, for a partial index) name the index that decides; without them any
+    unique index does. Execute it for `rowcount` (1 inserted, 0 ignored), or add `.returning()`.
+    """
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[db.session.get_bind().dialect.name]
+    return dialect.insert(model).values(**values).on_conflict_do_nothing(
+        index_elements=conflict, index_where=where)

@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from thebot.extensions import db
 from thebot.models.accounts import User
-from thebot.models.base import UTCDateTime, utcnow, value_enum
+from thebot.models.base import Model, UTCDateTime, utcnow, value_enum
 from thebot.models.learning import Enrollment
 
 
@@ -26,7 +25,7 @@ class MessageKind(str, enum.Enum):
 
 
 
-class ChatRoom(db.Model):
+class ChatRoom(Model):
     """A conversation; uniqueness per relationship is enforced by partial unique indexes."""
 
     __tablename__ = "chat_rooms"
@@ -64,7 +63,7 @@ class ChatRoom(db.Model):
     student: Mapped[User | None] = relationship(foreign_keys=[student_id])
 
 
-class ChatMember(db.Model):
+class ChatMember(Model):
     """Who reads and writes a room, with their read cursor (the last message id read)."""
 
     __tablename__ = "chat_members"
@@ -79,7 +78,7 @@ class ChatMember(db.Model):
     user: Mapped[User] = relationship()
 
 
-class ChatMessage(db.Model):
+class ChatMessage(Model):
     """A text, file or system message; deleting only hides it (kept for audit)."""
 
     __tablename__ = "chat_messages"
@@ -111,7 +110,7 @@ class ChatMessage(db.Model):
     sender: Mapped[User | None] = relationship(foreign_keys=[sender_id])
 
 
-class ChatSocketJoin(db.Model):
+class ChatSocketJoin(Model):
     """A socket that joined a room, in any server process: presence is counted from these."""
 
     __tablename__ = "chat_socket_joins"

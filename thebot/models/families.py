@@ -7,12 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from thebot.extensions import db
 from thebot.models.accounts import User
-from thebot.models.base import UTCDateTime, utcnow
+from thebot.models.base import Model, UTCDateTime, utcnow
 
 
-class FamilyCreation(db.Model):
+class FamilyCreation(Model):
     """One submitted new-family form, by its one-time form key (stored as a SHA-256 digest)."""
 
     __tablename__ = "family_creations"

@@ -6,12 +6,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from thebot.extensions import db
 from thebot.models.accounts import User
-from thebot.models.base import UTCDateTime, utcnow
+from thebot.models.base import Model, UTCDateTime, utcnow
 
 
-class Subject(db.Model):
+class Subject(Model):
     __tablename__ = "subjects"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -19,7 +18,7 @@ class Subject(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
 
 
-class Enrollment(db.Model):
+class Enrollment(Model):
     """This student studies this subject with this teacher; ended, never deleted with history."""
 
     __tablename__ = "enrollments"

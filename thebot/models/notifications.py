@@ -6,8 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from thebot.extensions import db
-from thebot.models.base import UTCDateTime, utcnow
+from thebot.models.base import Model, UTCDateTime, utcnow
 
 # Every kind of notification, by the settings category it belongs to.
 CATEGORY_KINDS: dict[str, tuple[str, ...]] = {
@@ -32,7 +31,7 @@ DEFAULT_IN_APP: dict[str, bool] = {category: True for category in CATEGORIES}
 DEFAULT_EMAIL: dict[str, bool] = {category: category != "chat" for category in CATEGORIES}
 
 
-class Notification(db.Model):
+class Notification(Model):
     """One in-app notification for one user, with a link to what it is about."""
 
     __tablename__ = "notifications"
@@ -68,7 +67,7 @@ class Notification(db.Model):
         return self.read_at is not None
 
 
-class NotificationSetting(db.Model):
+class NotificationSetting(Model):
     """A user's saved choice for one category; a missing row means the defaults."""
 
     __tablename__ = "notification_settings"

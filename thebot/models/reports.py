@@ -8,9 +8,8 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from thebot.extensions import db
 from thebot.models.accounts import User
-from thebot.models.base import UTCDateTime, utcnow, value_enum
+from thebot.models.base import Model, UTCDateTime, utcnow, value_enum
 from thebot.models.learning import Enrollment, Subject
 
 
@@ -26,7 +25,7 @@ class ReportStatus(str, enum.Enum):
 
 
 
-class Report(db.Model):
+class Report(Model):
     """One weekly report about one student (and, for a teacher report, one subject)."""
 
     __tablename__ = "reports"
