@@ -78,11 +78,11 @@ def together(app, action) -> list:
 
 
 def test_concurrent_first_contacts_make_one_direct_room(race_app, family):
-    from thebot.services import chat
+    from thebot.services.chat import rooms as chat_rooms
 
     def open_room():
         tutor = db.session.get(User, family["tutor"])
-        return chat.open_direct_room(tutor, family["teacher"])["id"]
+        return chat_rooms.open_direct_room(tutor, family["teacher"])["id"]
     room_ids = together(race_app, open_room)
     assert len(set(room_ids)) == 1
     with race_app.app_context():
@@ -95,7 +95,7 @@ def test_concurrent_first_contacts_make_one_direct_room(race_app, family):
 
 
 def test_concurrent_room_creation_for_one_student_converges(race_app, family):
-    from thebot.services import chat
+    from thebot.services.chat import rooms as chat_rooms
     with race_app.app_context():
         db.session.execute(delete(ChatRoom).where(ChatRoom.student_id == family["student"]))
         db.session.commit()
@@ -103,7 +103,7 @@ def test_concurrent_room_creation_for_one_student_converges(race_app, family):
 
     def ensure():
         student = db.session.get(User, family["student"])
-        room = chat.ensure_tutor_room(student)
+        room = chat_rooms.ensure_tutor_room(student)
         db.session.commit()
         return room.id
     room_ids = together(race_app, ensure)
@@ -119,7 +119,7 @@ def test_concurrent_room_creation_for_one_student_converges(race_app, family):
 
 
 def test_concurrent_retries_of_one_client_id_store_one_message(race_app, family):
-    from thebot.services import chat
+    from thebot.services.chat import messages as chat_messages
     race_app.config["CHAT_SEND_LIMIT"] = 0  # eight sends at once would otherwise be limited
     with race_app.app_context():
         room_id = db.session.scalar(select(ChatRoom.id).where(
@@ -128,7 +128,8 @@ def test_concurrent_retries_of_one_client_id_store_one_message(race_app, family)
 
     def send():
         student = db.session.get(User, family["student"])
-        return chat.send_message(student, room_id, "sent once", client_id="retry-race")["id"]
+        return chat_messages.send_message(student, room_id, "sent once",
+                                          client_id="retry-race")["id"]
     try:
         message_ids = together(race_app, send)
     finally:

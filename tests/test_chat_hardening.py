@@ -20,7 +20,8 @@ from tests.realtime.chat_clients import connect  # noqa: F401
 from tests.realtime.chat_data import subject_room, tutor_room
 from thebot.extensions import db
 from thebot.models import ChatMessage, ChatRoom, RoomKind
-from thebot.services import accounts, attachments, chat
+from thebot.services import accounts, attachments
+from thebot.services.chat import rooms as chat_rooms
 from thebot.services.errors import Invalid
 
 MB = 1024 * 1024
@@ -445,7 +446,7 @@ def test_the_demo_history_is_chronological_in_every_room(ctx, demo):
     # And across rooms the list order follows time, not ids (the demo writes rooms one by one).
     maths = subject_room(demo.student, "Maths")
     tutor = tutor_room(demo.student)
-    rooms = [r["id"] for r in chat.rooms_of(demo.parent) if r["id"] in (maths, tutor)]
+    rooms = [r["id"] for r in chat_rooms.rooms_of(demo.parent) if r["id"] in (maths, tutor)]
     assert rooms == [maths, tutor]  # Maths: a day ago; tutoring: two days ago
     assert db.session.scalar(select(func.count(ChatRoom.id)).where(
         ChatRoom.kind == RoomKind.DIRECT)) >= 3

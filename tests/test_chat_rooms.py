@@ -17,7 +17,8 @@ from tests.conftest import ROOT
 from tests.realtime.chat_data import subject_room, tutor_room
 from thebot.extensions import db
 from thebot.models import ChatMember, ChatMessage, ChatRoom, Role, RoomKind, Subject
-from thebot.services import accounts, chat, learning, links
+from thebot.services import accounts, learning, links
+from thebot.services.chat import messages as chat_messages
 
 PEOPLE = ["admin", "tutor", "tutor2", "teacher", "teacher2", "parent", "parent2",
           "student", "student2", "student3", "student4"]
@@ -291,7 +292,7 @@ def test_demo_chat_history_is_idempotent_and_spread_over_rooms(ctx, demo):
     oldest = db.session.scalar(select(func.min(ChatMessage.created_at)))
     newest = db.session.scalar(select(func.max(ChatMessage.created_at)))
     assert (newest - oldest).days >= 14
-    assert chat.unread_summary(demo.student)["total"] >= 1
+    assert chat_messages.unread_summary(demo.student)["total"] >= 1
     assert demo.admin.role is Role.ADMIN
 
 
@@ -351,14 +352,14 @@ def test_the_migration_gives_existing_relationships_their_rooms(app_config, tmp_
 def test_the_room_list_takes_the_same_number_of_queries_however_long(ctx, demo):
     from sqlalchemy import event
 
-    from thebot.services import chat as chat_service
+    from thebot.services.chat import rooms as chat_rooms
 
     def queries_for(user) -> int:
         statements = []
         listener = lambda *args: statements.append(args[2])  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
-            chat_service.rooms_of(user)
+            chat_rooms.rooms_of(user)
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements)
@@ -372,6 +373,6 @@ def test_the_room_list_takes_the_same_number_of_queries_however_long(ctx, demo):
         learning.enroll(demo.tutor, student_id=demo.student.id, subject_id=subject.id,
                         teacher_id=demo.teacher.id)
     db.session.expire_all()
-    assert len(chat_service.rooms_of(demo.parent)) == 9
+    assert len(chat_rooms.rooms_of(demo.parent)) == 9
     db.session.expire_all()
     assert queries_for(demo.parent) == before

@@ -22,10 +22,11 @@ def _messages(user):
 
 
 def test_a_chat_message_notifies_each_other_member_once_per_room_until_read(family):
-    from thebot.services import chat, notify
+    from thebot.services import notify
+    from thebot.services.chat import messages as chat_messages
     room_id = _tutor_room_id(family.student)
-    chat.send_message(family.student, room_id, "Can we move Thursday's lesson?")
-    chat.send_message(family.student, room_id, "Maybe to Friday?")
+    chat_messages.send_message(family.student, room_id, "Can we move Thursday's lesson?")
+    chat_messages.send_message(family.student, room_id, "Maybe to Friday?")
     [for_tutor] = _messages(family.tutor)
     [for_parent] = _messages(family.parent)
     assert _messages(family.student) == []  # the sender
@@ -36,7 +37,7 @@ def test_a_chat_message_notifies_each_other_member_once_per_room_until_read(fami
     assert for_tutor.dedupe_key == f"room:{room_id}"
 
     notify.mark_read(family.parent, for_parent.id)
-    chat.send_message(family.tutor, room_id, "Friday at 5 works.")
+    chat_messages.send_message(family.tutor, room_id, "Friday at 5 works.")
     parent_now = _messages(family.parent)
     assert [n.body for n in parent_now] == ["Friday at 5 works.", "Can we move Thursday's lesson?"]
     assert [n.is_read for n in parent_now] == [False, True]
@@ -47,18 +48,19 @@ def test_a_chat_message_notifies_each_other_member_once_per_room_until_read(fami
 
 
 def test_long_messages_are_shortened_in_the_notification(family):
-    from thebot.services import chat
+    from thebot.services.chat import messages as chat_messages
     room_id = _tutor_room_id(family.student)
-    chat.send_message(family.student, room_id, "word " * 200)
+    chat_messages.send_message(family.student, room_id, "word " * 200)
     [notification] = _messages(family.tutor)
     assert len(notification.body) <= 140 and notification.body.endswith("…")
 
 
 def test_reading_the_room_through_the_key_clears_its_notification(family):
     from thebot.extensions import db
-    from thebot.services import chat, notify
+    from thebot.services import notify
+    from thebot.services.chat import messages as chat_messages
     room_id = _tutor_room_id(family.student)
-    chat.send_message(family.student, room_id, "Hello")
+    chat_messages.send_message(family.student, room_id, "Hello")
     assert notify.unread_count(family.tutor) == 1
     assert notify.mark_read_by_key(family.tutor.id, notify.room_key(room_id)) is True
     db.session.commit()

@@ -34,12 +34,13 @@ def test_signing_in_on_a_russian_page_and_switching_language_are_remembered(web,
 
 
 def test_each_member_gets_the_chat_notification_in_their_own_language(web, family):
-    from thebot.services import chat, notify
+    from thebot.services import notify
+    from thebot.services.chat import messages as chat_messages
     web.http.set_cookie("lang", "ru")
     web.login(family.parent.username)  # the parent reads Russian pages; the tutor chose nothing
     assert _locale_of(family.parent.username) == "ru"  # (also refreshes this test's session)
     room_id = _tutor_room_id(family.student)
-    chat.send_message(family.student, room_id, "Можно перенести занятие?")
+    chat_messages.send_message(family.student, room_id, "Можно перенести занятие?")
     [for_parent] = [n for n in notify.list_for(family.parent) if n.kind == "message"]
     [for_tutor] = [n for n in notify.list_for(family.tutor) if n.kind == "message"]
     assert for_parent.title == f"Новое сообщение от {family.student.full_name}"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from thebot.extensions import db
 from thebot.models import ChatMessage, ChatRoom, Enrollment, RoomKind, Subject
 from thebot.models.base import utcnow
-from thebot.services import chat
+from thebot.services.chat import messages, rooms
 
 PENDULUM = ("Pendulum length (m)\tPeriod of 10 swings (s)\n0.25\t10.1\n0.50\t14.2\n"
             "0.75\t17.4\n1.00\t20.1\n").encode()
@@ -153,7 +153,7 @@ READ_UP_TO = {
 def _room_id(key: tuple, user_by_username) -> int:
     kind, first, second = key
     if kind == "direct":
-        return chat.open_direct_room(user_by_username(first), user_by_username(second).id)["id"]
+        return rooms.open_direct_room(user_by_username(first), user_by_username(second).id)["id"]
     student = user_by_username(first)
     if kind == "tutor":
         return db.session.scalar(select(ChatRoom.id).where(ChatRoom.kind == RoomKind.TUTOR,
@@ -188,11 +188,11 @@ def _post(room_id: int, entry: tuple, position: int, ids: dict, user_by_username
     reply_to = ids.get(reply_key) if reply_key else None
     if isinstance(body, tuple):
         _, name, data = body
-        message = chat.send_attachment(sender, room_id, io.BytesIO(data), name,
-                                       client_id=client_id, reply_to_id=reply_to)
+        message = messages.send_attachment(sender, room_id, io.BytesIO(data), name,
+                                           client_id=client_id, reply_to_id=reply_to)
     else:
-        message = chat.send_message(sender, room_id, body, client_id=client_id,
-                                    reply_to_id=reply_to)
+        message = messages.send_message(sender, room_id, body, client_id=client_id,
+                                        reply_to_id=reply_to)
     ids[short_id] = message["id"]
     # History is dated back after it is written (this also keeps it out of the rate window).
     record = db.session.get(ChatMessage, message["id"])
@@ -210,10 +210,10 @@ def load_history(user_by_username) -> None:
         for position, entry in enumerate(entries):
             _post(room_id, entry, position, ids, user_by_username)
         for username, up_to in READ_UP_TO.get(key, {}).items():
-            chat.mark_read(user_by_username(username), room_id, ids[up_to])
+            messages.mark_read(user_by_username(username), room_id, ids[up_to])
     teacher = user_by_username("teacher")
     corrected = _stored(teacher.id, "demo-m8")
     if corrected is not None and corrected.edited_at is None:
-        chat.edit_message(teacher, corrected.id, "Next week: quadratic inequalities. Please "
-                                                 "revise the interval method before Monday's "
-                                                 "lesson.")
+        messages.edit_message(teacher, corrected.id, "Next week: quadratic inequalities. "
+                                                     "Please revise the interval method before "
+                                                     "Monday's lesson.")

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from thebot.extensions import db
 from thebot.models import ChatMessage, Notification, Report, ReportStatus
 from thebot.models.base import utcnow
-from thebot.services import chat
+from thebot.services.chat import messages as chat
 
 DEMO_USERS = ("admin", "tutor", "tutor2", "teacher", "teacher2", "parent", "parent2",
               "student", "student2", "student3", "student4")

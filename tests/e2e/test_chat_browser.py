@@ -82,8 +82,8 @@ def message_ids(page) -> list[str]:
 
 def post_as(user, room_id: int, text: str) -> dict:
     """A message written through the chat service (test data, not the page under test)."""
-    from thebot.services import chat
-    return chat.send_message(user, room_id, text)
+    from thebot.services.chat import messages as chat_messages
+    return chat_messages.send_message(user, room_id, text)
 
 
 # --- every role's page -------------------------------------------------------------------------

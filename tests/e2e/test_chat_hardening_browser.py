@@ -103,11 +103,11 @@ def wait_for_cursor(room_id: int, user_id: int, message_id: int) -> None:
 
 def test_an_incoming_image_keeps_the_watcher_at_the_bottom(open_room, demo, live_server, ctx,
                                                            monkeypatch):
-    from thebot.services import chat
+    from thebot.services.chat import messages as chat_messages
     monkeypatch.setitem(ctx.config, "CHAT_SEND_LIMIT", 0)
     room_id = tutor_room(demo.student)
     for number in range(1, 9):
-        chat.send_message(demo.tutor, room_id, f"Plan item {number}")
+        chat_messages.send_message(demo.tutor, room_id, f"Plan item {number}")
     parent = open_room("parent", room_id, viewport={"width": 1100, "height": 520})
     expect(parent.locator(MESSAGE).filter(has_text="Plan item 8")).to_have_count(1)
     assert distance_from_bottom(parent) <= 2
@@ -131,10 +131,12 @@ def test_an_incoming_image_keeps_the_watcher_at_the_bottom(open_room, demo, live
 
 
 def test_an_admin_sees_the_images_and_downloads_the_files_of_a_room(open_room, demo):
-    from thebot.services import chat
+    from thebot.services.chat import messages as chat_messages
     room_id = tutor_room(demo.student)
-    picture = chat.send_attachment(demo.tutor, room_id, io.BytesIO(png(120, 80)), "chart.png")
-    sheet = chat.send_attachment(demo.tutor, room_id, io.BytesIO(PDF), "worksheet.pdf")
+    picture = chat_messages.send_attachment(demo.tutor, room_id, io.BytesIO(png(120, 80)),
+                                            "chart.png")
+    sheet = chat_messages.send_attachment(demo.tutor, room_id, io.BytesIO(PDF),
+                                          "worksheet.pdf")
     admin = open_room("admin", room_id)
     image = admin.locator(f"{MESSAGE}[data-message-id='{picture['id']}'] img")
     expect(image).to_have_js_property("complete", True)
@@ -149,11 +151,11 @@ def test_an_admin_sees_the_images_and_downloads_the_files_of_a_room(open_room, d
 
 
 def test_a_quote_follows_the_edit_of_its_original_live(open_room, demo, live_server):
-    from thebot.services import chat
+    from thebot.services.chat import messages as chat_messages
     room_id = tutor_room(demo.student)
-    original = chat.send_message(demo.tutor, room_id, "The test is on Friday")
-    reply = chat.send_message(demo.parent, room_id, "Noted, thank you",
-                              reply_to_id=original["id"])
+    original = chat_messages.send_message(demo.tutor, room_id, "The test is on Friday")
+    reply = chat_messages.send_message(demo.parent, room_id, "Noted, thank you",
+                                       reply_to_id=original["id"])
     parent = open_room("parent", room_id)
     quote = parent.locator(f"{MESSAGE}[data-message-id='{reply['id']}'] [data-test=quote]")
     expect(quote).to_contain_text("The test is on Friday")

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 
 from thebot.api import api_user, bp
 from thebot.api.util import BadRequest, id_arg, int_arg, json_body
-from thebot.services import attachments, chat  # chat also registers the room hooks
+from thebot.services import attachments
+from thebot.services.chat import messages, rooms
 from thebot.services.errors import NotFound
 from thebot.services.ids import optional_id, payload_id
 
@@ -16,13 +17,13 @@ from thebot.services.ids import optional_id, payload_id
 @bp.get("/chat/rooms")
 def chat_rooms():
     """Every room the caller may read, most recent conversation first."""
-    return jsonify({"rooms": chat.rooms_of(api_user())})
+    return jsonify({"rooms": rooms.rooms_of(api_user())})
 
 
 @bp.get("/chat/rooms/<int:room_id>")
 def chat_room(room_id: int):
     """One room the caller may read (404 otherwise)."""
-    return jsonify({"room": chat.room_of(api_user(), room_id)})
+    return jsonify({"room": rooms.room_of(api_user(), room_id)})
 
 
 @bp.get("/chat/rooms/<int:room_id>/messages")
@@ -32,22 +33,22 @@ def chat_messages(room_id: int):
     if after_id is not None:
         if before_id is not None:
             raise BadRequest(_("Give before_id or after_id, not both."))
-        messages, has_more = chat.messages_after(
+        page, has_more = messages.messages_after(
             api_user(), room_id, after_id,
-            limit=min(limit or chat.CATCH_UP_LIMIT, chat.CATCH_UP_LIMIT))
+            limit=min(limit or messages.CATCH_UP_LIMIT, messages.CATCH_UP_LIMIT))
     else:
-        messages, has_more = chat.history(api_user(), room_id, before_id=before_id, limit=limit)
-    return jsonify({"messages": messages, "has_more": has_more})
+        page, has_more = messages.history(api_user(), room_id, before_id=before_id, limit=limit)
+    return jsonify({"messages": page, "has_more": has_more})
 
 
 @bp.post("/chat/rooms/<int:room_id>/messages")
 def chat_send(room_id: int):
     """{content, client_id?, reply_to_id?} -> 201 {message}."""
     data = json_body()
-    message = chat.send_message(api_user(), room_id, data.get("content"),
-                                client_id=data.get("client_id"),
-                                reply_to_id=payload_id(data.get("reply_to_id"), "reply_to_id",
-                                                        required=False))
+    message = messages.send_message(api_user(), room_id, data.get("content"),
+                                    client_id=data.get("client_id"),
+                                    reply_to_id=payload_id(data.get("reply_to_id"),
+                                                           "reply_to_id", required=False))
     return jsonify({"message": message}), 201
 
 
@@ -57,10 +58,11 @@ def chat_attach(room_id: int):
     upload = request.files.get("file")
     if upload is None:
         raise BadRequest(_("Attach a file in the 'file' field."))
-    message = chat.send_attachment(api_user(), room_id, upload.stream, upload.filename,
-                                   client_id=request.form.get("client_id") or None,
-                                   reply_to_id=optional_id(
-                                       request.form.get("reply_to_id", "").strip(), "reply_to_id"))
+    message = messages.send_attachment(api_user(), room_id, upload.stream, upload.filename,
+                                       client_id=request.form.get("client_id") or None,
+                                       reply_to_id=optional_id(
+                                           request.form.get("reply_to_id", "").strip(),
+                                           "reply_to_id"))
     return jsonify({"message": message}), 201
 
 
@@ -68,13 +70,13 @@ def chat_attach(room_id: int):
 def chat_edit(message_id: int):
     """{content} -> {message}: the author edits their text."""
     data = json_body()
-    return jsonify({"message": chat.edit_message(api_user(), message_id, data.get("content"))})
+    return jsonify({"message": messages.edit_message(api_user(), message_id, data.get("content"))})
 
 
 @bp.delete("/chat/messages/<int:message_id>")
 def chat_delete(message_id: int):
     """Hide a message (its author, or the room's moderator)."""
-    chat.delete_message(api_user(), message_id)
+    messages.delete_message(api_user(), message_id)
     return jsonify({"ok": True})
 
 
@@ -82,7 +84,7 @@ def chat_delete(message_id: int):
 def chat_read(room_id: int):
     """{message_id} -> {unread}: move the caller's read cursor forward."""
     data = json_body()
-    return jsonify({"unread": chat.mark_read(api_user(), room_id, data.get("message_id"))})
+    return jsonify({"unread": messages.mark_read(api_user(), room_id, data.get("message_id"))})
 
 
 @bp.post("/chat/rooms/<int:room_id>/lock")
@@ -91,32 +93,32 @@ def chat_lock(room_id: int):
     locked = json_body().get("locked")
     if not isinstance(locked, bool):
         raise BadRequest(_("'locked' must be true or false."))
-    return jsonify({"room": chat.set_locked(api_user(), room_id, locked)})
+    return jsonify({"room": rooms.set_locked(api_user(), room_id, locked)})
 
 
 @bp.get("/chat/contacts")
 def chat_contacts():
     """Who the caller may message directly (the same rule that allows it)."""
-    return jsonify({"contacts": chat.contacts_of(api_user())})
+    return jsonify({"contacts": rooms.contacts_of(api_user())})
 
 
 @bp.post("/chat/direct")
 def chat_direct():
     """{user_id} -> {room}: the direct room with that person, created on first contact."""
     user_id = payload_id(json_body().get("user_id"), "user_id")
-    return jsonify({"room": chat.open_direct_room(api_user(), user_id)})
+    return jsonify({"room": rooms.open_direct_room(api_user(), user_id)})
 
 
 @bp.get("/chat/unread")
 def chat_unread():
     """{total, rooms: {"<room_id>": n}} for the rooms with unread messages."""
-    return jsonify(chat.unread_summary(api_user()))
+    return jsonify(messages.unread_summary(api_user()))
 
 
 @bp.get("/chat/attachments/<int:message_id>")
 def chat_attachment(message_id: int):
     """The file of a message, to those who may read its room; a download, images inline."""
-    message = chat.attachment_of(api_user(), message_id)
+    message = messages.attachment_of(api_user(), message_id)
     path = attachments.path_of(message.attachment_key)
     if path is None:  # the record outlived its file: the same answer as any missing file
         raise NotFound(_("No such file."))

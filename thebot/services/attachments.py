@@ -21,7 +21,7 @@ import filetype
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from thebot.services.chat_errors import TooLarge
+from thebot.services.chat.errors import TooLarge
 from thebot.services.errors import Invalid
 
 MAX_BYTES = 10 * 1024 * 1024

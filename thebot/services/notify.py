@@ -308,7 +308,7 @@ def register_listeners() -> None:
     global _listening
     if _listening:
         return
-    from thebot.services import chat
+    from thebot.services.chat import messages as chat
     chat.on_message_created(notify_new_message)
     _listening = True
 

@@ -10,10 +10,15 @@ from flask import request
 from flask_socketio import join_room, leave_room
 
 from thebot.extensions import db
-from thebot.services import chat  # also registers the room hooks (see services/chat.py)
+from thebot.services.chat import access as chat_access
+from thebot.services.chat import messages, presence, rooms
 from thebot.sockets.base import AuthedNamespace, check_rate, socket_event
 
 log = logging.getLogger(__name__)
+
+# The app factory imports this module (the namespace registry, thebot/sockets/__init__.py) in
+# every process, the CLI and the demo loader included: rooms follow enrollments and links from then.
+rooms.connect_hooks()
 
 
 class ChatNamespace(AuthedNamespace):
@@ -24,7 +29,7 @@ class ChatNamespace(AuthedNamespace):
         then the base forgets the connection: two transactions, so no lock is held across both
         tables."""
         try:
-            chat.socket_gone(request.sid)
+            presence.socket_gone(request.sid)
             db.session.commit()
         except Exception:  # a boundary: a failed cleanup must not break the server loop
             log.exception("chat presence cleanup failed")
@@ -36,67 +41,67 @@ class ChatNamespace(AuthedNamespace):
     @socket_event
     def on_rooms(self, user, payload):
         """{} -> {rooms}: every room the user may read."""
-        return {"rooms": chat.rooms_of(user)}
+        return {"rooms": rooms.rooms_of(user)}
 
     @socket_event
     def on_join(self, user, payload):
         """{room_id, after_id?} -> {room, messages, has_more}; live events of the room follow."""
-        room_id = chat.positive_int(payload.get("room_id"), "room_id")
-        after_id = chat.positive_int(payload.get("after_id"), "after_id", required=False)
-        chat.visible_room(user, room_id)
+        room_id = messages.positive_int(payload.get("room_id"), "room_id")
+        after_id = messages.positive_int(payload.get("after_id"), "after_id", required=False)
+        chat_access.visible_room(user, room_id)
         check_rate(user, "presence")
         # Join before reading, so a message committed meanwhile is in the answer or arrives live.
-        join_room(chat.socket_room(room_id))
-        chat.socket_joined(user, room_id, request.sid)
-        return chat.open_room(user, room_id, after_id=after_id)
+        join_room(rooms.socket_room(room_id))
+        presence.socket_joined(user, room_id, request.sid)
+        return messages.open_room(user, room_id, after_id=after_id)
 
     @socket_event
     def on_leave(self, user, payload):
         """{room_id} -> {}: the socket stops receiving the room's events."""
-        room_id = chat.positive_int(payload.get("room_id"), "room_id")
-        chat.visible_room(user, room_id)
+        room_id = messages.positive_int(payload.get("room_id"), "room_id")
+        chat_access.visible_room(user, room_id)
         check_rate(user, "presence")
-        leave_room(chat.socket_room(room_id))
-        chat.socket_left(user, room_id, request.sid)
+        leave_room(rooms.socket_room(room_id))
+        presence.socket_left(user, room_id, request.sid)
         return {}
 
     @socket_event
     def on_history(self, user, payload):
         """{room_id, before_id?, limit?} -> {messages, has_more}, oldest first."""
-        messages, has_more = chat.history(user, payload.get("room_id"),
+        page, has_more = messages.history(user, payload.get("room_id"),
                                           before_id=payload.get("before_id"),
                                           limit=payload.get("limit"))
-        return {"messages": messages, "has_more": has_more}
+        return {"messages": page, "has_more": has_more}
 
     @socket_event
     def on_send(self, user, payload):
         """{room_id, content, client_id?, reply_to_id?} -> {message}."""
-        message = chat.send_message(user, payload.get("room_id"), payload.get("content"),
-                                    client_id=payload.get("client_id"),
-                                    reply_to_id=payload.get("reply_to_id"))
+        message = messages.send_message(user, payload.get("room_id"), payload.get("content"),
+                                        client_id=payload.get("client_id"),
+                                        reply_to_id=payload.get("reply_to_id"))
         return {"message": message}
 
     @socket_event
     def on_edit(self, user, payload):
         """{message_id, content} -> {message}."""
-        return {"message": chat.edit_message(user, payload.get("message_id"),
-                                             payload.get("content"))}
+        return {"message": messages.edit_message(user, payload.get("message_id"),
+                                                 payload.get("content"))}
 
     @socket_event
     def on_delete(self, user, payload):
         """{message_id} -> {}."""
-        chat.delete_message(user, payload.get("message_id"))
+        messages.delete_message(user, payload.get("message_id"))
         return {}
 
     @socket_event
     def on_typing(self, user, payload):
         """{room_id, typing} -> {}; the room's other sockets hear `typing`."""
         check_rate(user, "typing")
-        chat.typing(user, payload.get("room_id"), payload.get("typing"), request.sid)
+        presence.typing(user, payload.get("room_id"), payload.get("typing"), request.sid)
         return {}
 
     @socket_event
     def on_read(self, user, payload):
         """{room_id, message_id} -> {unread}; the read cursor only moves forward."""
-        return {"unread": chat.mark_read(user, payload.get("room_id"),
-                                         payload.get("message_id"))}
+        return {"unread": messages.mark_read(user, payload.get("room_id"),
+                                             payload.get("message_id"))}

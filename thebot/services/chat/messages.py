@@ -8,18 +8,19 @@ from typing import BinaryIO, Callable
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from thebot.extensions import db
 from thebot.models import ChatMember, ChatMessage, ChatRoom, MessageKind, User
 from thebot.models.base import utcnow
-from thebot.services import access, attachments, chat_access, events
-from thebot.services.chat_errors import RateLimited, TooLarge
-from thebot.services.chat_json import message_dict, unread_by_room
-from thebot.services.chat_rooms import NAMESPACE, socket_room, user_room
-from thebot.services.errors import Conflict, Forbidden, Invalid, NotFound
+from thebot.services import attachments, events, notify
+from thebot.services.chat import access as chat_access
+from thebot.services.chat.errors import RateLimited, TooLarge
+from thebot.services.chat.rooms import NAMESPACE, room_of, socket_room, user_room
+from thebot.services.chat.serialize import message_dict, unread_counts
+from thebot.services.errors import Conflict, Invalid, NotFound
 from thebot.services.ids import MAX_ID, parse_id
 
 MAX_TEXT = 4000
@@ -139,14 +140,7 @@ def _check_rate(user: User) -> None:
 
 def _emit_unread(room_id: int, skip_user_id: int | None = None) -> None:
     """After commit, each member (but one) hears their new unread count for the room."""
-    m, cm = ChatMessage, ChatMember
-    rows = db.session.execute(
-        select(cm.user_id, func.count(m.id))
-        .outerjoin(m, and_(m.room_id == cm.room_id, m.id > cm.last_read_id,
-                           m.deleted_at.is_(None),
-                           or_(m.sender_id.is_(None), m.sender_id != cm.user_id)))
-        .where(cm.room_id == room_id).group_by(cm.user_id)).all()
-    for user_id, count in rows:
+    for (_room, user_id), count in unread_counts(room_ids=[room_id]).items():
         if user_id != skip_user_id:
             events.emit("unread", {"room_id": room_id, "unread": count}, to=user_room(user_id),
                         namespace=NAMESPACE)
@@ -234,12 +228,11 @@ def send_attachment(user: User, room_id, stream: BinaryIO, filename: str | None,
 def edit_message(user: User, message_id, content) -> dict:
     """The author changes their text message (marked edited) while the room takes messages."""
     message = chat_access.visible_message(user, positive_int(message_id, "message_id"))
-    if message.sender_id != user.id:
-        raise Forbidden(_l("You can edit only your own messages."))
-    if message.kind is not MessageKind.TEXT:
-        raise Invalid(_l("Only text messages can be edited."))
     room = db.session.get(ChatRoom, message.room_id)
-    chat_access.require_poster(user, room)
+    refusal = chat_access.edit_refusal(user, message.sender_id == user.id, message.kind,
+                                       chat_access.posting_refusal(user, room))
+    if refusal is not None:
+        raise refusal
     text = clean_content(content)
     if text != message.content:
         message.content = text
@@ -255,9 +248,10 @@ def delete_message(user: User, message_id) -> None:
     """Hide a message from everyone (kept for audit): its author, or the room's moderator."""
     message = chat_access.visible_message(user, positive_int(message_id, "message_id"))
     room = db.session.get(ChatRoom, message.room_id)
-    own = message.sender_id == user.id and not access.is_admin(user)
-    if not own and not chat_access.can_moderate(user, room):
-        raise Forbidden(_l("You can delete only your own messages."))
+    refusal = chat_access.delete_refusal(user, message.sender_id == user.id,
+                                         chat_access.can_moderate(user, room))
+    if refusal is not None:
+        raise refusal
     message.deleted_at = utcnow()
     message.deleted_by_id = user.id
     db.session.flush()
@@ -269,9 +263,12 @@ def delete_message(user: User, message_id) -> None:
 
 # --- reading ----------------------------------------------------------------------------------
 
-def _page(query, limit: int) -> tuple[list[dict], bool]:
+def _page(user: User, room: ChatRoom, query, limit: int) -> tuple[list[dict], bool]:
+    """Up to `limit` messages, each with what the user may do to it, and whether more exist."""
     rows = list(db.session.scalars(query.limit(limit + 1)))
-    return [message_dict(m) for m in rows[:limit]], len(rows) > limit
+    rights = chat_access.room_message_rights(user, room)
+    return ([message_dict(m, chat_access.rights_of(rights, user, m)) for m in rows[:limit]],
+            len(rows) > limit)
 
 
 def _visible_messages(room: ChatRoom):
@@ -291,7 +288,7 @@ def history(user: User, room_id, *, before_id=None, limit=None) -> tuple[list[di
     query = _visible_messages(room).order_by(ChatMessage.id.desc())
     if before_id is not None:
         query = query.where(ChatMessage.id < before_id)
-    messages, has_more = _page(query, limit)
+    messages, has_more = _page(user, room, query, limit)
     return list(reversed(messages)), has_more
 
 
@@ -301,7 +298,18 @@ def messages_after(user: User, room_id, after_id, *, limit: int = CATCH_UP_LIMIT
     room = chat_access.visible_room(user, positive_int(room_id, "room_id"))
     after_id = _cursor(after_id, "after_id")
     query = _visible_messages(room).where(ChatMessage.id > after_id).order_by(ChatMessage.id)
-    return _page(query, limit)
+    return _page(user, room, query, limit)
+
+
+def open_room(user: User, room_id, *, after_id=None) -> dict:
+    """What a client needs on opening a room: the room, and the last 50 messages (oldest first)
+    or, given `after_id`, the messages after it (catch-up after a reconnect)."""
+    room = room_of(user, positive_int(room_id, "room_id"))
+    if after_id is None:
+        messages, has_more = history(user, room["id"])
+    else:
+        messages, has_more = messages_after(user, room["id"], after_id)
+    return {"room": room, "messages": messages, "has_more": has_more}
 
 
 def mark_read(user: User, room_id, message_id) -> int:
@@ -321,14 +329,13 @@ def mark_read(user: User, room_id, message_id) -> int:
         update(ChatMember).where(ChatMember.room_id == room.id, ChatMember.user_id == user.id,
                                  ChatMember.last_read_id < message_id)
         .values(last_read_id=message_id)).rowcount
-    unread = unread_by_room(user.id, [room.id]).get(room.id, 0)
+    unread = unread_counts(user_id=user.id, room_ids=[room.id]).get((room.id, user.id), 0)
     if moved:
         events.emit("read", {"room_id": room.id, "user_id": user.id, "message_id": message_id},
                     to=socket_room(room.id), namespace=NAMESPACE)
         events.emit("unread", {"room_id": room.id, "unread": unread}, to=user_room(user.id),
                     namespace=NAMESPACE)
         if unread == 0:  # the room is read: so is its "new message" notification
-            from thebot.services import notify
             notify.mark_read_by_key(user.id, notify.room_key(room.id))
     db.session.commit()
     return unread
@@ -336,9 +343,9 @@ def mark_read(user: User, room_id, message_id) -> int:
 
 def unread_summary(user: User) -> dict:
     """The user's unread counts: the total and each room that has unread messages."""
-    counts = unread_by_room(user.id)
+    counts = unread_counts(user_id=user.id)
     return {"total": sum(counts.values()),
-            "rooms": {str(room_id): count for room_id, count in counts.items() if count}}
+            "rooms": {str(room_id): count for (room_id, _user), count in counts.items() if count}}
 
 
 def attachment_of(user: User, message_id) -> ChatMessage:

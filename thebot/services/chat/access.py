@@ -1,19 +1,21 @@
-"""Who may see, post in and moderate chat rooms, and whom a user may message directly.
+"""Who may see, post in and moderate chat rooms, whom a user may message directly, and what a
+user may do to a room's messages.
 
-`direct_contact_ids` is the one rule for direct conversations: the "new conversation" list and
-the permission to open or write in a direct room are both built from it.
+Each rule is one function that both the checks and the JSON use: `direct_contact_ids` (the
+"new conversation" list and the permission to open or write in a direct room),
+`posting_refusal` (`can_post` and every send), `edit_refusal` / `delete_refusal` (each message's
+`can_edit` / `can_delete`, the room's `message_rights`, and the edit and delete themselves).
 """
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select, union
+from sqlalchemy import Select, select
 
 from thebot.extensions import db
-from thebot.models import ChatMember, ChatMessage, ChatRoom, Enrollment, Role, RoomKind, User
-from thebot.models import StudentProfile
+from thebot.models import ChatMember, ChatMessage, ChatRoom, MessageKind, Role, RoomKind, User
 from thebot.services import access
-from thebot.services.chat_errors import Locked
-from thebot.services.errors import DomainError, Forbidden, NotFound
+from thebot.services.chat.errors import Locked
+from thebot.services.errors import DomainError, Forbidden, Invalid, NotFound
 
 
 def direct_contact_ids(user: User) -> Select:
@@ -21,27 +23,15 @@ def direct_contact_ids(user: User) -> Select:
 
     tutor–teacher who share a student with an active enrollment; parent–teacher where a child
     has an active enrollment with that teacher; parent–tutor where the tutor is a child's tutor.
-    Students and admins have no direct contacts.
+    These pairs are exactly the adults a tutor, teacher or parent may see (domain.md §2), so the
+    rule is `access.user_ids_visible_to` without the students and the user themself. Students
+    and admins have no direct contacts.
     """
-    sp, en = StudentProfile, Enrollment
-    active = en.is_active.is_(True)
-    if user.role is Role.TUTOR:
-        students = select(sp.user_id).where(sp.tutor_id == user.id)
-        parts = [select(en.teacher_id).where(en.student_id.in_(students), active),
-                 select(sp.parent_id).where(sp.tutor_id == user.id)]
-    elif user.role is Role.TEACHER:
-        students = select(en.student_id).where(en.teacher_id == user.id, active)
-        parts = [select(sp.tutor_id).where(sp.user_id.in_(students)),
-                 select(sp.parent_id).where(sp.user_id.in_(students))]
-    elif user.role is Role.PARENT:
-        children = select(sp.user_id).where(sp.parent_id == user.id)
-        parts = [select(en.teacher_id).where(en.student_id.in_(children), active),
-                 select(sp.tutor_id).where(sp.parent_id == user.id)]
-    else:
+    if user.role not in (Role.TUTOR, Role.TEACHER, Role.PARENT):
         return select(User.id).where(False)
-    candidates = union(*parts).subquery()
-    return select(User.id).where(User.id.in_(select(candidates.c[0])), User.active.is_(True),
-                                 User.id != user.id)
+    return select(User.id).where(User.id.in_(access.user_ids_visible_to(user)),
+                                 User.role.in_((Role.TUTOR, Role.TEACHER, Role.PARENT)),
+                                 User.active.is_(True), User.id != user.id)
 
 
 def may_message_directly(user: User, other_id: int) -> bool:
@@ -146,3 +136,42 @@ def require_moderator(user: User, room: ChatRoom) -> None:
     """Refuse (403) unless the user moderates this room."""
     if not can_moderate(user, room):
         raise Forbidden(_l("Only the room's teacher or tutor may do this."))
+
+
+def edit_refusal(user: User, own: bool, kind: MessageKind, posting: DomainError | None
+                 ) -> DomainError | None:
+    """Why the user may not edit a message now, or None: only the author (`own`), only text,
+    only while they may post in its room (`posting` is their `posting_refusal` there)."""
+    if not own:
+        return Forbidden(_l("You can edit only your own messages."))
+    if kind is not MessageKind.TEXT:
+        return Invalid(_l("Only text messages can be edited."))
+    return posting
+
+
+def delete_refusal(user: User, own: bool, moderates: bool) -> DomainError | None:
+    """Why the user may not delete a message, or None: its author (in a locked room too; not an
+    admin) or the room's moderator (`moderates`: `can_moderate`) may."""
+    if (own and not access.is_admin(user)) or moderates:
+        return None
+    return Forbidden(_l("You can delete only your own messages."))
+
+
+def message_rights(user: User, posting: DomainError | None, moderates: bool) -> dict:
+    """What the user may do to a room's messages now, by whose they are and their kind:
+    {"own" | "others": {kind: {"can_edit", "can_delete"}}}, from the refusals above (`posting`
+    and `moderates` are the user's `posting_refusal` and `can_moderate` for the room)."""
+    return {whose: {kind.value: {
+        "can_edit": edit_refusal(user, own, kind, posting) is None,
+        "can_delete": delete_refusal(user, own, moderates) is None,
+    } for kind in MessageKind} for whose, own in (("own", True), ("others", False))}
+
+
+def room_message_rights(user: User, room: ChatRoom) -> dict:
+    """`message_rights` of the user in one room."""
+    return message_rights(user, posting_refusal(user, room), can_moderate(user, room))
+
+
+def rights_of(rights: dict, user: User, message: ChatMessage) -> dict:
+    """One message's {"can_edit", "can_delete"} for the user, from their `message_rights`."""
+    return rights["own" if message.sender_id == user.id else "others"][message.kind.value]

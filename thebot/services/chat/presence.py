@@ -8,9 +8,11 @@ from sqlalchemy import delete, func, select
 
 from thebot.extensions import db, socketio
 from thebot.models import ChatMember, ChatSocketJoin, SocketConnection, User
-from thebot.services import chat_access, events
-from thebot.services.chat_messages import positive_int
-from thebot.services.chat_rooms import NAMESPACE, insert_or_ignore, socket_room
+from thebot.models.base import insert_or_ignore
+from thebot.services import events
+from thebot.services.chat import access as chat_access
+from thebot.services.chat.messages import positive_int
+from thebot.services.chat.rooms import NAMESPACE, socket_room
 from thebot.services.errors import Invalid
 from thebot.sockets import liveness
 
@@ -31,9 +33,9 @@ def _presence(room_id: int, user_id: int, online: bool) -> None:
 
 def socket_joined(user: User, room_id: int, sid: str) -> None:
     """Record that a socket joined a room; the member's first connection there makes them online."""
-    inserted = insert_or_ignore(ChatSocketJoin,
-                                {"sid": sid, "room_id": room_id, "user_id": user.id},
-                                ["sid", "room_id"])
+    inserted = db.session.execute(insert_or_ignore(
+        ChatSocketJoin, {"sid": sid, "room_id": room_id, "user_id": user.id},
+        ["sid", "room_id"])).rowcount
     if inserted and _is_member(room_id, user.id) and _joins_of(room_id, user.id) == 1:
         _presence(room_id, user.id, True)
     db.session.commit()

@@ -1,5 +1,8 @@
 """Rooms: created with the relationship they serve (insert-or-get, safe under concurrent callers),
 membership that follows the student's links, direct rooms, contacts, locking.
+
+`connect_hooks()` subscribes the room hooks to `learning` and `links`; the /chat namespace module
+(`thebot/sockets/chat.py`, imported when the app is built) calls it.
 """
 from __future__ import annotations
 
@@ -10,7 +13,10 @@ from thebot.extensions import db, socketio
 from thebot.models import (
     ChatMember, ChatMessage, ChatRoom, ChatSocketJoin, Enrollment, RoomKind, User,
 )
-from thebot.services import chat_access, chat_json, events
+from thebot.models.base import insert_or_ignore
+from thebot.services import events, learning, links
+from thebot.services.chat import access as chat_access
+from thebot.services.chat import serialize
 from thebot.services.errors import NotFound
 
 NAMESPACE = "/chat"
@@ -26,19 +32,6 @@ def user_room(user_id: int) -> str:
     return private_room(user_id)
 
 
-def insert_or_ignore(model, values: dict, conflict: list[str], where=None) -> int:
-    """INSERT … ON CONFLICT DO NOTHING; concurrent callers converge on the one row the index
-    allows. Returns how many rows were inserted (0 or 1)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(model).values(**values).on_conflict_do_nothing(
-        index_elements=conflict, index_where=where)
-    return db.session.execute(statement).rowcount
-
-
 def _ensure_room(kind: RoomKind, keys: dict, conflict: list[str]) -> ChatRoom:
     """The room of this kind with these keys, created if missing (never twice).
 
@@ -48,8 +41,8 @@ def _ensure_room(kind: RoomKind, keys: dict, conflict: list[str]) -> ChatRoom:
                                    *[getattr(ChatRoom, k) == v for k, v in keys.items()])
     room = db.session.scalar(query)
     if room is None:
-        insert_or_ignore(ChatRoom, {"kind": kind.value, **keys}, conflict,
-                         text(f"kind = '{kind.value}'"))
+        db.session.execute(insert_or_ignore(ChatRoom, {"kind": kind.value, **keys}, conflict,
+                                            text(f"kind = '{kind.value}'")))
         room = db.session.scalar(query)
     return room
 
@@ -63,9 +56,9 @@ def _add_member(room: ChatRoom, user_id: int | None) -> None:
     """Make the user a member; someone joining an existing conversation starts with it read."""
     if user_id is None:
         return
-    insert_or_ignore(ChatMember, {"room_id": room.id, "user_id": user_id,
-                                  "last_read_id": _last_message_id(room.id)},
-                     ["room_id", "user_id"])
+    db.session.execute(insert_or_ignore(ChatMember, {"room_id": room.id, "user_id": user_id,
+                                                     "last_read_id": _last_message_id(room.id)},
+                                        ["room_id", "user_id"]))
 
 
 def _remove_member(room: ChatRoom, user_id: int | None) -> None:
@@ -93,18 +86,33 @@ def announce_room(room: ChatRoom) -> None:
     member_ids = set(db.session.scalars(select(ChatMember.user_id)
                                         .where(ChatMember.room_id == room.id)))
     for user in db.session.scalars(select(User).where(User.id.in_(member_ids))):
-        events.emit("room_updated", chat_json.room_for(user, room), to=user_room(user.id),
+        events.emit("room_updated", serialize.room_for(user, room), to=user_room(user.id),
                     namespace=NAMESPACE)
     readers = db.session.execute(select(ChatSocketJoin.sid, ChatSocketJoin.user_id).where(
         ChatSocketJoin.room_id == room.id, ChatSocketJoin.user_id.not_in(member_ids))).all()
     for sid, user_id in readers:
         reader = db.session.get(User, user_id)
         if reader is not None:
-            events.emit("room_updated", chat_json.room_for(reader, room), to=sid,
+            events.emit("room_updated", serialize.room_for(reader, room), to=sid,
                         namespace=NAMESPACE)
 
 
 # --- rooms that follow the relationships (hooks run inside the caller's transaction) ----------
+
+_hooks_connected = False
+
+
+def connect_hooks() -> None:
+    """Rooms appear and keep their members in step with enrollments and links: subscribe the
+    hooks below to `learning` and `links`, once per process."""
+    global _hooks_connected
+    if _hooks_connected:
+        return
+    learning.on_enrolled(enrollment_created)
+    learning.on_enrollment_ended(enrollment_ended)
+    links.on_links_changed(links_changed)
+    _hooks_connected = True
+
 
 def ensure_subject_room(enrollment: Enrollment) -> ChatRoom:
     """The enrollment's room with the student, the teacher and the student's parent."""
@@ -192,7 +200,7 @@ def _recency(room: dict) -> tuple:
 
 def rooms_of(user: User) -> list[dict]:
     """The rooms the user may read, described for them, most recent conversation first."""
-    described = chat_json.rooms_for(user, chat_json.load_rooms(chat_access.rooms_visible_to(user)))
+    described = serialize.rooms_for(user, serialize.load_rooms(chat_access.rooms_visible_to(user)))
     described.sort(key=_recency, reverse=True)
     return described
 
@@ -200,8 +208,8 @@ def rooms_of(user: User) -> list[dict]:
 def room_of(user: User, room_id: int) -> dict:
     """One room the user may read, described for them (NotFound otherwise)."""
     chat_access.visible_room(user, room_id)
-    rooms = chat_json.load_rooms(select(ChatRoom).where(ChatRoom.id == room_id))
-    return chat_json.room_for(user, rooms[0])
+    rooms = serialize.load_rooms(select(ChatRoom).where(ChatRoom.id == room_id))
+    return serialize.room_for(user, rooms[0])
 
 
 def contacts_of(user: User) -> list[dict]:

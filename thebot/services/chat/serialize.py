@@ -13,7 +13,7 @@ from thebot.extensions import db
 from thebot.models import (
     ChatMember, ChatMessage, ChatRoom, ChatSocketJoin, Enrollment, RoomKind, StudentProfile, User,
 )
-from thebot.services import chat_access
+from thebot.services.chat import access as chat_access
 
 ATTACHMENT_URL = "/api/v1/chat/attachments/{id}"
 
@@ -22,8 +22,10 @@ def iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def message_dict(message: ChatMessage) -> dict:
-    """One message as the contract's JSON."""
+def message_dict(message: ChatMessage, rights: dict | None = None) -> dict:
+    """One message as the contract's JSON; in a list read by one viewer (history, catch-up),
+    with their `rights` on it (`can_edit`, `can_delete`: `access.rights_of`). What goes to a
+    whole room (events, and the send and edit answers, which equal them) carries none."""
     sender = message.sender
     attachment = None
     if message.attachment_key:
@@ -36,6 +38,7 @@ def message_dict(message: ChatMessage) -> dict:
         "content": message.content, "kind": message.kind.value, "attachment": attachment,
         "reply_to_id": message.reply_to_id, "created_at": iso(message.created_at),
         "edited_at": iso(message.edited_at), "client_id": message.client_id,
+        **(rights or {}),
     }
 
 
@@ -63,17 +66,24 @@ def _members_by_room(room_ids: list[int]) -> tuple[dict[int, list[User]], dict[t
     return grouped, cursors
 
 
-def unread_by_room(user_id: int, room_ids: list[int] | None = None) -> dict[int, int]:
-    """Unread counts of one member: messages after their cursor, not theirs, not deleted."""
+def unread_counts(*, user_id: int | None = None, room_ids: list[int] | None = None
+                  ) -> dict[tuple[int, int], int]:
+    """The one unread count: per membership, the messages after the member's read cursor that
+    are not theirs and not deleted, by (room id, user id), zeros included. Narrowed to one
+    member, to some rooms, or both; the room JSON's `unread`, the `unread` event, `read` and
+    `GET /chat/unread` all count with it."""
     m, cm = ChatMessage, ChatMember
-    query = (select(cm.room_id, func.count(m.id))
-             .join(m, and_(m.room_id == cm.room_id, m.id > cm.last_read_id,
-                           m.deleted_at.is_(None),
-                           or_(m.sender_id.is_(None), m.sender_id != cm.user_id)))
-             .where(cm.user_id == user_id).group_by(cm.room_id))
+    query = (select(cm.room_id, cm.user_id, func.count(m.id))
+             .outerjoin(m, and_(m.room_id == cm.room_id, m.id > cm.last_read_id,
+                                m.deleted_at.is_(None),
+                                or_(m.sender_id.is_(None), m.sender_id != cm.user_id)))
+             .group_by(cm.room_id, cm.user_id))
+    if user_id is not None:
+        query = query.where(cm.user_id == user_id)
     if room_ids is not None:
         query = query.where(cm.room_id.in_(room_ids))
-    return {room_id: count for room_id, count in db.session.execute(query)}
+    return {(room_id, member_id): count
+            for room_id, member_id, count in db.session.execute(query)}
 
 
 def _last_messages(room_ids: list[int]) -> dict[int, ChatMessage]:
@@ -113,7 +123,7 @@ def rooms_for(viewer: User, rooms: list[ChatRoom]) -> list[dict]:
         return []
     ids = [room.id for room in rooms]
     members, cursors = _members_by_room(ids)
-    unread = unread_by_room(viewer.id, ids)
+    unread = unread_counts(user_id=viewer.id, room_ids=ids)
     last = _last_messages(ids)
     online = _online_by_room(ids)
     contacts = set(db.session.scalars(chat_access.direct_contact_ids(viewer)))
@@ -122,6 +132,8 @@ def rooms_for(viewer: User, rooms: list[ChatRoom]) -> list[dict]:
         people = members[room.id]
         is_member = any(person.id == viewer.id for person in people)
         read_only = chat_access.is_read_only(room, contacts, viewer)
+        posting = chat_access.posting_refusal(viewer, room, is_member=is_member,
+                                              contacts=contacts)
         last_message = last.get(room.id)
         described.append({
             "id": room.id, "kind": room.kind.value, "title": _title(room, viewer, people),
@@ -129,13 +141,14 @@ def rooms_for(viewer: User, rooms: list[ChatRoom]) -> list[dict]:
             "members": [{"id": p.id, "full_name": p.full_name, "role": p.role.value,
                          "online": p.id in online.get(room.id, ()),
                          "last_read_id": cursors[(room.id, p.id)]} for p in people],
-            "unread": unread.get(room.id, 0),
+            "unread": unread.get((room.id, viewer.id), 0),
             "last_message": message_dict(last_message) if last_message is not None else None,
             "locked": room.locked or read_only,
             "read_only": read_only,
-            "can_post": chat_access.posting_refusal(viewer, room, is_member=is_member,
-                                                    contacts=contacts) is None,
+            "can_post": posting is None,
             "can_moderate": is_member and chat_access.can_moderate(viewer, room),
+            "message_rights": chat_access.message_rights(
+                viewer, posting, chat_access.can_moderate(viewer, room)),
         })
     return described
 
