@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from tests.realtime.chat_data import subject_room
 from thebot.extensions import db, socketio
 from thebot.models import ChatMessage, Notification, Report
-from thebot.services import accounts, reports
+from thebot.services import accounts
+from thebot.services.reports import writing
 
 
 class CommitRefused(Exception):
@@ -78,7 +79,7 @@ def test_a_chat_send_whose_commit_fails_announces_nothing(app, web, demo, failin
 
 def test_a_report_send_whose_commit_fails_announces_nothing(app, web, demo, ctx,
                                                             failing_commits):
-    draft = reports.create_report(demo.tutor, kind="tutor", week_start="2025-03-03",
+    draft = writing.create_report(demo.tutor, kind="tutor", week_start="2025-03-03",
                                   student_id=demo.student.id, fields={"summary": "A steady week."})
     parent, _ = listener(app, demo.parent, "/reports")
     parent_bell, _ = listener(app, demo.parent, "/notifications")

@@ -33,13 +33,14 @@ def test_notify_records_the_contract_shape_and_counts_unread(family):
 
 
 def test_report_actions_notify_recipient_then_author(family):
-    from thebot.services import notify, reports
+    from thebot.services import notify
+    from thebot.services.reports import reading, writing
     report = draft_report(family.tutor, family.student)
-    reports.send_report(family.tutor, report.id)
+    writing.send_report(family.tutor, report.id)
     [sent] = notify.list_for(family.parent)
     assert sent.kind == "report_sent" and "Sam Student" in sent.title
     assert sent.url == f"/parent/reports/{report.id}"
-    reports.open_report(family.parent, report.id)
+    reading.open_report(family.parent, report.id)
     [read] = notify.list_for(family.tutor)
     assert read.kind == "report_read" and read.url == f"/tutor/reports/{report.id}"
     assert "Paula Parent" in read.body

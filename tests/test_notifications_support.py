@@ -25,8 +25,8 @@ def family(ctx, make_user):
 
 def draft_report(tutor, student, summary: str = "A good week: fractions are solid now."):
     """A tutor's draft report about the student for this week (reports service)."""
-    from thebot.services import reports
-    return reports.create_report(tutor, kind="tutor", week_start=reports.current_week_start(),
+    from thebot.services.reports import rules, writing
+    return writing.create_report(tutor, kind="tutor", week_start=rules.current_week_start(),
                                  student_id=student.id, fields={"summary": summary})
 
 

@@ -59,10 +59,10 @@ def test_the_admin_new_account_form_marks_each_profile_field_with_its_role(web, 
 # --- notifications in the viewer's current language (issue 7, point 14) -----------------------
 
 def _sent_report_notification(family, week="2026-11-09"):
-    from thebot.services import reports
-    report = reports.create_report(family.tutor, kind="tutor", student_id=family.student.id,
+    from thebot.services.reports import writing
+    report = writing.create_report(family.tutor, kind="tutor", student_id=family.student.id,
                                    week_start=week, fields={"summary": "Fractions are solid."})
-    reports.send_report(family.tutor, report.id)
+    writing.send_report(family.tutor, report.id)
     return report
 
 
@@ -89,9 +89,10 @@ def test_old_notifications_follow_the_viewers_language_with_localized_dates(web,
 
 
 def test_a_read_receipt_and_a_chat_notification_render_in_the_current_language(web, family):
-    from thebot.services import notify, reports
+    from thebot.services import notify
+    from thebot.services.reports import reading
     report = _sent_report_notification(family)
-    reports.open_report(family.parent, report.id)  # the tutor is told it was read
+    reading.open_report(family.parent, report.id)  # the tutor is told it was read
     web.login(family.tutor.username)
     web.post("/lang", {"lang": "ru", "next": "/notifications/"})
     page = text_of(web.get("/notifications/"))

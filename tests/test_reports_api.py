@@ -158,12 +158,12 @@ def test_the_database_refuses_a_second_report_for_the_same_week(ctx, demo):
     from thebot.extensions import db
     from thebot.models import Report, ReportKind
     from thebot.models.base import utcnow
-    from thebot.services import reports
-    reports.create_report(demo.tutor, kind="tutor", student_id=demo.student.id, week_start=WEEK,
+    from thebot.services.reports import rules, writing
+    writing.create_report(demo.tutor, kind="tutor", student_id=demo.student.id, week_start=WEEK,
                           fields={"summary": "First"})
     now = utcnow()
     db.session.add(Report(kind=ReportKind.TUTOR, author_id=demo.tutor.id,
-                          student_id=demo.student.id, week_start=reports.parse_week(WEEK),
+                          student_id=demo.student.id, week_start=rules.parse_week(WEEK),
                           summary="Racing twin", created_at=now, updated_at=now))
     with pytest.raises(IntegrityError):
         db.session.flush()
@@ -186,7 +186,7 @@ def test_week_must_be_a_real_monday(as_user, demo, week, field):
 
 
 def test_a_week_that_has_not_started_is_refused(as_user, demo):
-    from thebot.services.reports import current_week_start
+    from thebot.services.reports.rules import current_week_start
     future = (current_week_start() + timedelta(weeks=1)).isoformat()
     body = {"kind": "tutor", "student_id": demo.student.id, "week_start": future, "summary": "x"}
     error = error_of(as_user("tutor")("POST", "/reports", json=body), 400, "validation_error")
@@ -557,25 +557,25 @@ def _refused(**values):
 ])
 def test_each_refused_constraint_gets_its_own_answer(ctx, demo, values, error, field, words):
     from thebot.models import ReportStatus
-    from thebot.services import reports
+    from thebot.services.reports import constraints, rules
     from thebot.services.errors import DomainError
     if values.get("status") == "sent":
         values = {**values, "status": ReportStatus.SENT}
     exc = _refused(author_id=demo.tutor.id, student_id=demo.student.id,
-                   week_start=reports.parse_week(WEEK), **values)
-    answer = reports.integrity_error(exc)
+                   week_start=rules.parse_week(WEEK), **values)
+    answer = constraints.integrity_error(exc)
     assert isinstance(answer, DomainError) and type(answer).__name__ == error
     assert words in answer.message and "already" not in answer.message
     assert (field in answer.fields) if field else not answer.fields
 
 
 def test_a_taken_week_is_still_answered_as_a_duplicate(ctx, demo):
-    from thebot.services import reports
+    from thebot.services.reports import constraints, rules, writing
     from thebot.services.errors import Conflict
-    reports.create_report(demo.tutor, kind="tutor", student_id=demo.student.id, week_start=WEEK,
+    writing.create_report(demo.tutor, kind="tutor", student_id=demo.student.id, week_start=WEEK,
                           fields={"summary": "First"})
     exc = _refused(author_id=demo.tutor.id, student_id=demo.student.id,
-                   week_start=reports.parse_week(WEEK))
-    answer = reports.integrity_error(exc)
+                   week_start=rules.parse_week(WEEK))
+    answer = constraints.integrity_error(exc)
     assert isinstance(answer, Conflict) and "already a report" in answer.message
     assert "week_start" in answer.fields

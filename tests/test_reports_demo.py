@@ -15,7 +15,7 @@ def all_reports():
 
 
 def test_demo_has_reports_in_every_state_for_the_families(demo):
-    from thebot.services import reports
+    from thebot.services.reports import reading
     rows = all_reports()
     states = Counter((r.kind.value, r.status.value) for r in rows)
     for kind in ("tutor", "teacher"):
@@ -32,8 +32,8 @@ def test_demo_has_reports_in_every_state_for_the_families(demo):
     daniil = [r for r in rows if r.student_id == demo.student4.id and r.kind.value == "tutor"]
     assert daniil and all(r.is_draft for r in daniil)
     # The parent sees a chart for Anna, and unread reports wait in the inboxes.
-    assert len(reports.progress_series(demo.parent, demo.student.id)) >= 3
-    assert reports.unread_count(demo.parent) >= 1 and reports.unread_count(demo.tutor) >= 1
+    assert len(reading.progress_series(demo.parent, demo.student.id)) >= 3
+    assert reading.unread_count(demo.parent) >= 1 and reading.unread_count(demo.tutor) >= 1
 
 
 def test_loading_the_demo_again_adds_no_reports(demo):
@@ -45,8 +45,9 @@ def test_loading_the_demo_again_adds_no_reports(demo):
 
 def test_live_events_go_to_exactly_who_may_see_each_report(demo):
     """The audience of every demo report's events equals who finds it in their list."""
-    from thebot.services import access, reports
-    visible = {username: {r.id for r in reports.reports_for(user)}
+    from thebot.services import access
+    from thebot.services.reports import reading
+    visible = {username: {r.id for r in reading.reports_for(user)}
                for username, user in demo.items()}
     for report in all_reports():
         if report.is_draft:

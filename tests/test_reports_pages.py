@@ -38,29 +38,29 @@ def reports_in_db(**where):
 
 
 def draft(ctx_user, student, week=WEEK, summary="A week.", **fields):
-    from thebot.services import reports
-    return reports.create_report(ctx_user, kind="tutor", student_id=student.id, week_start=week,
+    from thebot.services.reports import writing
+    return writing.create_report(ctx_user, kind="tutor", student_id=student.id, week_start=week,
                                  fields={"summary": summary, **fields})
 
 
 def teacher_report(teacher, student, week=WEEK, summary="Class work.", send=True):
     from thebot.extensions import db
     from thebot.models import Enrollment
-    from thebot.services import reports
+    from thebot.services.reports import writing
     enrollment = db.session.scalar(select(Enrollment).where(
         Enrollment.student_id == student.id, Enrollment.teacher_id == teacher.id))
-    report = reports.create_report(teacher, kind="teacher", enrollment_id=enrollment.id,
+    report = writing.create_report(teacher, kind="teacher", enrollment_id=enrollment.id,
                                    week_start=week, fields={"summary": summary})
     if send:
-        reports.send_report(teacher, report.id)
+        writing.send_report(teacher, report.id)
     return report
 
 
 def unread_for(user) -> int:
     from thebot.extensions import db
-    from thebot.services import reports
+    from thebot.services.reports import reading
     db.session.expire_all()
-    return reports.unread_count(user)
+    return reading.unread_count(user)
 
 
 def row_text(page_text: str, report_id: int, html: str) -> str:
@@ -171,9 +171,9 @@ def test_duplicate_week_is_refused_on_the_form(web, demo, ctx):
 
 
 def test_delete_a_draft_but_never_a_sent_report(web, demo, ctx):
-    from thebot.services import reports
+    from thebot.services.reports import writing
     gone, kept = draft(demo.tutor, demo.student), draft(demo.tutor, demo.student2)
-    reports.send_report(demo.tutor, kept.id)
+    writing.send_report(demo.tutor, kept.id)
     gone_id, kept_id = gone.id, kept.id
     web.login("tutor")
     assert web.post(f"/tutor/reports/{gone_id}/delete").headers["Location"] == "/tutor/reports"
@@ -187,10 +187,10 @@ def test_delete_a_draft_but_never_a_sent_report(web, demo, ctx):
 
 
 def test_another_tutors_reports_are_not_found(web, demo, ctx):
-    from thebot.services import reports
+    from thebot.services.reports import writing
     mine = draft(demo.tutor, demo.student)
     sent = draft(demo.tutor, demo.student2)
-    reports.send_report(demo.tutor, sent.id)
+    writing.send_report(demo.tutor, sent.id)
     web.login("tutor2")
     for report_id in (mine.id, sent.id):
         assert web.get(f"/tutor/reports/{report_id}").status_code == 404
@@ -270,9 +270,9 @@ def test_teacher_form_refuses_a_bad_grade_and_foreign_enrollments(web, demo, ctx
 # --- the parent --------------------------------------------------------------------------------
 
 def test_parent_inbox_shows_reports_about_each_child_only(web, demo, ctx):
-    from thebot.services import reports
+    from thebot.services.reports import writing
     to_me = draft(demo.tutor, demo.student2, summary="Pavel's week.")
-    reports.send_report(demo.tutor, to_me.id)
+    writing.send_report(demo.tutor, to_me.id)
     about_anna = teacher_report(demo.teacher, demo.student, summary="Anna in maths.")
     other_family = teacher_report(demo.teacher, demo.student3)
     unsent = draft(demo.tutor, demo.student)
@@ -292,7 +292,8 @@ def test_parent_inbox_shows_reports_about_each_child_only(web, demo, ctx):
 
 
 def test_child_page_shows_latest_reports_and_the_progress_chart(web, demo, ctx):
-    from thebot.services import accounts, reports
+    from thebot.services import accounts
+    from thebot.services.reports import writing
     family = accounts.create_family(
         demo.tutor, student_name="Lev Orlov", grade=7, goal="", parent_name="Olga Orlova",
         parent_email=None, parent_phone="")
@@ -301,7 +302,7 @@ def test_child_page_shows_latest_reports_and_the_progress_chart(web, demo, ctx):
     for week, present, planned, progress in weeks:
         report = draft(demo.tutor, child.user, week=week, days_present=present,
                        days_planned=planned, progress_percent=progress)
-        reports.send_report(demo.tutor, report.id)
+        writing.send_report(demo.tutor, report.id)
     draft(demo.tutor, child.user, week="2025-03-24", progress_percent=99)  # a draft: not shown
     web.login(parent.username, parent.password)
     page = web.get(f"/parent/children/{child.user.id}")
@@ -328,7 +329,8 @@ def test_child_page_shows_latest_reports_and_the_progress_chart(web, demo, ctx):
 
 def test_the_chart_plots_teacher_grades_and_homework_done_of_set(web, demo, ctx):
     from thebot.models import Subject
-    from thebot.services import accounts, learning, reports
+    from thebot.services import accounts, learning
+    from thebot.services.reports import reading, writing
     from thebot.extensions import db
     family = accounts.create_family(
         demo.tutor, student_name="Lev Orlov", grade=7, goal="", parent_name="Olga Orlova",
@@ -342,13 +344,13 @@ def test_the_chart_plots_teacher_grades_and_homework_done_of_set(web, demo, ctx)
     for teacher, week, done, given, grade in ((demo.teacher, "2025-03-03", 3, 4, "4.50"),
                                               (demo.teacher2, "2025-03-03", 1, 4, "3.50"),
                                               (demo.teacher, "2025-03-10", 4, 4, "5.00")):
-        report = reports.create_report(teacher, kind="teacher",
+        report = writing.create_report(teacher, kind="teacher",
                                        enrollment_id=enrollments[teacher.id].id,
                                        week_start=week, fields={
                                            "summary": "Class work.", "homework_done": done,
                                            "homework_set": given, "average_grade": grade})
-        reports.send_report(teacher, report.id)
-    points = reports.progress_series(parent.user, child.user.id)
+        writing.send_report(teacher, report.id)
+    points = reading.progress_series(parent.user, child.user.id)
     assert [(str(p["week_start"]), p["homework_done"], p["homework_set"], p["homework"],
              str(p["grade"]), p["attendance"]) for p in points] == [
         ("2025-03-03", 4, 8, 50, "4.00", None), ("2025-03-10", 4, 4, 100, "5.00", None)]
@@ -383,9 +385,9 @@ def test_child_page_without_reports_explains_the_empty_chart(web, demo, ctx):
 # --- the admin ---------------------------------------------------------------------------------
 
 def test_admin_lists_every_sent_report_with_filters_and_reading_changes_nothing(web, demo, ctx):
-    from thebot.services import reports
+    from thebot.services.reports import writing
     tutor_sent = draft(demo.tutor, demo.student)
-    reports.send_report(demo.tutor, tutor_sent.id)
+    writing.send_report(demo.tutor, tutor_sent.id)
     teacher_sent = teacher_report(demo.teacher, demo.student3)
     unsent = draft(demo.tutor, demo.student2)
     web.login("admin")
@@ -434,7 +436,8 @@ def test_page_count_of_queries_does_not_grow_with_reports(web, demo, ctx, app):
     from sqlalchemy import event
 
     from thebot.extensions import db
-    from thebot.services import reports
+    from thebot.models import Report
+    from thebot.services.reports import writing
     web.login("parent")
 
     def queries() -> int:
@@ -452,7 +455,7 @@ def test_page_count_of_queries_does_not_grow_with_reports(web, demo, ctx, app):
     before = queries()
     for week in ("2025-01-06", "2025-01-13", "2025-01-20"):
         report = draft(demo.tutor, demo.student2, week=week)
-        reports.send_report(demo.tutor, report.id)
+        writing.send_report(demo.tutor, report.id)
     assert queries() == before
     assert db.session.scalar(select(func.count()).select_from(
-        reports.Report).where(reports.Report.student_id == demo.student2.id)) >= 3
+        Report).where(Report.student_id == demo.student2.id)) >= 3

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from thebot.extensions import db
 from thebot.models import Enrollment, Report, ReportKind
-from thebot.services import reports
+from thebot.services.reports import reading, rules, writing
 
 # Each entry: weeks before this one, the state to leave it in, and its fields.
 TUTOR_ANNA = [
@@ -91,13 +91,13 @@ TEACHER_SERIES = [("teacher", "student", "tutor", MATHS_ANNA),
 
 def load_history(user_by_username) -> None:
     """Write, send and read the demo reports that are missing (whole series at a time)."""
-    this_week = reports.current_week_start()
+    this_week = rules.current_week_start()
     for author_name, student_name, reader_name, entries in TUTOR_SERIES:
         author, student = user_by_username(author_name), user_by_username(student_name)
         if _has_reports(author.id, student.id, None):
             continue
         for weeks_ago, state, fields in entries:
-            report = reports.create_report(
+            report = writing.create_report(
                 author, kind=ReportKind.TUTOR, student_id=student.id,
                 week_start=this_week - timedelta(weeks=weeks_ago), fields=fields)
             _advance(author, report, state, user_by_username(reader_name) if reader_name else None)
@@ -109,7 +109,7 @@ def load_history(user_by_username) -> None:
         if enrollment is None or _has_reports(author.id, student.id, enrollment.subject_id):
             continue
         for weeks_ago, state, fields in entries:
-            report = reports.create_report(
+            report = writing.create_report(
                 author, kind=ReportKind.TEACHER, enrollment_id=enrollment.id,
                 week_start=this_week - timedelta(weeks=weeks_ago), fields=fields)
             _advance(author, report, state, user_by_username(reader_name))
@@ -117,9 +117,9 @@ def load_history(user_by_username) -> None:
 
 def _advance(author, report: Report, state: str, reader) -> None:
     if state in ("sent", "read"):
-        reports.send_report(author, report.id)
+        writing.send_report(author, report.id)
     if state == "read":
-        reports.mark_read(reader, report.id)
+        reading.mark_read(reader, report.id)
 
 
 def _has_reports(author_id: int, student_id: int, subject_id: int | None) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from thebot.services import reports
+from thebot.services.reports import reading, rules, writing
 from thebot.services.errors import DomainError
 from thebot.web import me, show_errors
 
@@ -12,14 +12,14 @@ from thebot.web import me, show_errors
 def edit_draft(role: str, form_class, kind, report_id: int, **context):
     """Edit one of my drafts with `form_class`; sent reports and others' reports are refused."""
     actor = me()
-    report = reports.open_report(actor, report_id)
+    report = reading.open_report(actor, report_id)
     if report.author_id != actor.id or not report.is_draft:
         flash(_("Only your own drafts can be edited; sent reports never change."), "error")
         return redirect(url_for(f"{role}.report", report_id=report.id))
     form = form_class(obj=report)
     if form.validate_on_submit():
         try:
-            reports.update_report(actor, report.id, {"week_start": form.week_start.data,
+            writing.update_report(actor, report.id, {"week_start": form.week_start.data,
                                                      **form.report_values(kind)})
         except DomainError as exc:
             show_errors(form, exc)

@@ -13,12 +13,13 @@ WEEK = "2025-03-03"
 
 
 def test_a_sent_report_appears_live_and_its_reading_shows_live(new_page, demo, ctx):
-    from thebot.services import accounts, reports
+    from thebot.services import accounts
+    from thebot.services.reports import writing
     # A family of its own, with markup in the child's name: it must show as text.
     child, parent = accounts.create_family(
         demo.tutor, student_name="Lev <i>Orlov</i>", grade=7, goal="",
         parent_name="Olga Orlova", parent_email=None, parent_phone="")
-    report = reports.create_report(demo.tutor, kind="tutor", student_id=child.user.id,
+    report = writing.create_report(demo.tutor, kind="tutor", student_id=child.user.id,
                                    week_start=WEEK, fields={"summary": "Lev's first week."})
 
     inbox = new_page(viewport={"width": 390, "height": 844})  # the parent on a phone

@@ -7,7 +7,7 @@ from flask import render_template, request
 from thebot.admin.routes import bp
 from thebot.models import Role
 from thebot.services import accounts
-from thebot.services import reports as report_service
+from thebot.services.reports import reading as report_service
 from thebot.web import id_arg, me
 
 STATUSES = ("sent", "read", "unread")

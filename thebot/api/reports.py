@@ -1,44 +1,46 @@
-"""Weekly reports over JSON: list, read, compose, edit, delete and send (services.reports)."""
+"""Weekly reports over JSON: list, read, compose, edit, delete and send (services/reports/)."""
 from __future__ import annotations
 
 from flask import jsonify, request
 
 from thebot.api import api_user, bp
 from thebot.api.util import id_arg, json_body
-from thebot.services import reports
+from thebot.services.reports import reading, writing
+from thebot.services.reports.serialize import report_dict
 
 
 def _report(report):
-    return jsonify({"report": reports.report_dict(report)})
+    return jsonify({"report": report_dict(report, api_user())})
 
 
 @bp.get("/reports")
 def list_reports():
     """?student_id=&kind=tutor|teacher&box=sent|received|all&status=draft|sent|read|unread."""
-    rows = reports.reports_for(api_user(), student_id=id_arg("student_id"),
+    viewer = api_user()
+    rows = reading.reports_for(viewer, student_id=id_arg("student_id"),
                                kind=request.args.get("kind") or None,
                                box=request.args.get("box") or "all",
                                status=request.args.get("status") or None)
-    return jsonify({"reports": [reports.report_dict(r) for r in rows]})
+    return jsonify({"reports": [report_dict(r, viewer) for r in rows]})
 
 
 @bp.get("/reports/<int:report_id>")
 def get_report(report_id: int):
     """One report the caller may see; the recipient's opening marks it read."""
-    return _report(reports.open_report(api_user(), report_id))
+    return _report(reading.open_report(api_user(), report_id))
 
 
 @bp.post("/reports/<int:report_id>/read")
 def read_report(report_id: int):
     """The recipient marks a report read (a repeat is a no-op)."""
-    return _report(reports.mark_read(api_user(), report_id))
+    return _report(reading.mark_read(api_user(), report_id))
 
 
 @bp.post("/reports")
 def create_report():
     """A new draft: {kind, student_id, enrollment_id (teacher), week_start, fields…} → 201."""
     body = dict(json_body())
-    report = reports.create_report(
+    report = writing.create_report(
         api_user(), kind=body.pop("kind", None), week_start=body.pop("week_start", None),
         student_id=body.pop("student_id", None), enrollment_id=body.pop("enrollment_id", None),
         fields=body)
@@ -48,17 +50,17 @@ def create_report():
 @bp.patch("/reports/<int:report_id>")
 def update_report(report_id: int):
     """Change a draft's week or fields (the author only)."""
-    return _report(reports.update_report(api_user(), report_id, json_body()))
+    return _report(writing.update_report(api_user(), report_id, json_body()))
 
 
 @bp.delete("/reports/<int:report_id>")
 def delete_report(report_id: int):
     """Delete a draft (the author only) → 204."""
-    reports.delete_report(api_user(), report_id)
+    writing.delete_report(api_user(), report_id)
     return "", 204
 
 
 @bp.post("/reports/<int:report_id>/send")
 def send_report(report_id: int):
     """Send a draft to the recipient the server takes from the student's links."""
-    return _report(reports.send_report(api_user(), report_id))
+    return _report(writing.send_report(api_user(), report_id))

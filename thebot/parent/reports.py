@@ -6,7 +6,7 @@ from flask import render_template
 
 from thebot.parent.routes import bp
 from thebot.services import people
-from thebot.services import reports as report_service
+from thebot.services.reports import reading as report_service
 from thebot.web import id_arg, me
 
 

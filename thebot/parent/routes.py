@@ -22,7 +22,7 @@ def child(student_id: int):
     """One child's page (404 for anyone else's child)."""
     student = access.visible_student(me(), student_id)
     enrollments = learning.enrollments_of_students([student.id])[student.id]
-    from thebot.services import reports as report_service  # the page module is `reports` here
+    from thebot.services.reports import reading as report_service  # the page module is `reports` here
     return render_template(
         "parent/child.html", child=student, enrollments=enrollments,
         latest_reports=report_service.reports_for(me(), student_id=student.id, limit=3),

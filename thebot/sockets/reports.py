@@ -1,12 +1,13 @@
 """The /reports namespace: list the reports a user may see and mark one read; the server pushes
 `report_sent` and `report_read` to the private room of everyone who may see the report
-(see services.reports).
+(see services/reports/).
 """
 from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from thebot.services import reports
+from thebot.services.reports import reading
+from thebot.services.reports.serialize import report_dict
 from thebot.services.ids import payload_id
 from thebot.sockets.base import AuthedNamespace, Refused, socket_event
 
@@ -20,12 +21,12 @@ class ReportsNamespace(AuthedNamespace):
         kind = payload.get("kind")
         if kind is not None and kind not in ("tutor", "teacher"):
             raise Refused("bad_request", _("'kind' must be \"tutor\" or \"teacher\"."))
-        rows = reports.reports_for(user, kind=kind, student_id=payload_id(
+        rows = reading.reports_for(user, kind=kind, student_id=payload_id(
             payload.get("student_id"), "student_id", required=False))
-        return {"reports": [reports.report_dict(r) for r in rows]}
+        return {"reports": [report_dict(r, user) for r in rows]}
 
     @socket_event
     def on_mark_read(self, user, payload):
         """{report_id} -> {report}: the recipient marks a report read (a repeat is a no-op)."""
-        report = reports.mark_read(user, payload_id(payload.get("report_id"), "report_id"))
-        return {"report": reports.report_dict(report)}
+        report = reading.mark_read(user, payload_id(payload.get("report_id"), "report_id"))
+        return {"report": report_dict(report, user)}

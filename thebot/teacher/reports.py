@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from thebot.models import ReportKind
 from thebot import report_views
-from thebot.services import reports
+from thebot.services.reports import reading, rules, writing
 from thebot.services.errors import DomainError
 from thebot.teacher.report_forms import TeacherReportEditForm, TeacherReportForm
 from thebot.teacher.routes import bp
@@ -18,7 +18,7 @@ def _enrollment_choices(enrollments) -> list[tuple[int, str]]:
     """The picker shows the student, the subject and the tutor who would receive the report."""
     choices = []
     for enrollment in enrollments:
-        tutor = reports.intended_recipient(ReportKind.TEACHER, enrollment.student)
+        tutor = rules.intended_recipient(ReportKind.TEACHER, enrollment.student)
         about = f"{enrollment.student.full_name} · {enrollment.title}"
         label = (_("%(about)s → %(tutor)s", about=about, tutor=tutor.full_name) if tutor
                  else _("%(about)s (no tutor: cannot be sent)", about=about))
@@ -31,8 +31,8 @@ def reports_list():
     """My reports by week: draft, sent or read."""
     actor = me()
     student_id = id_arg("student_id")
-    rows = reports.reports_for(actor, kind=ReportKind.TEACHER, box="sent", student_id=student_id)
-    students = {e.student_id: e.student for e in reports.writable_enrollments(actor)}
+    rows = reading.reports_for(actor, kind=ReportKind.TEACHER, box="sent", student_id=student_id)
+    students = {e.student_id: e.student for e in writing.writable_enrollments(actor)}
     return render_template("teacher/reports.html", rows=rows, student_id=student_id,
                            students=sorted(students.values(), key=lambda s: s.full_name.lower()))
 
@@ -41,13 +41,13 @@ def reports_list():
 def new_report():
     """Compose a report about one of my active enrollments (saved as a draft)."""
     actor = me()
-    enrollments = reports.writable_enrollments(actor)
+    enrollments = writing.writable_enrollments(actor)
     form = TeacherReportForm(enrollment_id=id_arg("enrollment_id"),
-                             week_start=reports.current_week_start())
+                             week_start=rules.current_week_start())
     form.enrollment_id.choices = _enrollment_choices(enrollments)
     if form.validate_on_submit():
         try:
-            report = reports.create_report(actor, kind=ReportKind.TEACHER,
+            report = writing.create_report(actor, kind=ReportKind.TEACHER,
                                            enrollment_id=form.enrollment_id.data,
                                            week_start=form.week_start.data,
                                            fields=form.report_values(ReportKind.TEACHER))
@@ -64,8 +64,8 @@ def new_report():
 @bp.get("/reports/<int:report_id>")
 def report(report_id: int):
     """One of my reports, with its actions while it is a draft."""
-    report = reports.open_report(me(), report_id)
-    recipient = (reports.intended_recipient(report.kind, report.student)
+    report = reading.open_report(me(), report_id)
+    recipient = (rules.intended_recipient(report.kind, report.student)
                  if report.is_draft else report.recipient)
     return render_template("teacher/reports_detail.html", report=report, recipient=recipient)
 
@@ -79,12 +79,12 @@ def edit_report(report_id: int):
 @bp.post("/reports/<int:report_id>/send")
 def send_report(report_id: int):
     """Send a draft to the student's tutor."""
-    return report_views.draft_action("teacher", reports.send_report, report_id,
+    return report_views.draft_action("teacher", writing.send_report, report_id,
                                      _("The report is sent."), "teacher.report")
 
 
 @bp.post("/reports/<int:report_id>/delete")
 def delete_report(report_id: int):
     """Delete a draft."""
-    return report_views.draft_action("teacher", reports.delete_report, report_id,
+    return report_views.draft_action("teacher", writing.delete_report, report_id,
                                      _("The draft is deleted."), "teacher.reports_list")

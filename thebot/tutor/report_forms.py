@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from thebot.services.reports import KIND_FIELDS, TEXT_FIELDS
+from thebot.services.reports.rules import KIND_FIELDS, TEXT_FIELDS
 
 
 def number_field(label, low: int, high: int, description=None) -> IntegerField:

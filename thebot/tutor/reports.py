@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from thebot.models import ReportKind
 from thebot import report_views
-from thebot.services import reports
+from thebot.services.reports import reading, rules, writing
 from thebot.services.errors import DomainError
 from thebot.tutor.report_forms import TutorReportEditForm, TutorReportForm
 from thebot.tutor.routes import bp
@@ -22,7 +22,7 @@ def _student_choices(students) -> list[tuple[int, str]]:
     """The picker shows who would receive the report, or that nobody can yet."""
     choices = []
     for student in students:
-        recipient = reports.intended_recipient(ReportKind.TUTOR, student)
+        recipient = rules.intended_recipient(ReportKind.TUTOR, student)
         label = (_("%(student)s → %(parent)s", student=student.full_name,
                    parent=recipient.full_name)
                  if recipient else
@@ -36,9 +36,9 @@ def reports_to_parents():
     """My reports to parents by week and student: draft, sent or read."""
     actor = me()
     student_id = _student_filter()
-    rows = reports.reports_for(actor, kind=ReportKind.TUTOR, box="sent", student_id=student_id)
+    rows = reading.reports_for(actor, kind=ReportKind.TUTOR, box="sent", student_id=student_id)
     return render_template("tutor/reports.html", rows=rows, student_id=student_id,
-                           students=reports.writable_students(actor))
+                           students=writing.writable_students(actor))
 
 
 @bp.get("/reports/inbox")
@@ -46,23 +46,23 @@ def reports_from_teachers():
     """Teachers' reports about my students, unread marked."""
     actor = me()
     student_id = _student_filter()
-    rows = reports.reports_for(actor, kind=ReportKind.TEACHER, box="received",
+    rows = reading.reports_for(actor, kind=ReportKind.TEACHER, box="received",
                                student_id=student_id)
     return render_template("tutor/reports_inbox.html", rows=rows, student_id=student_id,
-                           students=reports.writable_students(actor),
-                           unread=reports.unread_count(actor))
+                           students=writing.writable_students(actor),
+                           unread=reading.unread_count(actor))
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
 def new_report():
     """Compose a report to a student's parent (saved as a draft)."""
     actor = me()
-    students = reports.writable_students(actor)
-    form = TutorReportForm(student_id=_student_filter(), week_start=reports.current_week_start())
+    students = writing.writable_students(actor)
+    form = TutorReportForm(student_id=_student_filter(), week_start=rules.current_week_start())
     form.student_id.choices = _student_choices(students)
     if form.validate_on_submit():
         try:
-            report = reports.create_report(actor, kind=ReportKind.TUTOR,
+            report = writing.create_report(actor, kind=ReportKind.TUTOR,
                                            student_id=form.student_id.data,
                                            week_start=form.week_start.data,
                                            fields=form.report_values(ReportKind.TUTOR))
@@ -80,8 +80,8 @@ def new_report():
 def report(report_id: int):
     """One report: my own (with its actions) or a teacher's to me (opening marks it read)."""
     actor = me()
-    report = reports.open_report(actor, report_id)
-    recipient = (reports.intended_recipient(report.kind, report.student)
+    report = reading.open_report(actor, report_id)
+    recipient = (rules.intended_recipient(report.kind, report.student)
                  if report.is_draft else report.recipient)
     return render_template("tutor/reports_detail.html", report=report, recipient=recipient,
                            mine=report.author_id == actor.id)
@@ -96,12 +96,12 @@ def edit_report(report_id: int):
 @bp.post("/reports/<int:report_id>/send")
 def send_report(report_id: int):
     """Send a draft to the student's parent."""
-    return report_views.draft_action("tutor", reports.send_report, report_id,
+    return report_views.draft_action("tutor", writing.send_report, report_id,
                                      _("The report is sent."), "tutor.report")
 
 
 @bp.post("/reports/<int:report_id>/delete")
 def delete_report(report_id: int):
     """Delete a draft."""
-    return report_views.draft_action("tutor", reports.delete_report, report_id,
+    return report_views.draft_action("tutor", writing.delete_report, report_id,
                                      _("The draft is deleted."), "tutor.reports_to_parents")
