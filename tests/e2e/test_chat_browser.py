@@ -337,6 +337,46 @@ def test_reply_edit_and_delete_show_on_both_sides(in_room, demo):
     expect(messages_with(parent, "Thanks, 17:30 would be better")).to_have_count(0)
 
 
+def test_an_author_deletes_their_message_in_a_locked_room(in_room, demo):
+    from thebot.extensions import db
+    from thebot.models import ChatMessage
+    room_id = tutor_room_id(demo.student)
+    post_as(demo.tutor, room_id, "Homework: exercises 3 to 7")
+    parent = in_room("parent", room_id)
+    tutor = in_room("tutor", room_id)
+    send(parent, "See you on Monday")
+    send(parent, "Sent to the wrong room, sorry")
+    own = messages_with(parent, "Sent to the wrong room, sorry")
+    expect(own.locator("[data-test=action-edit]")).to_have_count(1)
+
+    # The tutor locks the room: the parent's bubbles change live, as the server's rights say.
+    tutor.locator("[data-test=lock]").click()
+    expect(parent.locator("[data-test=composer-blocked]")).to_have_text(
+        "The moderator has locked this conversation.")
+    expect(own.locator("[data-test=action-edit]")).to_have_count(0)
+    expect(own.locator("[data-test=action-reply]")).to_have_count(0)
+    theirs = messages_with(parent, "Homework: exercises 3 to 7")
+    expect(theirs.locator("[data-action]:not([data-action=jump])")).to_have_count(0)
+    # An author may still delete their own message in a locked room (docs/api-chat.md).
+    parent.on("dialog", lambda dialog: dialog.accept())
+    own.hover()
+    own.locator("[data-test=action-delete]").click()
+    expect(messages_with(parent, "Sent to the wrong room, sorry")).to_have_count(0)
+    expect(messages_with(tutor, "Sent to the wrong room, sorry")).to_have_count(0)
+    db.session.expire_all()
+    stored = db.session.scalar(select(ChatMessage).where(
+        ChatMessage.content == "Sent to the wrong room, sorry"))
+    assert stored.deleted_at is not None and stored.deleted_by_id == demo.parent.id
+    # After a reload (the history answer) the page shows the same rights.
+    parent.reload()
+    expect(parent.locator("[data-test=composer-blocked]")).to_be_visible()
+    kept = messages_with(parent, "See you on Monday")
+    expect(kept.locator("[data-test=action-delete]")).to_have_count(1)
+    expect(kept.locator("[data-test=action-edit]")).to_have_count(0)
+    expect(messages_with(parent, "Homework: exercises 3 to 7").locator(
+        "[data-action]:not([data-action=jump])")).to_have_count(0)
+
+
 def test_attachment_upload_shows_the_file_or_the_refusal(in_room, demo):
     room_id = tutor_room_id(demo.student)
     parent = in_room("parent", room_id)

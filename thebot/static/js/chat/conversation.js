@@ -128,15 +128,24 @@ export class Conversation {
     return Boolean(this.room && this.room.can_moderate);
   }
 
+  /**
+   * What we may do to a message, as the server says: the room's `message_rights` (for us, by
+   * whose message it is and its kind), which `room_updated` keeps current, so a lock or an ended
+   * relationship changes every bubble at once. The page decides none of it itself.
+   */
+  rightsOf(message) {
+    const rights = this.room && this.room.message_rights;
+    const mine = Boolean(message.sender && message.sender.id === this.me);
+    const answer = rights && rights[mine ? "own" : "others"][message.kind];
+    return answer || { can_edit: false, can_delete: false };
+  }
+
   view() {
-    const canPost = Boolean(this.room && this.room.can_post) && !this.config.read_only;
-    const moderator = this.canModerate();
     return {
       me: this.me,
       t: this.t,
-      canReply: canPost,
-      canEdit: (m) => canPost && m.sender && m.sender.id === this.me && m.kind === "text",
-      canDelete: (m) => (m.sender && m.sender.id === this.me && canPost) || moderator,
+      canReply: Boolean(this.room && this.room.can_post),
+      rightsOf: (m) => this.rightsOf(m),
       quoteOf: (id) => {
         const quoted = this.messages.get(id);
         if (!quoted) return null;

@@ -35,7 +35,7 @@ function attachmentNode(attachment, t) {
 
 /**
  * The bubble of a stored message. `view` tells who is looking and what they may do:
- * {me, t, quoteOf(id) -> {name, text}|null, canReply, canEdit(message), canDelete(message)}.
+ * {me, t, quoteOf(id) -> {name, text}|null, canReply, rightsOf(message) -> {can_edit, can_delete}}.
  */
 export function messageNode(message, view) {
   const { t } = view;
@@ -63,8 +63,9 @@ export function messageNode(message, view) {
   if (message.attachment) node.append(attachmentNode(message.attachment, t));
   const actions = el("div", { class: "msg-actions" });
   if (view.canReply) actions.append(actionButton("reply", t("reply")));
-  if (view.canEdit(message)) actions.append(actionButton("edit", t("edit")));
-  if (view.canDelete(message)) actions.append(actionButton("delete", t("delete")));
+  const rights = view.rightsOf(message);
+  if (rights.can_edit) actions.append(actionButton("edit", t("edit")));
+  if (rights.can_delete) actions.append(actionButton("delete", t("delete")));
   if (actions.childElementCount) node.append(actions);
   if (mine) node.append(el("div", { class: "msg-receipt", "data-test": "receipt" }));
   return node;
