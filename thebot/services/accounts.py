@@ -15,12 +15,21 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from thebot import realtime
 from thebot.extensions import db
 from thebot.models import (
-    ApiToken, FamilyCreation, LoginSession, ParentProfile, Role, StudentProfile, TeacherProfile, TutorProfile, User,
+    ApiToken,
+    FamilyCreation,
+    LoginSession,
+    ParentProfile,
+    Role,
+    StudentProfile,
+    TeacherProfile,
+    TutorProfile,
+    User,
 )
 from thebot.models.base import utcnow
-from thebot.services import access, events, links
+from thebot.services import access, links
 from thebot.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
@@ -171,7 +180,7 @@ def _end_sessions(user: User) -> None:
         update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    events.disconnect_user(user.id)
+    realtime.disconnect_user(user.id)
 
 
 def set_active(actor: User, user_id: int, active: bool) -> User:
@@ -272,7 +281,7 @@ def end_login_session(raw_key: str) -> None:
     record = db.session.scalar(select(LoginSession).where(LoginSession.key_hash == _digest(raw_key)))
     if record is not None and record.ended_at is None:
         record.ended_at = utcnow()
-        events.disconnect_login(record.id)
+        realtime.disconnect_login(record.id)
     db.session.commit()
 
 
@@ -317,7 +326,7 @@ def revoke_token(raw: str) -> bool:
     if token is None:
         return False
     token.revoked_at = utcnow()
-    events.disconnect_token(token.id)  # recorded before the commit that runs it
+    realtime.disconnect_token(token.id)  # recorded before the commit that runs it
     db.session.commit()
     return True
 

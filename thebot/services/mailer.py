@@ -12,9 +12,9 @@ from flask import Flask, current_app, render_template
 from flask_babel import force_locale, gettext
 from flask_mail import Message
 
+from thebot import realtime
 from thebot.extensions import db, mail, socketio
 from thebot.models import User
-from thebot.services import events
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def send_after_commit(user_id: int, kind: str, *, title: str, body: str, url: st
     outgoing = Outgoing(user_id, locale_of(user), user.email, user.full_name, kind, title, body,
                         absolute_link(url))
     app = current_app._get_current_object()
-    events.after_commit(lambda: dispatch(app, outgoing))
+    realtime.after_commit(lambda: dispatch(app, outgoing))
 
 
 def absolute_link(url: str) -> str:

@@ -15,17 +15,22 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from thebot.extensions import db
+from thebot import realtime
+from thebot.extensions import db, socketio
 from thebot.models import User
 from thebot.models.base import utcnow
 from thebot.models.notifications import (
-    CATEGORIES, DEFAULT_EMAIL, DEFAULT_IN_APP, KIND_CATEGORY, Notification, NotificationSetting,
+    CATEGORIES,
+    DEFAULT_EMAIL,
+    DEFAULT_IN_APP,
+    KIND_CATEGORY,
+    Notification,
+    NotificationSetting,
 )
-from thebot.services import events
 from thebot.services.errors import Invalid, NotFound
 
 log = logging.getLogger(__name__)
-NAMESPACE = "/notifications"
+NAMESPACE = realtime.NOTIFICATIONS
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 TITLE_MAX = 200
@@ -88,16 +93,14 @@ def _insert(user_id: int, kind: str, title: str, body: str, url: str,
 
 
 def _push_after_commit(record: Notification) -> None:
-    from thebot.sockets.base import user_room
     with force_locale(locale_of(record.user_id)):  # the language the user's pages are in now
         payload = notification_dict(record)  # now: after commit the record is expired
     user_id = record.user_id
-    events.after_commit(lambda: _emit_new(payload, user_room(user_id), user_id))
+    realtime.after_commit(lambda: _emit_new(payload, realtime.user_room(user_id), user_id))
 
 
 def _emit_new(payload: dict, room: str, user_id: int) -> None:
     """After commit: the notification and the user's new unread count to their sockets."""
-    from thebot.extensions import socketio
     socketio.emit("notification", payload, to=room, namespace=NAMESPACE)
     socketio.emit("unread_count", {"count": _unread_count_fresh(user_id)}, to=room,
                   namespace=NAMESPACE)
@@ -111,11 +114,9 @@ def _unread_count_fresh(user_id: int) -> int:
 
 
 def _push_count_after_commit(user_id: int) -> None:
-    from thebot.extensions import socketio
-    from thebot.sockets.base import user_room
-    events.after_commit(lambda: socketio.emit(
-        "unread_count", {"count": _unread_count_fresh(user_id)}, to=user_room(user_id),
-        namespace=NAMESPACE))
+    realtime.after_commit(lambda: socketio.emit(
+        "unread_count", {"count": _unread_count_fresh(user_id)},
+        to=realtime.user_room(user_id), namespace=NAMESPACE))
 
 
 def locale_of(user) -> str:

@@ -14,14 +14,16 @@ from flask_babel import gettext as _
 from flask_socketio import Namespace, join_room
 from limits import parse as parse_limit
 from socketio import exceptions as socketio_exceptions
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
-from thebot.web.auth_setup import LOGIN_KEY
+from thebot import realtime
+from thebot.realtime import user_room  # noqa: F401  TEMPORARY: chat and reports services still import it here
 from thebot.extensions import db, limiter, socketio
 from thebot.models import SocketConnection, User
-from thebot.services import accounts, events
+from thebot.services import accounts
 from thebot.services.errors import DomainError
 from thebot.sockets import liveness
+from thebot.web.auth_setup import LOGIN_KEY
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +45,6 @@ class Identity:
 
 # Per process: the identity of each local socket, by (namespace, sid).
 _identities: dict[tuple[str, str], Identity] = {}
-
-
-def user_room(user_id: int) -> str:
-    """The private room every socket of a user joins."""
-    return f"user:{user_id}"
 
 
 def error(code: str, message: str) -> dict:
@@ -169,7 +166,7 @@ class AuthedNamespace(Namespace):
                                               login_session_id=identity.login_session_id,
                                               server_id=liveness.SERVER_ID))
             db.session.commit()
-            join_room(user_room(identity.user_id))
+            join_room(realtime.user_room(identity.user_id))
             user = db.session.get(User, identity.user_id)
             self.connected(user)
         except ConnectRefusal:
@@ -263,28 +260,3 @@ def _decodes(server, data) -> bool:
 def _disconnect_after_ack(sid: str, namespace: str) -> None:
     socketio.sleep(0.2)
     socketio.server.disconnect(sid, namespace=namespace)
-
-
-def _disconnect_matching(kind: str, key: int) -> None:
-    """Disconnect, in whatever process holds them, the sockets of a user, token or sign-in."""
-    column = {"user": SocketConnection.user_id, "token": SocketConnection.token_id,
-              "login": SocketConnection.login_session_id}[kind]
-    # Runs inside the committing session's after_commit hook, while python-socketio runs the
-    # disconnect handlers of local sockets synchronously: they get an app context, and so a
-    # database session, of their own; the committing one is never touched.
-    with current_app.app_context():
-        with db.engine.connect() as connection:
-            rows = connection.execute(select(SocketConnection.sid, SocketConnection.namespace)
-                                      .where(column == key)).all()
-        for sid, namespace in rows:
-            try:
-                # A local socket is closed now; any other goes through the message queue to
-                # the process that holds it.
-                socketio.server.disconnect(sid, namespace=namespace)
-            except Exception:  # a boundary: one failure must not spare the other sockets
-                log.exception("disconnecting socket %s on %s failed", sid, namespace)
-            finally:
-                db.session.remove()
-
-
-events.on_disconnect_request(_disconnect_matching)
