@@ -14,8 +14,8 @@ from thebot.models import ChatMessage, ChatRoom, Enrollment, RoomKind, Subject
 from thebot.models.base import utcnow
 from thebot.services.chat import messages, rooms
 
-PENDULUM = ("Pendulum length (m)\tPeriod of 10 swings (s)\n0.25\t10.1\n0.50\t14.2\n"
-            "0.75\t17.4\n1.00\t20.1\n").encode()
+PENDULUM = (b"Pendulum length (m)\tPeriod of 10 swings (s)\n0.25\t10.1\n0.50\t14.2\n"
+            b"0.75\t17.4\n1.00\t20.1\n")
 
 # room key -> [(short id, sender username, days ago, hour (UTC), text or ("file", name, bytes),
 #               the short id it replies to or None)]

@@ -4,13 +4,10 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 from flask_login import login_required
 
-from thebot.services import access
-from thebot.web import me
-
 from thebot.chat import bp
-
-MAX_TEXT_CHARS = 4000  # domain.md section 3; the server is the judge, the page only warns early
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+from thebot.services import access, attachments
+from thebot.services.chat import messages
+from thebot.web import me
 
 
 @bp.before_request
@@ -29,7 +26,8 @@ def index():
         "read_only": access.is_admin(user),  # admin reads every room and posts in none
         "page_url": url_for("chat.index"),
         "api": request.script_root + "/api/v1/chat",
-        "max_text_chars": MAX_TEXT_CHARS,
-        "max_upload_bytes": MAX_UPLOAD_BYTES,
+        # The services' own limits: the server is the judge, the page only warns early.
+        "max_text_chars": messages.MAX_TEXT,
+        "max_upload_bytes": attachments.MAX_BYTES,
     }
     return render_template("chat/index.html", config=config)

@@ -9,7 +9,7 @@ Each rule is one function that both the checks and the JSON use: `direct_contact
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 
 from thebot.extensions import db
 from thebot.models import ChatMember, ChatMessage, ChatRoom, MessageKind, Role, RoomKind, User
@@ -28,7 +28,7 @@ def direct_contact_ids(user: User) -> Select:
     and admins have no direct contacts.
     """
     if user.role not in (Role.TUTOR, Role.TEACHER, Role.PARENT):
-        return select(User.id).where(False)
+        return select(User.id).where(false())
     return select(User.id).where(User.id.in_(access.user_ids_visible_to(user)),
                                  User.role.in_((Role.TUTOR, Role.TEACHER, Role.PARENT)),
                                  User.active.is_(True), User.id != user.id)

@@ -3,8 +3,9 @@ history and catch-up, read cursors and unread counts. Events go out after commit
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l

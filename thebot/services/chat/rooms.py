@@ -11,7 +11,13 @@ from sqlalchemy import delete, func, or_, select, text
 
 from thebot.extensions import db, socketio
 from thebot.models import (
-    ChatMember, ChatMessage, ChatRoom, ChatSocketJoin, Enrollment, RoomKind, User,
+    ChatMember,
+    ChatMessage,
+    ChatRoom,
+    ChatSocketJoin,
+    Enrollment,
+    RoomKind,
+    User,
 )
 from thebot.models.base import insert_or_ignore
 from thebot.services import events, learning, links

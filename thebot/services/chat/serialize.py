@@ -11,7 +11,14 @@ from sqlalchemy.orm import joinedload
 
 from thebot.extensions import db
 from thebot.models import (
-    ChatMember, ChatMessage, ChatRoom, ChatSocketJoin, Enrollment, RoomKind, StudentProfile, User,
+    ChatMember,
+    ChatMessage,
+    ChatRoom,
+    ChatSocketJoin,
+    Enrollment,
+    RoomKind,
+    StudentProfile,
+    User,
 )
 from thebot.services.chat import access as chat_access
 
