@@ -557,8 +557,8 @@ def _refused(**values):
 ])
 def test_each_refused_constraint_gets_its_own_answer(ctx, demo, values, error, field, words):
     from thebot.models import ReportStatus
-    from thebot.services.reports import constraints, rules
     from thebot.services.errors import DomainError
+    from thebot.services.reports import constraints, rules
     if values.get("status") == "sent":
         values = {**values, "status": ReportStatus.SENT}
     exc = _refused(author_id=demo.tutor.id, student_id=demo.student.id,
@@ -570,8 +570,8 @@ def test_each_refused_constraint_gets_its_own_answer(ctx, demo, values, error, f
 
 
 def test_a_taken_week_is_still_answered_as_a_duplicate(ctx, demo):
-    from thebot.services.reports import constraints, rules, writing
     from thebot.services.errors import Conflict
+    from thebot.services.reports import constraints, rules, writing
     writing.create_report(demo.tutor, kind="tutor", student_id=demo.student.id, week_start=WEEK,
                           fields={"summary": "First"})
     exc = _refused(author_id=demo.tutor.id, student_id=demo.student.id,
@@ -579,3 +579,20 @@ def test_a_taken_week_is_still_answered_as_a_duplicate(ctx, demo):
     answer = constraints.integrity_error(exc)
     assert isinstance(answer, Conflict) and "already a report" in answer.message
     assert "week_start" in answer.fields
+
+
+def test_can_edit_is_true_only_on_the_callers_own_draft(as_user, demo):
+    tutor, parent, admin = as_user("tutor"), as_user("parent"), as_user("admin")
+    draft = tutor_draft(as_user, demo)
+    assert draft["can_edit"] is True
+    listed = {r["id"]: r for r in tutor("GET", "/reports").get_json()["reports"]}
+    assert listed[draft["id"]]["can_edit"] is True
+    assert {r["can_edit"] for r in listed.values() if r["status"] != "draft"} == {False}
+
+    sent = tutor("POST", f"/reports/{draft['id']}/send").get_json()["report"]
+    assert sent["can_edit"] is False
+    for caller in (tutor, parent, admin):
+        report = caller("GET", f"/reports/{draft['id']}").get_json()["report"]
+        assert report["can_edit"] is False
+    refused = tutor("PATCH", f"/reports/{draft['id']}", json={"summary": "Changed"})
+    error_of(refused, 409, "conflict")

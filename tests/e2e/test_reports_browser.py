@@ -16,9 +16,10 @@ def test_a_sent_report_appears_live_and_its_reading_shows_live(new_page, demo, c
     from thebot.services import accounts
     from thebot.services.reports import writing
     # A family of its own, with markup in the child's name: it must show as text.
-    child, parent = accounts.create_family(
+    family = accounts.create_family(
         demo.tutor, student_name="Lev <i>Orlov</i>", grade=7, goal="",
         parent_name="Olga Orlova", parent_email=None, parent_phone="")
+    child, parent = accounts.reveal_family_credentials(demo.tutor, family.id)
     report = writing.create_report(demo.tutor, kind="tutor", student_id=child.user.id,
                                    week_start=WEEK, fields={"summary": "Lev's first week."})
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask import Blueprint
 
 from thebot.models import Role
+from thebot.reports import mount as mount_reports
 from thebot.web import restrict_blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 restrict_blueprint(bp, Role.ADMIN)
+mount_reports(bp, Role.ADMIN)  # the report pages (thebot/reports/)
 
 from thebot.admin import routes  # noqa: E402,F401  (the pages, on bp)

@@ -5,18 +5,21 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from thebot.admin import bp
 from thebot.admin.forms import (
-    PROFILE_FIELD_NAMES, LinksForm, SubjectForm, UserCreateForm, UserEditForm,
+    PROFILE_FIELD_NAMES,
+    LinksForm,
+    SubjectForm,
+    UserCreateForm,
+    UserEditForm,
 )
 from thebot.extensions import db
 from thebot.models import Enrollment, Role, User
 from thebot.services import accounts, learning, links, people
 from thebot.services.errors import DomainError, NotFound
-from thebot.web.templating import role_label
 from thebot.tutor.forms import EnrollForm, fill_enroll_choices
 from thebot.web import me, show_errors
-
-from thebot.admin import bp
+from thebot.web.templating import role_label
 
 
 def _role_choices():
@@ -204,5 +207,3 @@ def subjects():
         status = 400
     return render_template("admin/subjects.html", form=form, subjects=learning.subjects()), status
 
-
-from thebot.admin import reports  # noqa: E402,F401

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import render_template
 
-from thebot.services import access, learning, people
-from thebot.web import me
-
 from thebot.parent import bp
+from thebot.services import access, learning, people
+from thebot.services.reports import reading
+from thebot.web import me
 
 
 @bp.get("/")
@@ -22,11 +22,8 @@ def child(student_id: int):
     """One child's page (404 for anyone else's child)."""
     student = access.visible_student(me(), student_id)
     enrollments = learning.enrollments_of_students([student.id])[student.id]
-    from thebot.services.reports import reading as report_service  # the page module is `reports` here
     return render_template(
         "parent/child.html", child=student, enrollments=enrollments,
-        latest_reports=report_service.reports_for(me(), student_id=student.id, limit=3),
-        progress_points=report_service.progress_series(me(), student.id))
+        latest_reports=reading.reports_for(me(), student_id=student.id, limit=3),
+        progress_points=reading.progress_series(me(), student.id))
 
-
-from thebot.parent import reports  # noqa: E402,F401

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from thebot.services.ids import payload_id
 from thebot.services.reports import reading
 from thebot.services.reports.serialize import report_dict
-from thebot.services.ids import payload_id
 from thebot.sockets.base import AuthedNamespace, Refused, socket_event
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 from flask import render_template
 
 from thebot.services import learning
-from thebot.web import me
-
 from thebot.teacher import bp
+from thebot.web import me
 
 
 @bp.get("/")
@@ -15,5 +14,3 @@ def dashboard():
     enrollments = learning.enrollments_taught_by(me())
     return render_template("teacher/dashboard.html", enrollments=enrollments)
 
-
-from thebot.teacher import reports  # noqa: E402,F401

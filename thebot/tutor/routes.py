@@ -7,10 +7,9 @@ from flask_babel import gettext as _
 from thebot.models import Role
 from thebot.services import access, accounts, learning, links, people
 from thebot.services.errors import DomainError
+from thebot.tutor import bp
 from thebot.tutor.forms import EnrollForm, LinkParentForm, NewFamilyForm, fill_enroll_choices
 from thebot.web import me, show_errors
-
-from thebot.tutor import bp
 
 
 @bp.get("/")
@@ -123,5 +122,3 @@ def end_enrollment(enrollment_id: int):
     flash(_("The enrollment has ended."), "success")
     return redirect(url_for("tutor.student", student_id=enrollment.student_id))
 
-
-from thebot.tutor import reports  # noqa: E402,F401

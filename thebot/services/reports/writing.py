@@ -20,7 +20,13 @@ from thebot.services.ids import payload_id
 from thebot.services.reports.announce import about, emit_to_audience, report_key, report_path
 from thebot.services.reports.constraints import flush_or_conflict
 from thebot.services.reports.rules import (
-    NoRecipient, clean_fields, intended_recipient, may_edit, parse_kind, parse_week)
+    NoRecipient,
+    clean_fields,
+    intended_recipient,
+    may_edit,
+    parse_kind,
+    parse_week,
+)
 from thebot.services.reports.serialize import report_dict
 
 
