@@ -230,10 +230,10 @@ def test_a_failing_push_neither_blocks_nor_undoes_the_action(family, monkeypatch
     def queue_down(*args, **kwargs):
         raise ConnectionError("message queue unreachable")
     monkeypatch.setattr(socketio, "emit", queue_down)
-    caplog.set_level(logging.ERROR, logger="thebot.services.events")
+    caplog.set_level(logging.ERROR, logger="thebot.realtime")
     record = notify.notify(family.parent, "invoice_viewed", title="Invoice viewed")
     db.session.commit()
     assert notify.get_for(family.parent, record.id).title == "Invoice viewed"
-    failures = [r for r in caplog.records if r.name == "thebot.services.events"]
+    failures = [r for r in caplog.records if r.name == "thebot.realtime"]
     assert len(failures) == 1
     assert failures[0].exc_info[0] is ConnectionError

@@ -4,12 +4,10 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
-
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from thebot.config import load_config, resolve_settings
-from thebot.extensions import (babel, csrf, db, limiter, login_manager, mail, migrate, socketio,
-                               talisman)
+from thebot.extensions import babel, csrf, db, limiter, mail, migrate, talisman
 
 # Every page and API answer: no inline or foreign script, no framing, same-origin connections
 # (Socket.IO's ws/wss included: CSP 'self' covers them), images also from blob:/data: (upload
@@ -66,6 +64,8 @@ def create_app(config: dict | None = None) -> Flask:
     from thebot.web import errors
     errors.init_app(app)
 
+    connect_signals()
+
     from thebot.sockets import init_socketio
     init_socketio(app)
 
@@ -77,6 +77,23 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
                                 x_port=proxies, x_prefix=proxies)
     return app
+
+
+def connect_signals() -> None:
+    """Every receiver of a cross-area signal (declared in thebot/signals.py), in one place.
+
+    Receivers run inside the sender's transaction. Connecting again (each app built in a
+    process) replaces nothing and adds nothing: blinker keeps one connection per receiver.
+    """
+    from thebot import signals
+    from thebot.services import notify
+    from thebot.services.chat import presence, rooms
+
+    signals.enrolled.connect(rooms.enrollment_created)
+    signals.enrollment_ended.connect(rooms.enrollment_ended)
+    signals.links_changed.connect(rooms.links_changed)
+    signals.message_created.connect(notify.notify_new_message)
+    signals.sockets_swept.connect(presence.forget_orphan_joins)
 
 
 def _security_headers(app: Flask) -> None:

@@ -6,13 +6,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from thebot.auth import bp
 from thebot.auth.forms import LoginForm
 from thebot.auth.ratelimit import login_limits, mark_failed
-from thebot.web.auth_setup import LOGIN_KEY
 from thebot.services import accounts
+from thebot.web.auth_setup import LOGIN_KEY
 from thebot.web.urls import safe_next
-
-from thebot.auth import bp
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -8,11 +8,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from thebot.extensions import db
-from thebot.web.i18n import LANG_COOKIE
+from thebot.main import bp
 from thebot.services import accounts
+from thebot.web.i18n import LANG_COOKIE
 from thebot.web.urls import safe_next
 
-from thebot.main import bp
 log = logging.getLogger(__name__)
 
 

@@ -1,11 +1,25 @@
 """All models, imported here so Alembic and the app see the whole metadata."""
 from thebot.models.accounts import (  # noqa: F401
-    ApiToken, LoginSession, ParentProfile, ServerProcess, SocketConnection, Role, StudentProfile, TeacherProfile, TutorProfile, User,
+    ApiToken,
+    LoginSession,
+    ParentProfile,
+    Role,
+    ServerProcess,
+    SocketConnection,
+    StudentProfile,
+    TeacherProfile,
+    TutorProfile,
+    User,
 )
-from thebot.models.learning import Enrollment, Subject  # noqa: F401
 from thebot.models.chat import (  # noqa: F401
-    ChatMember, ChatMessage, ChatRoom, ChatSocketJoin, MessageKind, RoomKind,
+    ChatMember,
+    ChatMessage,
+    ChatRoom,
+    ChatSocketJoin,
+    MessageKind,
+    RoomKind,
 )
-from thebot.models.reports import Report, ReportKind, ReportStatus  # noqa: F401
-from thebot.models.notifications import Notification, NotificationSetting  # noqa: F401
 from thebot.models.families import FamilyCreation  # noqa: F401
+from thebot.models.learning import Enrollment, Subject  # noqa: F401
+from thebot.models.notifications import Notification, NotificationSetting  # noqa: F401
+from thebot.models.reports import Report, ReportKind, ReportStatus  # noqa: F401

@@ -7,13 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from thebot.models.notifications import LIVE_CATEGORIES
+from thebot.notifications import bp
 from thebot.notifications.forms import CATEGORY_LABELS, SettingsForm
 from thebot.services import notify
 from thebot.services.errors import DomainError
-from thebot.web.urls import safe_next
 from thebot.web import id_arg, me, show_errors
-
-from thebot.notifications import bp
+from thebot.web.urls import safe_next
 
 
 @bp.before_request
@@ -107,8 +106,3 @@ def plural_forms(singular: str, plural: str) -> dict[str, str]:
             forms[category] = ngettext(singular, plural, number).replace(str(number), "{count}")
     return forms
 
-
-@bp.record_once
-def _wire_listeners(state):
-    """Once per process, when the app is built: notify on other areas' events (e.g. chat)."""
-    notify.register_listeners()

@@ -31,6 +31,7 @@ from thebot.models import (
 from thebot.models.base import utcnow
 from thebot.services import access, links
 from thebot.services.errors import Conflict, Forbidden, Invalid, NotFound
+from thebot.services.people import find_by_login, normalize_login
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -53,11 +54,6 @@ def _hash(password: str) -> str:
 def _dummy_hash(method: str) -> str:
     """Checked against when the login names nobody, so both answers take the same time."""
     return generate_password_hash("not-a-real-password", method=method)
-
-
-def normalize_login(value: str) -> str:
-    """Usernames and e-mails are compared lower-case and without surrounding space."""
-    return (value or "").strip().lower()
 
 
 def _validate_account(username: str, email: str | None, full_name: str, password: str | None,
@@ -198,15 +194,6 @@ def set_active(actor: User, user_id: int, active: bool) -> User:
         user.active = True
     db.session.commit()
     return user
-
-
-def find_by_login(login: str) -> User | None:
-    """The account whose username or e-mail is this login, case-insensitively."""
-    login = normalize_login(login)
-    if not login:
-        return None
-    column = User.email if "@" in login else User.username
-    return db.session.scalar(select(User).where(column == login))
 
 
 class AccountDeactivated(Forbidden):

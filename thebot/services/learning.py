@@ -2,31 +2,17 @@
 from __future__ import annotations
 
 import re
-from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from thebot import signals
 from thebot.extensions import db
 from thebot.models import Enrollment, Role, StudentProfile, Subject, User
 from thebot.models.base import utcnow
 from thebot.services import access
 from thebot.services.errors import Conflict, Invalid, NotFound
-
-# Run in the same transaction as an enrollment's creation / end (chat rooms register here).
-_on_enrolled: list[Callable[[Enrollment], None]] = []
-_on_ended: list[Callable[[Enrollment], None]] = []
-
-
-def on_enrolled(fn: Callable[[Enrollment], None]) -> Callable:
-    _on_enrolled.append(fn)
-    return fn
-
-
-def on_enrollment_ended(fn: Callable[[Enrollment], None]) -> Callable:
-    _on_ended.append(fn)
-    return fn
 
 
 def subjects() -> list[Subject]:
@@ -99,8 +85,7 @@ def enroll(actor: User, *, student_id: int, subject_id: int, teacher_id: int,
         db.session.rollback()
         raise Conflict(_l("The student already has an active enrollment in this subject."),
                        duplicate) from None
-    for fn in _on_enrolled:
-        fn(enrollment)
+    signals.enrolled.send(enrollment)
     db.session.commit()
     return enrollment
 
@@ -112,8 +97,7 @@ def end_enrollment(actor: User, enrollment_id: int) -> Enrollment:
         return enrollment
     enrollment.is_active = False
     enrollment.ended_at = utcnow()
-    for fn in _on_ended:
-        fn(enrollment)
+    signals.enrollment_ended.send(enrollment)
     db.session.commit()
     return enrollment
 

@@ -1,35 +1,23 @@
 """The canonical student links (tutor, parent) and what follows when they change."""
 from __future__ import annotations
 
-from typing import Callable
-
 from flask_babel import lazy_gettext as _l
 
+from thebot import signals
 from thebot.extensions import db
 from thebot.models import Role, User
 from thebot.services import access
 from thebot.services.errors import Forbidden, Invalid, NotFound
+from thebot.services.people import find_by_login
 
 UNSET = object()
 # The linkable roles as words inside a sentence ("No such tutor."), in the reader's language.
 ROLE_WORDS = {Role.TUTOR: _l("tutor"), Role.PARENT: _l("parent")}
 
-# Called inside the same transaction whenever a student's tutor or parent changes:
-# fn(student, old_tutor_id, old_parent_id). Chat membership and billing register here.
-_listeners: list[Callable[[User, int | None, int | None], None]] = []
-
-
-def on_links_changed(fn: Callable[[User, int | None, int | None], None]) -> Callable:
-    """Register a function run in the same transaction as every link change."""
-    _listeners.append(fn)
-    return fn
-
-
 def links_changed(student: User, *, old_tutor_id: int | None, old_parent_id: int | None) -> None:
-    """Tell every listener, within the current transaction, that the student's links changed."""
+    """Tell every receiver of `signals.links_changed`, within the current transaction."""
     db.session.flush()
-    for fn in _listeners:
-        fn(student, old_tutor_id, old_parent_id)
+    signals.links_changed.send(student, old_tutor_id=old_tutor_id, old_parent_id=old_parent_id)
 
 
 def _linkable(user_id: int | None, role: Role, field: str) -> int | None:
@@ -68,7 +56,6 @@ def link_parent(actor: User, student_id: int, *, parent_id: int | None = None,
                 parent_login: str = "") -> User:
     """Link an existing parent, picked by id or named by exact username or e-mail (the login wins)."""
     if parent_login and parent_login.strip():
-        from thebot.services.accounts import find_by_login
         found = find_by_login(parent_login)
         if found is None or found.role is not Role.PARENT:
             message = _l("No parent account with this username or e-mail.")

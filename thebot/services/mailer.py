@@ -15,6 +15,7 @@ from flask_mail import Message
 from thebot import realtime
 from thebot.extensions import db, mail, socketio
 from thebot.models import User
+from thebot.services.people import locale_of
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,6 @@ def send_after_commit(user_id: int, kind: str, *, title: str, body: str, url: st
     user = db.session.get(User, user_id)
     if user is None or not user.email or not user.active:
         return
-    from thebot.services.notify import locale_of
     outgoing = Outgoing(user_id, locale_of(user), user.email, user.full_name, kind, title, body,
                         absolute_link(url))
     app = current_app._get_current_object()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from flask import current_app
 from flask_babel import force_locale, format_date, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -17,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from thebot import realtime
 from thebot.extensions import db, socketio
-from thebot.models import User
+from thebot.models import ChatMember, MessageKind, User
 from thebot.models.base import utcnow
 from thebot.models.notifications import (
     CATEGORIES,
@@ -27,7 +26,9 @@ from thebot.models.notifications import (
     Notification,
     NotificationSetting,
 )
+from thebot.services import mailer
 from thebot.services.errors import Invalid, NotFound
+from thebot.services.people import locale_of
 
 log = logging.getLogger(__name__)
 NAMESPACE = realtime.NOTIFICATIONS
@@ -72,7 +73,6 @@ def notify(user, kind: str, *, title: str = "", body: str = "", url: str = "",
             _push_after_commit(record)
     # A deduplicated kind (chat) mails only with a new in-app record, never once per message.
     if choice["email"] and (record is not None or (dedupe_key is None and not choice["in_app"])):
-        from thebot.services import mailer
         mailer.send_after_commit(user_id, kind, title=title, body=body, url=url)
     return record
 
@@ -117,16 +117,6 @@ def _push_count_after_commit(user_id: int) -> None:
     realtime.after_commit(lambda: socketio.emit(
         "unread_count", {"count": _unread_count_fresh(user_id)},
         to=realtime.user_room(user_id), namespace=NAMESPACE))
-
-
-def locale_of(user) -> str:
-    """The language a user reads notifications and e-mails in (User or id)."""
-    if isinstance(user, int):
-        user = db.session.get(User, user)
-    chosen = user.locale if user is not None else None
-    if chosen in current_app.config["LANGUAGES"]:
-        return chosen
-    return current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
 
 
 def stored_text(text: str, *, user, **values) -> str:
@@ -300,18 +290,7 @@ def update_settings(user: User, categories) -> dict[str, dict[str, bool]]:
 
 # --- listening to other areas -----------------------------------------------------------------
 
-_listening = False
 MESSAGE_SNIPPET = 140
-
-
-def register_listeners() -> None:
-    """Subscribe to other areas' hooks once per process (called when the app is built)."""
-    global _listening
-    if _listening:
-        return
-    from thebot.services.chat import messages as chat
-    chat.on_message_created(notify_new_message)
-    _listening = True
 
 
 def room_key(room_id: int) -> str:
@@ -321,7 +300,6 @@ def room_key(room_id: int) -> str:
 
 def notify_new_message(message) -> None:
     """A chat message was stored: one unread "new message" notification per room per member."""
-    from thebot.models.chat import ChatMember, MessageKind
     if message.kind is MessageKind.SYSTEM or message.sender_id is None:
         return
     sender = db.session.get(User, message.sender_id)

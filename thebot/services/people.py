@@ -1,12 +1,38 @@
-"""Who a user sees, loaded for pages and API answers in a fixed number of queries."""
+"""People as the other areas look them up: by login, their language, and who a user sees
+(loaded for pages and API answers in a fixed number of queries)."""
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from thebot.extensions import db
 from thebot.models import Role, StudentProfile, User
 from thebot.services import access
+
+
+def normalize_login(value: str) -> str:
+    """Usernames and e-mails are compared lower-case and without surrounding space."""
+    return (value or "").strip().lower()
+
+
+def find_by_login(login: str) -> User | None:
+    """The account whose username or e-mail is this login, case-insensitively."""
+    login = normalize_login(login)
+    if not login:
+        return None
+    column = User.email if "@" in login else User.username
+    return db.session.scalar(select(User).where(column == login))
+
+
+def locale_of(user) -> str:
+    """The language a user reads notifications and e-mails in (User or id)."""
+    if isinstance(user, int):
+        user = db.session.get(User, user)
+    chosen = user.locale if user is not None else None
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
 
 
 def students_visible_to(viewer: User) -> list[User]:

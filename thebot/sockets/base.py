@@ -17,7 +17,6 @@ from socketio import exceptions as socketio_exceptions
 from sqlalchemy import delete
 
 from thebot import realtime
-from thebot.realtime import user_room  # noqa: F401  TEMPORARY: chat and reports services still import it here
 from thebot.extensions import db, limiter, socketio
 from thebot.models import SocketConnection, User
 from thebot.services import accounts

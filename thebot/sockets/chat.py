@@ -9,16 +9,13 @@ import logging
 from flask import request
 from flask_socketio import join_room, leave_room
 
+from thebot import realtime
 from thebot.extensions import db
 from thebot.services.chat import access as chat_access
 from thebot.services.chat import messages, presence, rooms
 from thebot.sockets.base import AuthedNamespace, check_rate, socket_event
 
 log = logging.getLogger(__name__)
-
-# The app factory imports this module (the namespace registry, thebot/sockets/__init__.py) in
-# every process, the CLI and the demo loader included: rooms follow enrollments and links from then.
-rooms.connect_hooks()
 
 
 class ChatNamespace(AuthedNamespace):
@@ -51,7 +48,7 @@ class ChatNamespace(AuthedNamespace):
         chat_access.visible_room(user, room_id)
         check_rate(user, "presence")
         # Join before reading, so a message committed meanwhile is in the answer or arrives live.
-        join_room(rooms.socket_room(room_id))
+        join_room(realtime.chat_room(room_id))
         presence.socket_joined(user, room_id, request.sid)
         return messages.open_room(user, room_id, after_id=after_id)
 
@@ -61,7 +58,7 @@ class ChatNamespace(AuthedNamespace):
         room_id = messages.positive_int(payload.get("room_id"), "room_id")
         chat_access.visible_room(user, room_id)
         check_rate(user, "presence")
-        leave_room(rooms.socket_room(room_id))
+        leave_room(realtime.chat_room(room_id))
         presence.socket_left(user, room_id, request.sid)
         return {}
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import timedelta
-from typing import Callable
 
 from flask import Flask
 from sqlalchemy import delete, select, update
 
+from thebot import signals
 from thebot.extensions import db, socketio
 from thebot.models import ServerProcess, SocketConnection
 from thebot.models.base import utcnow
@@ -19,16 +19,6 @@ from thebot.models.base import utcnow
 log = logging.getLogger(__name__)
 SERVER_ID = uuid.uuid4().hex  # this process
 MISSED_BEATS = 3  # a process is dead after this many heartbeats without a sign of life
-
-# Areas that keep rows per socket register a cleanup: fn(live_sids_by_namespace) -> None.
-_sweepers: list[Callable[[], None]] = []
-
-
-def on_sweep(fn: Callable[[], None]) -> Callable[[], None]:
-    """Register a function run (in the sweep's transaction) after dead processes' sockets go."""
-    _sweepers.append(fn)
-    return fn
-
 
 def beat_and_sweep(interval: float) -> int:
     """Record this process's heartbeat and remove the sockets of dead processes; commits."""
@@ -45,8 +35,7 @@ def beat_and_sweep(interval: float) -> int:
     gone = db.session.execute(delete(SocketConnection).where(
         SocketConnection.server_id.in_(dead + [""]))).rowcount
     db.session.execute(delete(ServerProcess).where(ServerProcess.server_id.in_(dead)))
-    for sweep in _sweepers:
-        sweep()
+    signals.sockets_swept.send(None)
     db.session.commit()
     if gone:
         log.info("removed %s sockets of server processes that stopped", gone)

@@ -4,9 +4,8 @@ from __future__ import annotations
 from flask import render_template
 
 from thebot.services import learning
-from thebot.web import me
-
 from thebot.student import bp
+from thebot.web import me
 
 
 @bp.get("/")

@@ -3,7 +3,6 @@ navigation (`templating`), sign-in sessions (`auth_setup`), error pages (`errors
 (`urls`) and the language choice (`i18n`)."""
 from __future__ import annotations
 
-
 from flask import abort, flash, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm

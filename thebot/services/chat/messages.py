@@ -3,7 +3,6 @@ history and catch-up, read cursors and unread counts. Events go out after commit
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import BinaryIO
 
@@ -13,13 +12,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from thebot import realtime, signals
 from thebot.extensions import db
 from thebot.models import ChatMember, ChatMessage, ChatRoom, MessageKind, User
 from thebot.models.base import utcnow
-from thebot.services import attachments, events, notify
+from thebot.services import attachments, notify
 from thebot.services.chat import access as chat_access
 from thebot.services.chat.errors import RateLimited, TooLarge
-from thebot.services.chat.rooms import NAMESPACE, room_of, socket_room, user_room
+from thebot.services.chat.rooms import room_of
 from thebot.services.chat.serialize import message_dict, unread_counts
 from thebot.services.errors import Conflict, Invalid, NotFound
 from thebot.services.ids import MAX_ID, parse_id
@@ -30,14 +30,6 @@ MAX_PAGE_SIZE = 100     # `history` limit
 CATCH_UP_LIMIT = 200    # messages after `after_id` returned at once
 CLIENT_ID_MAX = 64
 
-# Called with each new message inside the sending transaction (notifications register here).
-_message_created: list[Callable[[ChatMessage], None]] = []
-
-
-def on_message_created(fn: Callable[[ChatMessage], None]) -> Callable:
-    """Register fn(message), run in the sending transaction for every new message."""
-    _message_created.append(fn)
-    return fn
 
 
 # --- checking input ---------------------------------------------------------------------------
@@ -143,8 +135,8 @@ def _emit_unread(room_id: int, skip_user_id: int | None = None) -> None:
     """After commit, each member (but one) hears their new unread count for the room."""
     for (_room, user_id), count in unread_counts(room_ids=[room_id]).items():
         if user_id != skip_user_id:
-            events.emit("unread", {"room_id": room_id, "unread": count}, to=user_room(user_id),
-                        namespace=NAMESPACE)
+            realtime.emit("unread", {"room_id": room_id, "unread": count}, to=realtime.user_room(user_id),
+                        namespace=realtime.CHAT)
 
 
 # --- sending ----------------------------------------------------------------------------------
@@ -178,10 +170,9 @@ def _save(user: User, room: ChatRoom, message: ChatMessage) -> tuple[dict, bool]
         data = message_dict(retry)
         db.session.commit()
         return data, False
-    for listener in _message_created:
-        listener(message)
+    signals.message_created.send(message)
     data = message_dict(message)
-    events.emit("message", data, to=socket_room(room.id), namespace=NAMESPACE)
+    realtime.emit("message", data, to=realtime.chat_room(room.id), namespace=realtime.CHAT)
     _emit_unread(room.id, skip_user_id=user.id)
     db.session.commit()
     return data, True
@@ -238,8 +229,8 @@ def edit_message(user: User, message_id, content) -> dict:
     if text != message.content:
         message.content = text
         message.edited_at = utcnow()
-        events.emit("message_edited", message_dict(message), to=socket_room(room.id),
-                    namespace=NAMESPACE)
+        realtime.emit("message_edited", message_dict(message), to=realtime.chat_room(room.id),
+                    namespace=realtime.CHAT)
     data = message_dict(message)
     db.session.commit()
     return data
@@ -256,8 +247,8 @@ def delete_message(user: User, message_id) -> None:
     message.deleted_at = utcnow()
     message.deleted_by_id = user.id
     db.session.flush()
-    events.emit("message_deleted", {"room_id": room.id, "message_id": message.id},
-                to=socket_room(room.id), namespace=NAMESPACE)
+    realtime.emit("message_deleted", {"room_id": room.id, "message_id": message.id},
+                to=realtime.chat_room(room.id), namespace=realtime.CHAT)
     _emit_unread(room.id)
     db.session.commit()
 
@@ -332,10 +323,10 @@ def mark_read(user: User, room_id, message_id) -> int:
         .values(last_read_id=message_id)).rowcount
     unread = unread_counts(user_id=user.id, room_ids=[room.id]).get((room.id, user.id), 0)
     if moved:
-        events.emit("read", {"room_id": room.id, "user_id": user.id, "message_id": message_id},
-                    to=socket_room(room.id), namespace=NAMESPACE)
-        events.emit("unread", {"room_id": room.id, "unread": unread}, to=user_room(user.id),
-                    namespace=NAMESPACE)
+        realtime.emit("read", {"room_id": room.id, "user_id": user.id, "message_id": message_id},
+                    to=realtime.chat_room(room.id), namespace=realtime.CHAT)
+        realtime.emit("unread", {"room_id": room.id, "unread": unread}, to=realtime.user_room(user.id),
+                    namespace=realtime.CHAT)
         if unread == 0:  # the room is read: so is its "new message" notification
             notify.mark_read_by_key(user.id, notify.room_key(room.id))
     db.session.commit()

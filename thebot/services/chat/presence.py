@@ -6,15 +6,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
+from thebot import realtime
 from thebot.extensions import db, socketio
 from thebot.models import ChatMember, ChatSocketJoin, SocketConnection, User
 from thebot.models.base import insert_or_ignore
-from thebot.services import events
 from thebot.services.chat import access as chat_access
 from thebot.services.chat.messages import positive_int
-from thebot.services.chat.rooms import NAMESPACE, socket_room
 from thebot.services.errors import Invalid
-from thebot.sockets import liveness
 
 
 def _joins_of(room_id: int, user_id: int) -> int:
@@ -27,8 +25,8 @@ def _is_member(room_id: int, user_id: int) -> bool:
 
 
 def _presence(room_id: int, user_id: int, online: bool) -> None:
-    events.emit("presence", {"room_id": room_id, "user_id": user_id, "online": online},
-                to=socket_room(room_id), namespace=NAMESPACE)
+    realtime.emit("presence", {"room_id": room_id, "user_id": user_id, "online": online},
+                to=realtime.chat_room(room_id), namespace=realtime.CHAT)
 
 
 def socket_joined(user: User, room_id: int, sid: str) -> None:
@@ -58,10 +56,9 @@ def socket_left(user: User, room_id: int, sid: str) -> None:
     db.session.commit()
 
 
-@liveness.on_sweep
-def forget_orphan_joins() -> None:
-    """Joins of sockets whose connection row is gone (their process died) are dropped."""
-    live = select(SocketConnection.sid).where(SocketConnection.namespace == NAMESPACE)
+def forget_orphan_joins(_sender=None) -> None:
+    """signals.sockets_swept: joins of sockets whose row is gone (their process died) go too."""
+    live = select(SocketConnection.sid).where(SocketConnection.namespace == realtime.CHAT)
     db.session.execute(delete(ChatSocketJoin).where(ChatSocketJoin.sid.not_in(live)))
 
 
@@ -84,6 +81,6 @@ def typing(user: User, room_id, is_typing, sid: str) -> None:
     own.add(sid)
     payload = {"room_id": room.id, "user": {"id": user.id, "full_name": user.full_name},
                "typing": is_typing}
-    events.after_commit(lambda: socketio.emit("typing", payload, to=socket_room(room.id),
-                                              skip_sid=list(own), namespace=NAMESPACE))
+    realtime.after_commit(lambda: socketio.emit("typing", payload, to=realtime.chat_room(room.id),
+                                              skip_sid=list(own), namespace=realtime.CHAT))
     db.session.commit()

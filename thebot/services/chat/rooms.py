@@ -1,14 +1,15 @@
 """Rooms: created with the relationship they serve (insert-or-get, safe under concurrent callers),
 membership that follows the student's links, direct rooms, contacts, locking.
 
-`connect_hooks()` subscribes the room hooks to `learning` and `links`; the /chat namespace module
-(`thebot/sockets/chat.py`, imported when the app is built) calls it.
+Its receivers of `signals.enrolled`, `signals.enrollment_ended` and `signals.links_changed` are
+connected in `thebot.connect_signals`.
 """
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, text
 
+from thebot import realtime
 from thebot.extensions import db, socketio
 from thebot.models import (
     ChatMember,
@@ -20,22 +21,9 @@ from thebot.models import (
     User,
 )
 from thebot.models.base import insert_or_ignore
-from thebot.services import events, learning, links
 from thebot.services.chat import access as chat_access
 from thebot.services.chat import serialize
 from thebot.services.errors import NotFound
-
-NAMESPACE = "/chat"
-
-
-def socket_room(room_id: int) -> str:
-    """The Socket.IO room of the sockets that joined a chat room."""
-    return f"chat:{room_id}"
-
-
-def user_room(user_id: int) -> str:
-    from thebot.sockets.base import user_room as private_room
-    return private_room(user_id)
 
 
 def _ensure_room(kind: RoomKind, keys: dict, conflict: list[str]) -> ChatRoom:
@@ -78,12 +66,12 @@ def _remove_member(room: ChatRoom, user_id: int | None) -> None:
     if sids:
         db.session.execute(delete(ChatSocketJoin).where(ChatSocketJoin.room_id == room.id,
                                                         ChatSocketJoin.user_id == user_id))
-        events.emit("presence", {"room_id": room.id, "user_id": user_id, "online": False},
-                    to=socket_room(room.id), namespace=NAMESPACE)
-    name = socket_room(room.id)
+        realtime.emit("presence", {"room_id": room.id, "user_id": user_id, "online": False},
+                    to=realtime.chat_room(room.id), namespace=realtime.CHAT)
+    name = realtime.chat_room(room.id)
     for sid in sids:
-        events.after_commit(lambda sid=sid: socketio.server.leave_room(sid, name,
-                                                                       namespace=NAMESPACE))
+        realtime.after_commit(lambda sid=sid: socketio.server.leave_room(sid, name,
+                                                                       namespace=realtime.CHAT))
 
 
 def announce_room(room: ChatRoom) -> None:
@@ -92,32 +80,18 @@ def announce_room(room: ChatRoom) -> None:
     member_ids = set(db.session.scalars(select(ChatMember.user_id)
                                         .where(ChatMember.room_id == room.id)))
     for user in db.session.scalars(select(User).where(User.id.in_(member_ids))):
-        events.emit("room_updated", serialize.room_for(user, room), to=user_room(user.id),
-                    namespace=NAMESPACE)
+        realtime.emit("room_updated", serialize.room_for(user, room), to=realtime.user_room(user.id),
+                    namespace=realtime.CHAT)
     readers = db.session.execute(select(ChatSocketJoin.sid, ChatSocketJoin.user_id).where(
         ChatSocketJoin.room_id == room.id, ChatSocketJoin.user_id.not_in(member_ids))).all()
     for sid, user_id in readers:
         reader = db.session.get(User, user_id)
         if reader is not None:
-            events.emit("room_updated", serialize.room_for(reader, room), to=sid,
-                        namespace=NAMESPACE)
+            realtime.emit("room_updated", serialize.room_for(reader, room), to=sid,
+                        namespace=realtime.CHAT)
 
 
-# --- rooms that follow the relationships (hooks run inside the caller's transaction) ----------
-
-_hooks_connected = False
-
-
-def connect_hooks() -> None:
-    """Rooms appear and keep their members in step with enrollments and links: subscribe the
-    hooks below to `learning` and `links`, once per process."""
-    global _hooks_connected
-    if _hooks_connected:
-        return
-    learning.on_enrolled(enrollment_created)
-    learning.on_enrollment_ended(enrollment_ended)
-    links.on_links_changed(links_changed)
-    _hooks_connected = True
+# --- rooms that follow the relationships (receivers run inside the sender's transaction) ------
 
 
 def ensure_subject_room(enrollment: Enrollment) -> ChatRoom:
@@ -142,12 +116,12 @@ def ensure_tutor_room(student: User) -> ChatRoom:
 
 
 def enrollment_created(enrollment: Enrollment) -> None:
-    """learning.on_enrolled: the subject room appears with the enrollment."""
+    """signals.enrolled: the subject room appears with the enrollment."""
     announce_room(ensure_subject_room(enrollment))
 
 
 def enrollment_ended(enrollment: Enrollment) -> None:
-    """learning.on_enrollment_ended: the room stays readable and takes no new messages."""
+    """signals.enrollment_ended: the room stays readable and takes no new messages."""
     room = ensure_subject_room(enrollment)
     announce_room(room)
     profile = enrollment.student.student_profile
@@ -168,8 +142,8 @@ def _announce_direct_rooms_of(user_ids: set) -> None:
         announce_room(room)
 
 
-def links_changed(student: User, old_tutor_id: int | None, old_parent_id: int | None) -> None:
-    """links.on_links_changed: the old tutor/parent leave the student's rooms, the new ones join."""
+def links_changed(student: User, *, old_tutor_id: int | None, old_parent_id: int | None) -> None:
+    """signals.links_changed: the old tutor/parent leave the student's rooms, the new ones join."""
     profile = student.student_profile
     if profile is None:
         return

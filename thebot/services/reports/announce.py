@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from thebot import realtime
 from thebot.models import Report, ReportKind, User
-from thebot.services import access, events
-from thebot.sockets.base import user_room
-
-NAMESPACE = "/reports"
+from thebot.services import access
 
 
 def emit_to_audience(name: str, report: Report, payload: Callable[[User], dict]) -> None:
     """After commit, send an event to the private room of everyone who may see the report."""
     for user in access.report_audience(report):
-        events.emit(name, payload(user), to=user_room(user.id), namespace=NAMESPACE)
+        realtime.emit(name, payload(user), to=realtime.user_room(user.id),
+                      namespace=realtime.REPORTS)
 
 
 def report_key(report_id: int) -> str:
