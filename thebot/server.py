@@ -7,6 +7,7 @@ import socket
 from flask import Flask
 
 from thebot.extensions import socketio
+from thebot.sockets import liveness
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,6 @@ def serve(app: Flask, host: str, port: int) -> None:
     """Serve until interrupted: eventlet (default), gevent or threading, per ASYNC_MODE."""
     mode = app.config["ASYNC_MODE"]
     log.info("serving on http://%s:%s (async mode %s)", host, port, mode)
-    from thebot.sockets import liveness
     socketio.start_background_task(liveness.run, app, app.config["SOCKET_HEARTBEAT_SECONDS"])
     if mode == "eventlet":
         import eventlet

@@ -5,6 +5,7 @@ from flask import Blueprint, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from thebot.api.errors import error_response
 from thebot.extensions import csrf
 from thebot.services import accounts
 
@@ -27,8 +28,6 @@ def bearer_token() -> str | None:
 @bp.before_request
 def _authenticate():
     """Resolve the caller: a bearer token, else the browser session (with CSRF on unsafe calls)."""
-    from thebot.api.errors import error_response
-
     g.api_user = None
     g.api_token = None
     raw = bearer_token()

@@ -10,7 +10,7 @@ from thebot.auth import bp
 from thebot.auth.forms import LoginForm
 from thebot.auth.ratelimit import login_limits, mark_failed
 from thebot.services import accounts
-from thebot.web.auth_setup import LOGIN_KEY
+from thebot.web import LOGIN_KEY
 from thebot.web.urls import safe_next
 
 

@@ -5,6 +5,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from thebot import demo
 from thebot.models import Role
 from thebot.services import accounts
 from thebot.services.errors import DomainError
@@ -17,7 +18,6 @@ users_cli = AppGroup("users", help="Accounts.")
 @click.option("--if-empty", is_flag=True, help="Only when the database has no accounts yet.")
 def demo_load(if_empty: bool) -> None:
     """Load the demo accounts, links and history (idempotent)."""
-    from thebot import demo
     loaded = demo.load(only_if_empty=if_empty)
     click.echo("Demo data loaded." if loaded else "The database has accounts; demo data skipped.")
 

@@ -22,7 +22,7 @@ from thebot.models import SocketConnection, User
 from thebot.services import accounts
 from thebot.services.errors import DomainError
 from thebot.sockets import liveness
-from thebot.web.auth_setup import LOGIN_KEY
+from thebot.web import LOGIN_KEY
 
 log = logging.getLogger(__name__)
 

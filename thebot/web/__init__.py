@@ -11,6 +11,8 @@ from thebot.models import Role
 from thebot.services.errors import DomainError
 from thebot.services.ids import optional_id
 
+LOGIN_KEY = "login_key"  # the session's sign-in key (its digest is stored server-side)
+
 
 def restrict_blueprint(bp, *roles: Role) -> None:
     """Every page of this blueprint is for these roles only."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Flask, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 
+from thebot.api.errors import error_response
 from thebot.extensions import login_manager
 from thebot.services import accounts
-
-LOGIN_KEY = "login_key"  # the session's sign-in key (its digest is stored server-side)
+from thebot.web import LOGIN_KEY
 
 
 def init_app(app: Flask) -> None:
@@ -25,7 +25,6 @@ def init_app(app: Flask) -> None:
     @login_manager.unauthorized_handler
     def _unauthorized():
         if request.path.startswith("/api/"):
-            from thebot.api.errors import error_response
             return error_response(401, "unauthorized", str(_l("Sign in first.")))
         # A custom handler replaces Flask-Login's own flash, so say why the sign-in page shows.
         flash(str(login_manager.login_message), login_manager.login_message_category)

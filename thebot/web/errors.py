@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from thebot.api.errors import error_response, http_error_response
 from thebot.extensions import db
 from thebot.services.errors import DomainError
 
@@ -45,8 +46,6 @@ def _messages():
 
 
 def init_app(app: Flask) -> None:
-    from thebot.api.errors import error_response, http_error_response
-
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
         if _is_api():

@@ -1,7 +1,6 @@
 """The demo data of contract.md section 2, built through the services (idempotent)."""
 from __future__ import annotations
 
-import importlib
 import logging
 
 from sqlalchemy import select
@@ -74,16 +73,18 @@ def load(only_if_empty: bool = False) -> bool:
         if exists is None:
             learning.enroll(admin, student_id=student.id, subject_id=subject.id,
                             teacher_id=_user(teacher_name).id)
-    for name in HISTORY_PARTS:
-        importlib.import_module(name).load_history(_user)
+    for part in HISTORY_PARTS:
+        part.load_history(_user)
     log.info("demo data loaded")
     return True
 
 
+from thebot.demo import chat, notifications, reports  # noqa: E402  (the parts, below)
+
 # Each part's history: a module with load_history(user_by_username), idempotent, built through
 # that part's services. Order matters: later parts may refer to earlier parts' records.
-HISTORY_PARTS: list[str] = [
-    "thebot.demo_chat",
-    "thebot.demo_reports",
-    "thebot.demo_notifications",  # last: it works on the notifications the others caused
+HISTORY_PARTS = [
+    chat,
+    reports,
+    notifications,  # last: it works on the notifications the others caused
 ]
