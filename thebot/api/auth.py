@@ -5,9 +5,10 @@ from flask import current_app, jsonify, request
 
 from thebot.api import api_user, bp
 from thebot.api.errors import error_response
-from thebot.api.serializers import iso, me_dict, user_summary
+from thebot.api.serializers import me_dict, user_summary
 from thebot.api.util import json_body, string_field
 from thebot.auth.ratelimit import login_limits, mark_failed
+from thebot.models.base import iso
 from thebot.services import accounts
 
 

@@ -1,15 +1,9 @@
 """JSON shapes of the API and socket answers."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from thebot.models import Enrollment, Role, User
+from thebot.models.base import iso
 from thebot.services import access
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO 8601 with offset, UTC."""
-    return value.isoformat() if value is not None else None
 
 
 def user_brief(user: User | None) -> dict | None:

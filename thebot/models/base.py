@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import DateTime, Enum
+from sqlalchemy import CursorResult, DateTime, Enum, Executable
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 
@@ -21,6 +21,11 @@ else:
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(timezone.utc)
+
+
+def iso(value: datetime | None) -> str | None:
+    """A stored time as the contract shows it: ISO 8601 with offset (UTC), or None."""
+    return value.isoformat() if value is not None else None
 
 
 class UTCDateTime(TypeDecorator):
@@ -60,3 +65,10 @@ def insert_or_ignore(model, values: dict, conflict: list[str] | None = None, whe
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[db.session.get_bind().dialect.name]
     return dialect.insert(model).values(**values).on_conflict_do_nothing(
         index_elements=conflict, index_where=where)
+
+
+def execute_dml(statement: Executable) -> CursorResult[Any]:
+    """Execute an INSERT, UPDATE or DELETE in the session and return its result, whose
+    `rowcount` says how many rows it changed (`Session.execute` is typed as returning a plain
+    `Result`; for these statements it is a `CursorResult`)."""
+    return cast("CursorResult[Any]", db.session.execute(statement))

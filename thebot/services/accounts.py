@@ -249,12 +249,29 @@ def login_session_record(user_id, raw_key) -> LoginSession | None:
     if not str(user_id).isdigit():
         return None
     record = db.session.scalar(select(LoginSession).where(LoginSession.key_hash == _digest(raw_key)))
-    if record is None or record.ended_at is not None or record.user_id != int(user_id):
-        return None
-    user = db.session.get(User, record.user_id)
-    if user is None or not user.active:
+    if record is None or record.user_id != int(user_id) or not login_session_is_live(record):
         return None
     return record
+
+
+def login_session_is_live(record: LoginSession) -> bool:
+    """Not ended, and its user active: the one rule for a browser sign-in."""
+    if record.ended_at is not None:
+        return False
+    user = db.session.get(User, record.user_id)
+    return user is not None and user.active
+
+
+def user_of_live_credential(*, token_id: int | None = None,
+                            login_session_id: int | None = None) -> User | None:
+    """The user behind a token or sign-in record while it is live (sockets re-check with it)."""
+    if token_id is not None:
+        token = db.session.get(ApiToken, token_id)
+        return token.user if token is not None and token_record_is_live(token) else None
+    record = db.session.get(LoginSession, login_session_id) if login_session_id else None
+    if record is None or not login_session_is_live(record):
+        return None
+    return db.session.get(User, record.user_id)
 
 
 def user_for_login_session(user_id, raw_key) -> User | None:

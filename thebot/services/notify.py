@@ -11,13 +11,11 @@ from datetime import date
 from flask_babel import force_locale, format_date, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from thebot import realtime
 from thebot.extensions import db, socketio
 from thebot.models import ChatMember, MessageKind, User
-from thebot.models.base import utcnow
+from thebot.models.base import insert_or_ignore, utcnow
 from thebot.models.notifications import (
     CATEGORIES,
     DEFAULT_EMAIL,
@@ -84,11 +82,9 @@ def _insert(user_id: int, kind: str, title: str, body: str, url: str,
     The partial unique index decides, with INSERT … ON CONFLICT DO NOTHING, so concurrent
     callers never fail the action that notifies (no savepoint, no IntegrityError).
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
-    statement = insert(Notification).values(
+    statement = insert_or_ignore(Notification, dict(
         user_id=user_id, kind=kind, title=title, body=body, url=url[:URL_MAX], dedupe_key=key,
-        params=params, created_at=utcnow()).on_conflict_do_nothing().returning(Notification)
+        params=params, created_at=utcnow())).returning(Notification)
     return db.session.scalars(statement).one_or_none()
 
 

@@ -89,18 +89,9 @@ def _authenticate(auth) -> Identity:
 
 def _still_valid(identity: Identity) -> User | None:
     """Re-check a socket's user and credential; None when either has ended."""
-    if identity.token_id is not None:
-        record = db.session.get(accounts.ApiToken, identity.token_id)
-        if record is None or not accounts.token_record_is_live(record):
-            return None
-    else:
-        record = db.session.get(accounts.LoginSession, identity.login_session_id)
-        if record is None or record.ended_at is not None:
-            return None
-    user = db.session.get(User, identity.user_id)
-    if user is None or not user.active:
-        return None
-    return user
+    user = accounts.user_of_live_credential(token_id=identity.token_id,
+                                            login_session_id=identity.login_session_id)
+    return user if user is not None and user.id == identity.user_id else None
 
 
 def current_identity() -> Identity | None:

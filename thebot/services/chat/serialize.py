@@ -20,13 +20,10 @@ from thebot.models import (
     StudentProfile,
     User,
 )
+from thebot.models.base import iso
 from thebot.services.chat import access as chat_access
 
 ATTACHMENT_URL = "/api/v1/chat/attachments/{id}"
-
-
-def iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def message_dict(message: ChatMessage, rights: dict | None = None) -> dict:

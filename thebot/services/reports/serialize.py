@@ -1,19 +1,15 @@
 """The contract's JSON shape of a report (API answers, socket acks and events)."""
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
 from thebot.models import Report, ReportKind, User
+from thebot.models.base import iso
 from thebot.services.reports.rules import KIND_FIELDS, TEXT_FIELDS, may_edit
 
 
 def _person(user: User | None) -> dict | None:
     return None if user is None else {"id": user.id, "full_name": user.full_name}
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def report_dict(report: Report, viewer: User) -> dict:
@@ -33,7 +29,7 @@ def report_dict(report: Report, viewer: User) -> dict:
         data[name] = str(value) if isinstance(value, Decimal) else value
     if report.kind is ReportKind.TUTOR:
         data["attendance_share"] = report.attendance_share
-    data.update(sent_at=_iso(report.sent_at), read_at=_iso(report.read_at),
-                created_at=_iso(report.created_at), updated_at=_iso(report.updated_at),
+    data.update(sent_at=iso(report.sent_at), read_at=iso(report.read_at),
+                created_at=iso(report.created_at), updated_at=iso(report.updated_at),
                 can_edit=may_edit(viewer, report))
     return data
