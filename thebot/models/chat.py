@@ -62,6 +62,27 @@ class ChatRoom(Model):
     enrollment: Mapped[Enrollment | None] = relationship()
     student: Mapped[User | None] = relationship(foreign_keys=[student_id])
 
+    @property
+    def subject_enrollment(self) -> Enrollment:
+        """A subject room's enrollment (the `kind_shape` check makes it present)."""
+        assert self.enrollment is not None, "a subject room has an enrollment"
+        return self.enrollment
+
+    @property
+    def room_student(self) -> User:
+        """The student a subject or tutor room is about (the `kind_shape` check makes it
+        present)."""
+        assert self.student is not None, "a subject or tutor room has a student"
+        return self.student
+
+    @property
+    def direct_pair(self) -> tuple[int, int]:
+        """A direct room's two people, the smaller id first (the `kind_shape` check makes both
+        present)."""
+        assert self.user_low_id is not None and self.user_high_id is not None, \
+            "a direct room has two people"
+        return self.user_low_id, self.user_high_id
+
 
 class ChatMember(Model):
     """Who reads and writes a room, with their read cursor (the last message id read)."""

@@ -4,6 +4,8 @@ payloads. Ids are positive integers that fit the database's INTEGER columns; any
 """
 from __future__ import annotations
 
+from typing import Literal, overload
+
 from flask_babel import lazy_gettext as _l
 
 from thebot.services.errors import Invalid, NotFound
@@ -38,6 +40,10 @@ def optional_id(value: object, field: str = "id") -> int | None:
     return parse_id(value, field)
 
 
+@overload
+def payload_id(value: object, field: str = ..., *, required: Literal[True] = ...) -> int: ...
+@overload
+def payload_id(value: object, field: str = ..., *, required: bool) -> int | None: ...
 def payload_id(value: object, field: str = "id", *, required: bool = True) -> int | None:
     """An id from a JSON body or socket payload: there it must be a JSON number (a string or a
     boolean is Invalid, as the contract's examples show); None stays None unless required."""

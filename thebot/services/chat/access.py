@@ -82,16 +82,16 @@ def is_read_only(room: ChatRoom, contacts: set[int] | None = None, viewer: User 
     a query per room.
     """
     if room.kind is RoomKind.SUBJECT:
-        return not room.enrollment.is_active
+        return not room.subject_enrollment.is_active
     if room.kind is RoomKind.TUTOR:
-        profile = room.student.student_profile
+        profile = room.room_student.student_profile
         return profile is None or profile.tutor_id is None
-    pair = (room.user_low_id, room.user_high_id)
-    if viewer is None or viewer.id not in pair:
-        viewer, contacts = db.session.get(User, room.user_low_id), None
+    low, high = room.direct_pair
+    if viewer is None or viewer.id not in (low, high):
+        viewer, contacts = db.session.get(User, low), None
     if viewer is None or not viewer.active:
         return True
-    other = room.user_high_id if viewer.id == room.user_low_id else room.user_low_id
+    other = high if viewer.id == low else low
     if contacts is None:
         return not may_message_directly(viewer, other)  # also false when `other` is inactive
     return other not in contacts  # direct contacts are active people only
@@ -100,9 +100,9 @@ def is_read_only(room: ChatRoom, contacts: set[int] | None = None, viewer: User 
 def can_moderate(user: User, room: ChatRoom) -> bool:
     """The teacher of a subject room and the (current) tutor of a tutor room moderate it."""
     if room.kind is RoomKind.SUBJECT:
-        return room.enrollment.teacher_id == user.id
+        return room.subject_enrollment.teacher_id == user.id
     if room.kind is RoomKind.TUTOR:
-        profile = room.student.student_profile
+        profile = room.room_student.student_profile
         return profile is not None and profile.tutor_id == user.id
     return False
 

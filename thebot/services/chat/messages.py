@@ -4,7 +4,7 @@ history and catch-up, read cursors and unread counts. Events go out after commit
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import BinaryIO
+from typing import BinaryIO, Literal, overload
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from thebot import realtime, signals
 from thebot.extensions import db
 from thebot.models import ChatMember, ChatMessage, ChatRoom, MessageKind, User
-from thebot.models.base import utcnow
+from thebot.models.base import execute_dml, utcnow
 from thebot.services import attachments, notify
 from thebot.services.chat import access as chat_access
 from thebot.services.chat.errors import RateLimited, TooLarge
@@ -42,6 +42,10 @@ def _whole(value, name: str) -> int:
     return value
 
 
+@overload
+def positive_int(value, name: str, *, required: Literal[True] = ...) -> int: ...
+@overload
+def positive_int(value, name: str, *, required: bool) -> int | None: ...
 def positive_int(value, name: str, *, required: bool = True) -> int | None:
     """A record id from a payload: a positive JSON number (`ids.parse_id` decides the range:
     one no record can have is simply not found); Invalid otherwise."""
@@ -50,6 +54,10 @@ def positive_int(value, name: str, *, required: bool = True) -> int | None:
     return parse_id(_whole(value, name), name)
 
 
+@overload
+def _cursor(value, name: str, *, required: Literal[True] = ...) -> int: ...
+@overload
+def _cursor(value, name: str, *, required: bool) -> int | None: ...
 def _cursor(value, name: str, *, required: bool = True) -> int | None:
     """A message id used as a bound (before_id / after_id): beyond every id means "the end"."""
     if value is None and not required:
@@ -217,10 +225,18 @@ def send_attachment(user: User, room_id, stream: BinaryIO, filename: str | None,
 
 # --- changing ---------------------------------------------------------------------------------
 
+def _room_of(message: ChatMessage) -> ChatRoom:
+    """The room of a message found by `visible_message` (NotFound if it went meanwhile)."""
+    room = db.session.get(ChatRoom, message.room_id)
+    if room is None:
+        raise NotFound(_l("No such message."))
+    return room
+
+
 def edit_message(user: User, message_id, content) -> dict:
     """The author changes their text message (marked edited) while the room takes messages."""
     message = chat_access.visible_message(user, positive_int(message_id, "message_id"))
-    room = db.session.get(ChatRoom, message.room_id)
+    room = _room_of(message)
     refusal = chat_access.edit_refusal(user, message.sender_id == user.id, message.kind,
                                        chat_access.posting_refusal(user, room))
     if refusal is not None:
@@ -239,7 +255,7 @@ def edit_message(user: User, message_id, content) -> dict:
 def delete_message(user: User, message_id) -> None:
     """Hide a message from everyone (kept for audit): its author, or the room's moderator."""
     message = chat_access.visible_message(user, positive_int(message_id, "message_id"))
-    room = db.session.get(ChatRoom, message.room_id)
+    room = _room_of(message)
     refusal = chat_access.delete_refusal(user, message.sender_id == user.id,
                                          chat_access.can_moderate(user, room))
     if refusal is not None:
@@ -317,7 +333,7 @@ def mark_read(user: User, room_id, message_id) -> int:
     if chat_access.membership(room, user) is None:
         db.session.commit()
         return 0
-    moved = db.session.execute(
+    moved = execute_dml(
         update(ChatMember).where(ChatMember.room_id == room.id, ChatMember.user_id == user.id,
                                  ChatMember.last_read_id < message_id)
         .values(last_read_id=message_id)).rowcount

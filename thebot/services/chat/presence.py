@@ -3,21 +3,23 @@ has joined it; joins are rows keyed by socket id, so every server process counts
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, delete, func, select
 
 from thebot import realtime
 from thebot.extensions import db, socketio
 from thebot.models import ChatMember, ChatSocketJoin, SocketConnection, User
-from thebot.models.base import insert_or_ignore
+from thebot.models.base import execute_dml, insert_or_ignore
 from thebot.services.chat import access as chat_access
 from thebot.services.chat.messages import positive_int
 from thebot.services.errors import Invalid
 
 
 def _joins_of(room_id: int, user_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(ChatSocketJoin).where(
-        ChatSocketJoin.room_id == room_id, ChatSocketJoin.user_id == user_id))
+    return db.session.scalars(select(func.count()).select_from(ChatSocketJoin).where(
+        ChatSocketJoin.room_id == room_id, ChatSocketJoin.user_id == user_id)).one()
 
 
 def _is_member(room_id: int, user_id: int) -> bool:
@@ -31,7 +33,7 @@ def _presence(room_id: int, user_id: int, online: bool) -> None:
 
 def socket_joined(user: User, room_id: int, sid: str) -> None:
     """Record that a socket joined a room; the member's first connection there makes them online."""
-    inserted = db.session.execute(insert_or_ignore(
+    inserted = execute_dml(insert_or_ignore(
         ChatSocketJoin, {"sid": sid, "room_id": room_id, "user_id": user.id},
         ["sid", "room_id"])).rowcount
     if inserted and _is_member(room_id, user.id) and _joins_of(room_id, user.id) == 1:
@@ -39,7 +41,7 @@ def socket_joined(user: User, room_id: int, sid: str) -> None:
     db.session.commit()
 
 
-def _forget(rows: list[tuple[int, int]], sid: str) -> None:
+def _forget(rows: Sequence[Row[tuple[int, int]]], sid: str) -> None:
     """Drop a socket's joins; members whose last connection there it was go offline."""
     for room_id, user_id in rows:
         db.session.execute(delete(ChatSocketJoin).where(ChatSocketJoin.sid == sid,

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, text
 
 from thebot import realtime
-from thebot.extensions import db, socketio
+from thebot.extensions import db
 from thebot.models import (
     ChatMember,
     ChatMessage,
@@ -37,13 +37,13 @@ def _ensure_room(kind: RoomKind, keys: dict, conflict: list[str]) -> ChatRoom:
     if room is None:
         db.session.execute(insert_or_ignore(ChatRoom, {"kind": kind.value, **keys}, conflict,
                                             text(f"kind = '{kind.value}'")))
-        room = db.session.scalar(query)
+        room = db.session.scalars(query).one()
     return room
 
 
 def _last_message_id(room_id: int) -> int:
-    return db.session.scalar(select(func.coalesce(func.max(ChatMessage.id), 0))
-                             .where(ChatMessage.room_id == room_id))
+    return db.session.scalars(select(func.coalesce(func.max(ChatMessage.id), 0))
+                              .where(ChatMessage.room_id == room_id)).one()
 
 
 def _add_member(room: ChatRoom, user_id: int | None) -> None:
@@ -70,8 +70,7 @@ def _remove_member(room: ChatRoom, user_id: int | None) -> None:
                     to=realtime.chat_room(room.id), namespace=realtime.CHAT)
     name = realtime.chat_room(room.id)
     for sid in sids:
-        realtime.after_commit(lambda sid=sid: socketio.server.leave_room(sid, name,
-                                                                       namespace=realtime.CHAT))
+        realtime.leave_room(sid, name, namespace=realtime.CHAT)
 
 
 def announce_room(room: ChatRoom) -> None:
@@ -110,7 +109,8 @@ def ensure_tutor_room(student: User) -> ChatRoom:
     """The student's tutor room with the student, the tutor and the parent."""
     room = _ensure_room(RoomKind.TUTOR, {"student_id": student.id}, ["student_id"])
     profile = student.student_profile
-    for user_id in (student.id, profile.tutor_id, profile.parent_id):
+    for user_id in (student.id, profile.tutor_id if profile else None,
+                    profile.parent_id if profile else None):
         _add_member(room, user_id)
     return room
 

@@ -115,10 +115,11 @@ def _title(room: ChatRoom, viewer: User, members: list[User]) -> str:
     if room.kind is RoomKind.DIRECT:
         others = [m.full_name for m in members if m.id != viewer.id]
         return " · ".join(others) or _("Conversation")
-    subject = room.enrollment.title if room.kind is RoomKind.SUBJECT else _("Tutoring")
+    subject = room.subject_enrollment.title if room.kind is RoomKind.SUBJECT else _("Tutoring")
     if room.student_id == viewer.id:
         return subject
-    return _("%(student)s · %(subject)s", student=room.student.full_name, subject=subject)
+    return _("%(student)s · %(subject)s", student=room.room_student.full_name,
+             subject=subject)
 
 
 def rooms_for(viewer: User, rooms: list[ChatRoom]) -> list[dict]:
