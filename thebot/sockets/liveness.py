@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from thebot import signals
 from thebot.extensions import db, socketio
 from thebot.models import ServerProcess, SocketConnection
-from thebot.models.base import utcnow
+from thebot.models.base import execute_dml, utcnow
 
 log = logging.getLogger(__name__)
 SERVER_ID = uuid.uuid4().hex  # this process
@@ -23,7 +23,7 @@ MISSED_BEATS = 3  # a process is dead after this many heartbeats without a sign 
 def beat_and_sweep(interval: float) -> int:
     """Record this process's heartbeat and remove the sockets of dead processes; commits."""
     now = utcnow()
-    seen = db.session.execute(update(ServerProcess).where(ServerProcess.server_id == SERVER_ID)
+    seen = execute_dml(update(ServerProcess).where(ServerProcess.server_id == SERVER_ID)
                               .values(seen_at=now))
     if seen.rowcount == 0:
         db.session.add(ServerProcess(server_id=SERVER_ID, started_at=now, seen_at=now))
@@ -32,7 +32,7 @@ def beat_and_sweep(interval: float) -> int:
     dead = list(db.session.scalars(select(ServerProcess.server_id)
                                    .where(ServerProcess.seen_at < cutoff)))
     # "" marks sockets recorded before processes were named: none of them can be live now.
-    gone = db.session.execute(delete(SocketConnection).where(
+    gone = execute_dml(delete(SocketConnection).where(
         SocketConnection.server_id.in_(dead + [""]))).rowcount
     db.session.execute(delete(ServerProcess).where(ServerProcess.server_id.in_(dead)))
     signals.sockets_swept.send(None)

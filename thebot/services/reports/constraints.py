@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Table
 from sqlalchemy.exc import IntegrityError
 
 from thebot.extensions import db
@@ -33,7 +35,7 @@ def _failed_constraint(exc: IntegrityError) -> str | None:
     unique = re.search(r"UNIQUE constraint failed: ([\w., ]+)", text)
     if unique:  # SQLite names the columns of a unique index, not the index
         columns = [part.strip().rsplit(".", 1)[-1] for part in unique.group(1).split(",")]
-        for index in Report.__table__.indexes:
+        for index in cast(Table, Report.__table__).indexes:  # typed as any FromClause
             if index.unique and [c.name for c in index.columns] == columns:
                 return index.name
     if "FOREIGN KEY constraint failed" in text:

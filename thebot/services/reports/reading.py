@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from thebot.extensions import db
 from thebot.models import Enrollment, Report, ReportKind, ReportStatus, User
-from thebot.models.base import utcnow
+from thebot.models.base import execute_dml, utcnow
 from thebot.services import access, notify
 from thebot.services.errors import Forbidden, Invalid
 from thebot.services.ids import payload_id
@@ -25,7 +25,7 @@ BOXES = ("all", "sent", "received")
 def _mark_read(report: Report, reader: User) -> None:
     """Mark a sent report read once (by its recipient) and tell the author and the audience."""
     now = utcnow()
-    done = db.session.execute(
+    done = execute_dml(
         update(Report).where(Report.id == report.id, Report.status == ReportStatus.SENT)
         .values(status=ReportStatus.READ, read_at=now)
         .execution_options(synchronize_session=False))
@@ -124,15 +124,16 @@ def progress_series(viewer: User, student_id: int, weeks: int = 12) -> list[dict
         tutor = max((r for r in by_week[week] if r.kind is ReportKind.TUTOR),
                     key=lambda r: r.id, default=None)
         teacher = [r for r in by_week[week] if r.kind is ReportKind.TEACHER]
-        counted = [r for r in teacher if r.homework_set]
-        done, given = (sum(r.homework_done for r in counted), sum(r.homework_set for r in counted))
+        # Both homework numbers or neither (rules._check_pair): done is set where set is.
+        counted = [(r.homework_done or 0, r.homework_set) for r in teacher if r.homework_set]
+        done, given = sum(d for d, _s in counted), sum(s for _d, s in counted)
         grades = [r.average_grade for r in teacher if r.average_grade is not None]
         point = {"week_start": week,
                  "attendance": tutor.attendance_share if tutor else None,
                  "progress": tutor.progress_percent if tutor else None,
                  "homework": round(100 * done / given) if given else None,
                  "homework_done": done if given else None, "homework_set": given or None,
-                 "grade": (sum(grades) / len(grades)).quantize(Decimal("0.01")) if grades else None}
+                 "grade": (sum(grades, Decimal(0)) / len(grades)).quantize(Decimal("0.01")) if grades else None}
         if any(point[key] is not None for key in SERIES):
             points.append(point)
     return points[-weeks:]

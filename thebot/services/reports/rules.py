@@ -83,7 +83,8 @@ def _grade(value) -> Decimal | None:
         grade = Decimal(str(value).strip().replace(",", "."))
     except InvalidOperation:
         raise Invalid(_l("'average_grade' must be a number."), field) from None
-    if (not grade.is_finite() or grade.as_tuple().exponent < -2
+    exponent = grade.as_tuple().exponent  # a str ("n", "N", "F") only when not finite
+    if (not grade.is_finite() or not isinstance(exponent, int) or exponent < -2
             or not GRADE_MIN <= grade <= GRADE_MAX):
         raise Invalid(_l("'average_grade' must be from 1.00 to 5.00."), field)
     return grade.quantize(Decimal("0.01"))

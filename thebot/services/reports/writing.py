@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from thebot.extensions import db
 from thebot.models import Enrollment, Report, ReportKind, ReportStatus, Role, User
-from thebot.models.base import utcnow
+from thebot.models.base import execute_dml, utcnow
 from thebot.services import access, learning, notify, people
 from thebot.services.errors import Conflict, Forbidden, Invalid, NotFound
 from thebot.services.ids import payload_id
@@ -177,7 +177,7 @@ def send_report(actor: User, report_id) -> Report:
             if report.kind is ReportKind.TUTOR else
             _l("The student has no tutor linked, so there is nobody to send it to."))
     now = utcnow()
-    done = db.session.execute(
+    done = execute_dml(
         update(Report).where(Report.id == report.id, Report.status == ReportStatus.DRAFT)
         .values(status=ReportStatus.SENT, recipient_id=recipient.id, sent_at=now, updated_at=now)
         .execution_options(synchronize_session=False))
