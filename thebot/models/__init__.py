@@ -23,3 +23,10 @@ from thebot.models.families import FamilyCreation  # noqa: F401
 from thebot.models.learning import Enrollment, Subject  # noqa: F401
 from thebot.models.notifications import Notification, NotificationSetting  # noqa: F401
 from thebot.models.reports import Report, ReportKind, ReportStatus  # noqa: F401
+from thebot.models.billing import (  # noqa: F401
+    Invoice,
+    InvoiceEvent,
+    InvoiceStatus,
+    Payment,
+    PaymentStatus,
+)
