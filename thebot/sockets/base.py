@@ -76,11 +76,11 @@ def _authenticate(auth) -> Identity:
     """The identity of a connecting client: an API token in `auth`, else the session cookie."""
     if isinstance(auth, dict) and auth.get("token") is not None:
         token = auth.get("token")
-        record = accounts.token_record(token) if isinstance(token, str) else None
-        if record is None:
+        token_record = accounts.token_record(token) if isinstance(token, str) else None
+        if token_record is None:
             raise ConnectRefusal({"code": "unauthorized",
                                   "message": _("The token is invalid, expired or revoked.")})
-        return Identity(record.user_id, record.id, None)
+        return Identity(token_record.user_id, token_record.id, None)
     record = accounts.login_session_record(session.get("_user_id"), session.get(LOGIN_KEY))
     if record is None:
         raise ConnectRefusal({"code": "unauthorized", "message": _("Sign in first.")})
@@ -94,8 +94,18 @@ def _still_valid(identity: Identity) -> User | None:
     return user if user is not None and user.id == identity.user_id else None
 
 
+def socket_sid() -> str:
+    """The Socket.IO id of the socket whose event or connection is being handled."""
+    return request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO; Werkzeug lacks it
+
+
+def socket_namespace() -> str:
+    """The namespace of the socket whose event or connection is being handled."""
+    return request.namespace  # type: ignore[attr-defined]  # set by Flask-SocketIO, as sid
+
+
 def current_identity() -> Identity | None:
-    return _identities.get((request.namespace, request.sid))
+    return _identities.get((socket_namespace(), socket_sid()))
 
 
 def _size(payload) -> int:
@@ -117,8 +127,8 @@ def socket_event(handler):
             if user is None:
                 # Disconnect once the refusal's ack is on its way (a synchronous disconnect
                 # would drop the ack: the client leaves the namespace before it is sent).
-                socketio.start_background_task(_disconnect_after_ack, request.sid,
-                                               request.namespace)
+                socketio.start_background_task(_disconnect_after_ack, socket_sid(),
+                                               socket_namespace())
                 return error("unauthorized", _("Your session has ended. Please sign in again."))
             if not isinstance(payload, dict):
                 return error("bad_request", _("The payload must be a JSON object."))
@@ -149,8 +159,8 @@ class AuthedNamespace(Namespace):
     def on_connect(self, auth=None):
         try:
             identity = _authenticate(auth)
-            _identities[(self.namespace, request.sid)] = identity
-            db.session.merge(SocketConnection(sid=request.sid, namespace=self.namespace,
+            _identities[(self.namespace, socket_sid())] = identity
+            db.session.merge(SocketConnection(sid=socket_sid(), namespace=self.namespace,
                                               user_id=identity.user_id,
                                               token_id=identity.token_id,
                                               login_session_id=identity.login_session_id,
@@ -158,6 +168,8 @@ class AuthedNamespace(Namespace):
             db.session.commit()
             join_room(realtime.user_room(identity.user_id))
             user = db.session.get(User, identity.user_id)
+            if user is None:  # deleted since it authenticated
+                raise ConnectRefusal({"code": "unauthorized", "message": _("Sign in first.")})
             self.connected(user)
         except ConnectRefusal:
             raise
@@ -181,10 +193,11 @@ class AuthedNamespace(Namespace):
         raise Refused("bad_request", _("Unknown event."))
 
     def on_disconnect(self, reason=None):
-        identity = _identities.pop((self.namespace, request.sid), None)
+        identity = _identities.pop((self.namespace, socket_sid()), None)
         try:
             db.session.execute(delete(SocketConnection).where(
-                SocketConnection.sid == request.sid, SocketConnection.namespace == self.namespace))
+                SocketConnection.sid == socket_sid(),
+                SocketConnection.namespace == self.namespace))
             if identity is not None:
                 self.disconnected(identity.user_id)
             db.session.commit()

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import request
 from flask_socketio import join_room, leave_room
 
 from thebot import realtime
 from thebot.extensions import db
 from thebot.services.chat import access as chat_access
 from thebot.services.chat import messages, presence, rooms
-from thebot.sockets.base import AuthedNamespace, check_rate, socket_event
+from thebot.sockets.base import AuthedNamespace, check_rate, socket_event, socket_sid
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +25,7 @@ class ChatNamespace(AuthedNamespace):
         then the base forgets the connection: two transactions, so no lock is held across both
         tables."""
         try:
-            presence.socket_gone(request.sid)
+            presence.socket_gone(socket_sid())
             db.session.commit()
         except Exception:  # a boundary: a failed cleanup must not break the server loop
             log.exception("chat presence cleanup failed")
@@ -49,7 +48,7 @@ class ChatNamespace(AuthedNamespace):
         check_rate(user, "presence")
         # Join before reading, so a message committed meanwhile is in the answer or arrives live.
         join_room(realtime.chat_room(room_id))
-        presence.socket_joined(user, room_id, request.sid)
+        presence.socket_joined(user, room_id, socket_sid())
         return messages.open_room(user, room_id, after_id=after_id)
 
     @socket_event
@@ -59,7 +58,7 @@ class ChatNamespace(AuthedNamespace):
         chat_access.visible_room(user, room_id)
         check_rate(user, "presence")
         leave_room(realtime.chat_room(room_id))
-        presence.socket_left(user, room_id, request.sid)
+        presence.socket_left(user, room_id, socket_sid())
         return {}
 
     @socket_event
@@ -94,7 +93,7 @@ class ChatNamespace(AuthedNamespace):
     def on_typing(self, user, payload):
         """{room_id, typing} -> {}; the room's other sockets hear `typing`."""
         check_rate(user, "typing")
-        presence.typing(user, payload.get("room_id"), payload.get("typing"), request.sid)
+        presence.typing(user, payload.get("room_id"), payload.get("typing"), socket_sid())
         return {}
 
     @socket_event
