@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlalchemy import select
 
@@ -12,7 +13,7 @@ from thebot.services import accounts, learning, links
 log = logging.getLogger(__name__)
 PASSWORD = "demo-pass-1"
 
-ACCOUNTS = [
+ACCOUNTS: list[tuple[str, Role, str, str | None, dict[str, Any]]] = [
     # username, role, full name, e-mail, profile
     ("admin", Role.ADMIN, "Alexandra Admin", "admin@thebot.local", {}),
     ("tutor", Role.TUTOR, "Tatiana Smirnova", "tutor@thebot.local",
@@ -47,32 +48,40 @@ def _user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == username))
 
 
+def _made(username: str) -> User:
+    """A demo account `load` has made already (LookupError if it is missing)."""
+    user = _user(username)
+    if user is None:
+        raise LookupError(f"the demo account {username!r} is missing")
+    return user
+
+
 def load(only_if_empty: bool = False) -> bool:
     """Create whatever part of the demo data is missing; False if skipped."""
     if only_if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
         return False
-    for username, role, full_name, email, profile in ACCOUNTS:
+    for username, role, full_name, email, fields in ACCOUNTS:
         if _user(username) is None:
             accounts.create_user(None, role=role, username=username, password=PASSWORD,
-                                 full_name=full_name, email=email, **profile)
-    admin = _user("admin")
+                                 full_name=full_name, email=email, **fields)
+    admin = _made("admin")
     for name, description in SUBJECTS:
         if db.session.scalar(select(Subject.id).where(Subject.name == name)) is None:
             learning.create_subject(None, name, description)
     for student_name, (tutor_name, parent_name) in LINKS.items():
-        student = _user(student_name)
+        student = _made(student_name)
         profile = student.student_profile
-        if profile.tutor_id is None and profile.parent_id is None:
-            links.set_links(admin, student.id, tutor_id=_user(tutor_name).id,
-                            parent_id=_user(parent_name).id if parent_name else None)
+        if profile is not None and profile.tutor_id is None and profile.parent_id is None:
+            links.set_links(admin, student.id, tutor_id=_made(tutor_name).id,
+                            parent_id=_made(parent_name).id if parent_name else None)
     for student_name, subject_name, teacher_name in ENROLLMENTS:
-        student = _user(student_name)
-        subject = db.session.scalar(select(Subject).where(Subject.name == subject_name))
+        student = _made(student_name)
+        subject = db.session.scalars(select(Subject).where(Subject.name == subject_name)).one()
         exists = db.session.scalar(select(Enrollment.id).where(
             Enrollment.student_id == student.id, Enrollment.subject_id == subject.id))
         if exists is None:
             learning.enroll(admin, student_id=student.id, subject_id=subject.id,
-                            teacher_id=_user(teacher_name).id)
+                            teacher_id=_made(teacher_name).id)
     for part in HISTORY_PARTS:
         part.load_history(_user)
     log.info("demo data loaded")

@@ -19,7 +19,8 @@ PENDULUM = (b"Pendulum length (m)\tPeriod of 10 swings (s)\n0.25\t10.1\n0.50\t14
 
 # room key -> [(short id, sender username, days ago, hour (UTC), text or ("file", name, bytes),
 #               the short id it replies to or None)]
-CONVERSATIONS = {
+Entry = tuple[str, str, int, int, str | tuple[str, str, bytes], str | None]
+CONVERSATIONS: dict[tuple[str, str, str | None], list[Entry]] = {
     ("subject", "student", "Maths"): [
         ("m1", "teacher", 19, 15,
          "Anna, welcome to the Maths room. Homework and questions go here; your mum sees this "
@@ -150,7 +151,7 @@ READ_UP_TO = {
 }
 
 
-def _room_id(key: tuple, user_by_username) -> int:
+def _room_id(key: tuple, user_by_username) -> int | None:
     kind, first, second = key
     if kind == "direct":
         return rooms.open_direct_room(user_by_username(first), user_by_username(second).id)["id"]
@@ -177,7 +178,7 @@ def _sent_at(days_ago: int, hour: int, position: int):
     return day.replace(hour=hour, minute=position % 60, second=0, microsecond=0)
 
 
-def _post(room_id: int, entry: tuple, position: int, ids: dict, user_by_username) -> None:
+def _post(room_id: int, entry: Entry, position: int, ids: dict, user_by_username) -> None:
     short_id, username, days_ago, hour, body, reply_key = entry
     sender = user_by_username(username)
     client_id = f"demo-{short_id}"
@@ -195,7 +196,7 @@ def _post(room_id: int, entry: tuple, position: int, ids: dict, user_by_username
                                         reply_to_id=reply_to)
     ids[short_id] = message["id"]
     # History is dated back after it is written (this also keeps it out of the rate window).
-    record = db.session.get(ChatMessage, message["id"])
+    record = db.session.get_one(ChatMessage, message["id"])
     record.created_at = _sent_at(days_ago, hour, position)
     db.session.commit()
 
