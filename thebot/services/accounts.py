@@ -28,7 +28,7 @@ from thebot.models import (
     TutorProfile,
     User,
 )
-from thebot.models.base import utcnow
+from thebot.models.base import execute_dml, utcnow
 from thebot.services import access, links
 from thebot.services.errors import Conflict, Forbidden, Invalid, NotFound
 from thebot.services.people import find_by_login, normalize_login
@@ -430,10 +430,11 @@ def create_family(actor: User, *, student_name: str, grade, goal: str, parent_na
                             email=student_email, grade=grade, goal=goal)
     except Invalid as exc:
         errors.update({f"student_{k}": v for k, v in exc.fields.items()})
-    if errors:
+    if errors or student is None or parent is None:
         db.session.rollback()
         raise Invalid(_l("The family details are not valid."), errors)
     profile = student.student_profile
+    assert profile is not None, "_add_user gives a student their profile"
     profile.parent_id = parent.id
     if actor.role is Role.TUTOR:
         profile.tutor_id = actor.id
@@ -459,7 +460,7 @@ def reveal_family_credentials(actor: User, family_id: int
     """
     record = created_family(actor, family_id)
     now = utcnow()
-    claimed = db.session.execute(
+    claimed = execute_dml(
         update(FamilyCreation).where(
             FamilyCreation.id == record.id, FamilyCreation.credentials_shown_at.is_(None),
             FamilyCreation.created_at > now - FAMILY_CREDENTIALS_TTL)

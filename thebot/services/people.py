@@ -11,7 +11,7 @@ from thebot.models import Role, StudentProfile, User
 from thebot.services import access
 
 
-def normalize_login(value: str) -> str:
+def normalize_login(value: str | None) -> str:
     """Usernames and e-mails are compared lower-case and without surrounding space."""
     return (value or "").strip().lower()
 
@@ -30,7 +30,7 @@ def locale_of(user) -> str:
     if isinstance(user, int):
         user = db.session.get(User, user)
     chosen = user.locale if user is not None else None
-    if chosen in current_app.config["LANGUAGES"]:
+    if chosen is not None and chosen in current_app.config["LANGUAGES"]:
         return chosen
     return current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
 
