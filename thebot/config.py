@@ -48,6 +48,13 @@ class Config:
         o.strip() for o in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()
     ]
     PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "fake")
+    # The fake provider signs its confirmations with this (unset: derived from SECRET_KEY).
+    PAYMENT_WEBHOOK_SECRET = os.environ.get("PAYMENT_WEBHOOK_SECRET") or None
+    YOOKASSA_SHOP_ID = os.environ.get("YOOKASSA_SHOP_ID", "")
+    YOOKASSA_SECRET_KEY = os.environ.get("YOOKASSA_SECRET_KEY", "")
+    YOOKASSA_BASE_URL = os.environ.get("YOOKASSA_BASE_URL", "https://api.yookassa.ru/v3")
+    # How often each serving process looks for newly overdue invoices to tell parents about.
+    BILLING_OVERDUE_INTERVAL_SECONDS = _int("BILLING_OVERDUE_INTERVAL_SECONDS", 3600)
     CHAT_SEND_LIMIT = _int("CHAT_SEND_LIMIT", 10)
     CHAT_SEND_WINDOW = _int("CHAT_SEND_WINDOW", 10)
     # Socket events that fan out to other members, per user, shared by every process.

@@ -7,6 +7,7 @@ import socket
 from flask import Flask
 
 from thebot.extensions import socketio
+from thebot.services.billing import overdue
 from thebot.sockets import liveness
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ def serve(app: Flask, host: str, port: int) -> None:
     mode = app.config["ASYNC_MODE"]
     log.info("serving on http://%s:%s (async mode %s)", host, port, mode)
     socketio.start_background_task(liveness.run, app, app.config["SOCKET_HEARTBEAT_SECONDS"])
+    socketio.start_background_task(overdue.run, app,
+                                   app.config["BILLING_OVERDUE_INTERVAL_SECONDS"])
     if mode == "eventlet":
         import eventlet
         import eventlet.wsgi

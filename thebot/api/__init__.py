@@ -51,4 +51,4 @@ def api_user():
     return g.api_user
 
 
-from thebot.api import auth, chat, notifications, people, reports  # noqa: E402,F401  (routes)
+from thebot.api import auth, billing, chat, notifications, people, reports  # noqa: E402,F401  (routes)

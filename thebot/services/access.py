@@ -226,3 +226,39 @@ def report_audience(report: Report) -> list[User]:
         User.active.is_(True), or_(User.id.in_(candidate_ids), User.role == Role.ADMIN))).all()
     return [user for user in candidates if db.session.scalar(select(Report.id).where(
         Report.id == report.id, reports_visible_clause(user))) is not None]
+
+
+# --- invoices (domain.md section 5) -----------------------------------------------------------
+# One rule for invoice lists, totals, CSV, single lookups and live-event audiences.
+from sqlalchemy import true  # noqa: E402
+
+from thebot.models.billing import Invoice  # noqa: E402
+
+
+def invoices_visible_clause(viewer: User):
+    """SQL: this viewer may see this invoice.
+
+    Admin: all. Tutor: the invoices they issued. Parent: those billed to them that were ever
+    sent (a draft, or a draft cancelled unsent, is never theirs to see). Students and teachers:
+    none.
+    """
+    if is_admin(viewer):
+        return true()
+    if viewer.role is Role.TUTOR:
+        return Invoice.tutor_id == viewer.id
+    if viewer.role is Role.PARENT:
+        return and_(Invoice.parent_id == viewer.id, Invoice.sent_at.is_not(None))
+    return false()
+
+
+def visible_invoices(viewer: User) -> Select:
+    """A SELECT of the invoices this viewer may see (filter and order it further)."""
+    return select(Invoice).where(invoices_visible_clause(viewer))
+
+
+def visible_invoice(viewer: User, invoice_id: int) -> Invoice:
+    """The invoice if the viewer may see it; NotFound otherwise."""
+    invoice = db.session.scalar(visible_invoices(viewer).where(Invoice.id == invoice_id))
+    if invoice is None:
+        raise NotFound(_l("No such invoice."))
+    return invoice

@@ -1,0 +1,329 @@
+"""Invoices and their transitions: draft → sent → viewed → paid, cancelled from any state but paid.
+
+Each transition is one function: it checks who may do it, stamps its time, writes one history row
+(InvoiceEvent), sends one `invoice_updated` after commit and notifies. Repeating a transition is
+a no-op. Overdue is derived from the due date, never stored; `notify_overdue` only remembers
+that the parent was told.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from thebot.extensions import db
+from thebot.models import Enrollment, Invoice, InvoiceEvent, InvoiceStatus, Role, User
+from thebot.models.base import execute_dml, utcnow
+from thebot.models.billing import MAX_AMOUNT, MIN_AMOUNT
+from thebot.services import access
+from thebot.services.billing import announce
+from thebot.services.errors import Conflict, Forbidden, Invalid, NotFound
+from thebot.services.ids import optional_id, parse_id
+
+log = logging.getLogger(__name__)
+DESCRIPTION_MAX = 2_000
+REASON_MAX = 500
+AMOUNT_RE = re.compile(r"^\d{1,8}([.,]\d{1,2})?$")
+PAYABLE = (InvoiceStatus.SENT, InvoiceStatus.VIEWED)
+OPEN = (InvoiceStatus.DRAFT, InvoiceStatus.SENT, InvoiceStatus.VIEWED)
+
+
+def today() -> date:
+    """Today's date as billing counts it (UTC, the site's time zone)."""
+    return datetime.now(timezone.utc).date()
+
+
+# --- values -----------------------------------------------------------------------------------
+
+def parse_amount(value) -> Decimal:
+    """An exact amount from a decimal string ("1500", "1500.5", "1500,50") or a Decimal.
+
+    Floats and JSON numbers are refused (they are not exact); so are exponents ("1e3"), more
+    than two decimals and anything outside 0.01–99,999,999.99.
+    """
+    problem = _l("An amount from 0.01 to 99 999 999.99, at most two decimals, e.g. 1500.00.")
+    if isinstance(value, str) and AMOUNT_RE.match(value.strip()):
+        amount = Decimal(value.strip().replace(",", "."))
+    elif isinstance(value, Decimal) and value.is_finite():
+        amount = value
+    else:
+        raise Invalid(_l("The amount must be a decimal string such as \"1500.00\"."),
+                      {"amount": problem})
+    if amount != amount.quantize(Decimal("0.01")) or not MIN_AMOUNT <= amount <= MAX_AMOUNT:
+        raise Invalid(_l("The amount is out of range."), {"amount": problem})
+    return amount.quantize(Decimal("0.01"))
+
+
+def parse_due_date(value) -> date:
+    """A due date (a date or "YYYY-MM-DD") of today or later."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            value = None
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise Invalid(_l("The due date must be a date (YYYY-MM-DD)."),
+                      {"due_date": _l("A date such as 2026-12-31.")})
+    if value < today():
+        raise Invalid(_l("The due date cannot be in the past."),
+                      {"due_date": _l("Today or later.")})
+    return value
+
+
+def parse_description(value) -> str:
+    """A description of 1–2,000 characters (surrounding space removed)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or len(text) > DESCRIPTION_MAX:
+        raise Invalid(_l("The description must be 1 to %(max)d characters.", max=DESCRIPTION_MAX),
+                      {"description": _l("From 1 to %(max)d characters.", max=DESCRIPTION_MAX)})
+    return text
+
+
+def duplicate_key(tutor_id: int, student_id: int, amount: Decimal, description: str) -> str:
+    """The digest that makes an identical open invoice a duplicate (see the unique index)."""
+    raw = f"{tutor_id}|{student_id}|{amount:.2f}|{description}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+# --- who may ----------------------------------------------------------------------------------
+
+def may_send(user: User, invoice: Invoice) -> bool:
+    """The invoice's tutor, while it is a draft."""
+    return invoice.tutor_id == user.id and invoice.status is InvoiceStatus.DRAFT
+
+
+def may_cancel(user: User, invoice: Invoice) -> bool:
+    """The invoice's tutor, while it is open (draft, sent or viewed)."""
+    return invoice.tutor_id == user.id and invoice.status in OPEN
+
+
+def may_pay(user: User, invoice: Invoice) -> bool:
+    """The parent billed, while the invoice is sent or viewed."""
+    return invoice.parent_id == user.id and invoice.status in PAYABLE
+
+
+def is_overdue(invoice: Invoice, today_: date | None = None) -> bool:
+    """Sent or viewed and its due date has passed."""
+    return invoice.status in PAYABLE and invoice.due_date < (today_ or today())
+
+
+# --- transitions ------------------------------------------------------------------------------
+
+def record(invoice: Invoice, actor: User | None, to_status: InvoiceStatus,
+           reason: str | None = None, from_status: InvoiceStatus | None = None) -> None:
+    """Write one history row and send `invoice_updated` after commit (for every change)."""
+    db.session.add(InvoiceEvent(invoice=invoice, actor_id=actor.id if actor else None,
+                                from_status=from_status, to_status=to_status, at=utcnow(),
+                                reason=reason))
+    db.session.flush()
+    announce.emit_updated(invoice)
+
+
+def _move(invoice: Invoice, actor: User | None, to_status: InvoiceStatus,
+          reason: str | None = None) -> None:
+    from_status = invoice.status
+    invoice.status = to_status
+    record(invoice, actor, to_status, reason, from_status)
+
+
+def _tutor_student(actor: User, student_id) -> User:
+    student = db.session.scalar(select(User).where(
+        User.id == parse_id(student_id, "student_id"), User.role == Role.STUDENT))
+    profile = student.student_profile if student is not None else None
+    if profile is None or profile.tutor_id != actor.id:
+        raise NotFound(_l("No such student."), {"student_id": _l("Choose one of your students.")})
+    return student
+
+
+def create_invoice(actor: User, *, student_id, amount, description, due_date,
+                   enrollment_id=None) -> Invoice:
+    """A draft invoice from the student's tutor to the student's parent (taken from the profile)."""
+    access.require_role(actor, Role.TUTOR)
+    student = _tutor_student(actor, student_id)
+    errors: dict = {}
+    values: dict = {}
+    for name, parse, raw in (("amount", parse_amount, amount),
+                             ("description", parse_description, description),
+                             ("due_date", parse_due_date, due_date)):
+        try:
+            values[name] = parse(raw)
+        except Invalid as exc:
+            errors.update(exc.fields)
+    enrollment = None
+    try:
+        enrollment_key = optional_id(enrollment_id, "enrollment_id")
+        if enrollment_key is not None:
+            enrollment = db.session.get(Enrollment, enrollment_key)
+            if enrollment is None or enrollment.student_id != student.id:
+                errors["enrollment_id"] = _l("Choose one of this student's subjects.")
+    except (Invalid, NotFound):
+        errors["enrollment_id"] = _l("Choose one of this student's subjects.")
+    if errors:
+        raise Invalid(_l("Please correct the marked fields."), errors)
+    parent_id = student.student_profile.parent_id
+    if parent_id is None:
+        raise Invalid(_l("%(name)s has no parent linked, so there is nobody to bill. Link a "
+                         "parent first.", name=student.full_name),
+                      {"student_id": _l("This student has no parent to bill.")})
+    key = duplicate_key(actor.id, student.id, values["amount"], values["description"])
+    if db.session.scalar(select(Invoice.id).where(Invoice.duplicate_key == key,
+                                                  Invoice.status.in_(OPEN))) is not None:
+        raise _duplicate()
+    invoice = Invoice(tutor_id=actor.id, student_id=student.id, parent_id=parent_id,
+                      enrollment_id=enrollment.id if enrollment else None, currency="RUB",
+                      duplicate_key=key, status=InvoiceStatus.DRAFT, created_at=utcnow(),
+                      **values)
+    db.session.add(invoice)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a concurrent identical invoice won the unique index
+        db.session.rollback()
+        raise _duplicate() from None
+    record(invoice, actor, InvoiceStatus.DRAFT)
+    db.session.commit()
+    return invoice
+
+
+def _duplicate() -> Conflict:
+    return Conflict(_l("An identical open invoice (same student, amount and description) "
+                       "already exists."),
+                    {"description": _l("An identical open invoice already exists.")})
+
+
+def _own_invoice(actor: User, invoice_id) -> Invoice:
+    """An invoice the actor may see, locked for the transition (NotFound if unseen)."""
+    invoice = access.visible_invoice(actor, parse_id(invoice_id, "invoice_id"))
+    db.session.refresh(invoice, with_for_update=True)
+    return invoice
+
+
+def send_invoice(actor: User, invoice_id) -> Invoice:
+    """The tutor sends a draft to the parent (sending again is a no-op)."""
+    invoice = _own_invoice(actor, invoice_id)
+    if invoice.tutor_id != actor.id:
+        raise Forbidden(_l("Only the invoice's tutor may send it."))
+    if invoice.status in (InvoiceStatus.SENT, InvoiceStatus.VIEWED, InvoiceStatus.PAID):
+        return invoice
+    if invoice.status is InvoiceStatus.CANCELLED:
+        raise Conflict(_l("A cancelled invoice cannot be sent."))
+    if invoice.due_date < today():
+        raise Conflict(_l("The due date of this draft has passed: cancel it and create a new "
+                          "one."), {"due_date": _l("Today or later.")})
+    invoice.sent_at = utcnow()
+    _move(invoice, actor, InvoiceStatus.SENT)
+    announce.tell(invoice.parent, "invoice_sent", invoice)
+    db.session.commit()
+    return invoice
+
+
+def open_invoice(viewer: User, invoice_id) -> Invoice:
+    """The invoice for a viewer who may see it; the parent opening a sent one makes it viewed."""
+    invoice = access.visible_invoice(viewer, parse_id(invoice_id, "invoice_id"))
+    if invoice.parent_id != viewer.id or invoice.status is not InvoiceStatus.SENT:
+        return invoice
+    claimed = execute_dml(update(Invoice).where(
+        Invoice.id == invoice.id, Invoice.status == InvoiceStatus.SENT).values(
+        status=InvoiceStatus.VIEWED, viewed_at=utcnow())).rowcount
+    db.session.refresh(invoice)
+    if claimed:  # one opening of many concurrent ones records the change
+        record(invoice, viewer, InvoiceStatus.VIEWED, from_status=InvoiceStatus.SENT)
+        announce.tell(invoice.tutor, "invoice_viewed", invoice)
+    db.session.commit()
+    return invoice
+
+
+def cancel_invoice(actor: User, invoice_id, reason: str | None = None) -> Invoice:
+    """The tutor cancels an open invoice, optionally saying why (cancelling again is a no-op)."""
+    if reason is not None and not isinstance(reason, str):
+        raise Invalid(_l("The reason must be text."), {"reason": _l("Text, or leave it out.")})
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > REASON_MAX:
+        raise Invalid(_l("The reason is too long."),
+                      {"reason": _l("At most %(count)d characters.", count=REASON_MAX)})
+    invoice = _own_invoice(actor, invoice_id)
+    if invoice.tutor_id != actor.id:
+        raise Forbidden(_l("Only the invoice's tutor may cancel it."))
+    if invoice.status is InvoiceStatus.CANCELLED:
+        return invoice
+    if invoice.status is InvoiceStatus.PAID:
+        raise Conflict(_l("A paid invoice cannot be cancelled."))
+    invoice.cancelled_at, invoice.cancel_reason = utcnow(), reason
+    _move(invoice, actor, InvoiceStatus.CANCELLED, reason)
+    from thebot.services.billing.payments import cancel_pending
+    cancel_pending(invoice)
+    db.session.commit()
+    return invoice
+
+
+def mark_paid(invoice: Invoice, reason: str | None = None) -> bool:
+    """Inside the payment's transaction: sent/viewed → paid, once (False when it was not payable).
+
+    The conditional UPDATE decides between concurrent confirmations: one of them moves it.
+    """
+    db.session.refresh(invoice)
+    from_status = invoice.status
+    claimed = execute_dml(update(Invoice).where(
+        Invoice.id == invoice.id, Invoice.status.in_(PAYABLE)).values(
+        status=InvoiceStatus.PAID, paid_at=utcnow())).rowcount
+    db.session.refresh(invoice)
+    if not claimed:
+        return False
+    record(invoice, None, InvoiceStatus.PAID, reason, from_status=from_status)
+    announce.tell(invoice.tutor, "invoice_paid", invoice)
+    return True
+
+
+# --- following the links ----------------------------------------------------------------------
+
+def parent_changed(student: User, *, old_tutor_id: int | None, old_parent_id: int | None) -> None:
+    """signals.links_changed: the student's open invoices (draft, sent, viewed) move to the new
+    parent, with a history row each. Without a new parent they stay with the old one (an invoice
+    always names who is billed); paid and cancelled ones never move."""
+    profile = student.student_profile
+    new_parent_id = profile.parent_id if profile is not None else None
+    if new_parent_id is None or new_parent_id == old_parent_id:
+        return
+    new_parent = db.session.get(User, new_parent_id)
+    moving = db.session.scalars(select(Invoice).where(
+        Invoice.student_id == student.id, Invoice.status.in_(OPEN),
+        Invoice.parent_id != new_parent_id).with_for_update()).all()
+    for invoice in moving:
+        old_name = invoice.parent.full_name
+        invoice.parent_id = new_parent_id
+        invoice.parent = new_parent
+        reason = str(_l("Billed parent changed from %(old)s to %(new)s.", old=old_name,
+                        new=new_parent.full_name))
+        record(invoice, None, invoice.status, reason, from_status=invoice.status)
+        if invoice.sent_at is not None:
+            announce.tell(new_parent, "invoice_sent", invoice)
+
+
+# --- the overdue task -------------------------------------------------------------------------
+
+def notify_overdue() -> int:
+    """Tell each parent once about each overdue invoice; returns how many were told.
+
+    A conditional UPDATE claims the rows (overdue_notified_at IS NULL → now), so several
+    processes running this at once tell each parent once.
+    """
+    now = utcnow()
+    candidates = db.session.scalars(select(Invoice.id).where(
+        Invoice.status.in_(PAYABLE), Invoice.due_date < today(),
+        Invoice.overdue_notified_at.is_(None))).all()
+    told = 0
+    for invoice_id in candidates:
+        claimed = execute_dml(update(Invoice).where(
+            Invoice.id == invoice_id, Invoice.overdue_notified_at.is_(None),
+            Invoice.status.in_(PAYABLE)).values(overdue_notified_at=now)).rowcount
+        if claimed:
+            invoice = db.session.get(Invoice, invoice_id)
+            announce.tell(invoice.parent, "invoice_overdue", invoice)
+            told += 1
+        db.session.commit()
+    return told
