@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import text_of
+from tests.support.http import api_token, text_of
 
-# Every demo user and the demo users they may see (themselves included).
 VISIBLE = {
     "student": {"student", "tutor", "parent", "teacher", "teacher2"},
     "student2": {"student2", "tutor", "parent", "teacher"},
@@ -34,12 +33,6 @@ def visible_usernames(viewer) -> set[str]:
     return set(db.session.scalars(ids))
 
 
-def bearer(web, username: str) -> str:
-    response = web.api("POST", "/api/v1/auth/login", json={"login": username,
-                                                           "password": "demo-pass-1"})
-    return response.get_json()["token"]
-
-
 def test_user_ids_visible_to_follows_the_domain_table(demo):
     seen = {username: visible_usernames(demo[username]) for username in VISIBLE}
     assert seen == VISIBLE
@@ -63,7 +56,7 @@ def test_single_checks_agree_with_the_lists(demo):
 def test_api_people_lists_exactly_the_visible_people(web, demo):
     by_id = {u.id: u.username for u in demo.values()}
     for username, expected in VISIBLE.items():
-        response = web.api("GET", "/api/v1/people", token=bearer(web, username))
+        response = web.api("GET", "/api/v1/people", token=api_token(username, via=web))
         people = response.get_json()["people"]
         assert {by_id[p["id"]] for p in people} == expected, username
         assert all(set(p) == {"id", "full_name", "role"} for p in people)
@@ -71,7 +64,7 @@ def test_api_people_lists_exactly_the_visible_people(web, demo):
 
 def test_api_students_lists_and_opens_only_visible_students(web, demo):
     for username in VISIBLE:
-        token = bearer(web, username)
+        token = api_token(username, via=web)
         listed = web.api("GET", "/api/v1/students", token=token).get_json()["students"]
         expected = VISIBLE[username] & STUDENTS
         assert {s["full_name"] for s in listed} == {demo[n].full_name for n in expected}, username
@@ -90,7 +83,7 @@ def test_api_students_lists_and_opens_only_visible_students(web, demo):
 def test_students_can_be_managed_only_by_their_tutor_and_admin(web, demo):
     manageable = {}
     for username in ("tutor", "tutor2", "admin", "parent", "teacher", "student"):
-        listed = web.api("GET", "/api/v1/students", token=bearer(web, username)).get_json()
+        listed = web.api("GET", "/api/v1/students", token=api_token(username, via=web)).get_json()
         manageable[username] = {s["full_name"] for s in listed["students"] if s["manageable"]}
     assert manageable["tutor"] == {"Anna Petrova", "Pavel Petrov", "Daniil Sokolov"}
     assert manageable["tutor2"] == {"Maria Ivanova"}
@@ -99,7 +92,7 @@ def test_students_can_be_managed_only_by_their_tutor_and_admin(web, demo):
 
 
 def test_a_student_sees_their_parent_by_name_only(web, demo):
-    token = bearer(web, "student")
+    token = api_token("student", via=web)
     me = web.api("GET", "/api/v1/me", token=token).get_json()
     assert me["profile"]["parent"] == {"id": demo.parent.id, "full_name": "Irina Petrova",
                                        "role": "parent"}
@@ -114,7 +107,7 @@ def test_enrollments_are_visible_to_their_people_only(web, demo, ctx):
     allowed = {"student3", "parent2", "tutor2", "teacher", "admin"}
     for username in VISIBLE:
         response = web.api("GET", f"/api/v1/enrollments/{maths_of_student3.id}",
-                           token=bearer(web, username))
+                           token=api_token(username, via=web))
         if username in allowed:
             assert response.get_json()["student"]["full_name"] == "Maria Ivanova", username
         else:
@@ -127,7 +120,7 @@ def test_ending_an_enrollment_ends_the_teachers_view_of_the_family(web, demo, ct
     from thebot.services import learning
     enrollment = db.session.scalar(select(Enrollment).where(
         Enrollment.student_id == demo.student4.id))
-    token = bearer(web, "teacher2")
+    token = api_token("teacher2", via=web)
     assert web.api("GET", f"/api/v1/students/{demo.student4.id}", token=token).status_code == 200
     learning.end_enrollment(demo.tutor, enrollment.id)
     assert web.api("GET", f"/api/v1/students/{demo.student4.id}", token=token).status_code == 404
@@ -143,7 +136,7 @@ def test_ending_an_enrollment_ends_the_teachers_view_of_the_family(web, demo, ct
 
 def test_changing_a_parent_moves_visibility_with_the_link(web, demo):
     from thebot.services import links
-    old_token, new_token = bearer(web, "parent"), bearer(web, "parent2")
+    old_token, new_token = api_token("parent", via=web), api_token("parent2", via=web)
     links.set_links(demo.tutor, demo.student2.id, parent_id=demo.parent2.id)
     path = f"/api/v1/students/{demo.student2.id}"
     assert web.api("GET", path, token=old_token).status_code == 404

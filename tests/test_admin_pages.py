@@ -3,43 +3,13 @@ deactivation, links, enrollments and subjects; every form shows its field errors
 form changes nothing."""
 from __future__ import annotations
 
-import re
-
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from tests.conftest import text_of
+from tests.support.data import find_user, subject_id, user_count
+from tests.support.http import field_errors, text_of
 
 NEW_PASSWORD = "fresh-pass-42"
-
-
-def field_errors(response) -> dict[str, list[str]]:
-    """The field errors a form page shows, by field name."""
-    errors: dict[str, list[str]] = {}
-    for name, message in re.findall(r'data-field-error="([^"]+)">([^<]*)<',
-                                    response.get_data(as_text=True)):
-        errors.setdefault(name, []).append(message)
-    return errors
-
-
-def user_count() -> int:
-    from thebot.extensions import db
-    from thebot.models import User
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(User))
-
-
-def find_user(username: str):
-    from thebot.extensions import db
-    from thebot.models import User
-    db.session.expire_all()
-    return db.session.scalar(select(User).where(User.username == username))
-
-
-def subject_id(name: str) -> int:
-    from thebot.extensions import db
-    from thebot.models import Subject
-    return db.session.scalar(select(Subject.id).where(Subject.name == name))
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from tests.realtime.chat_data import subject_room
+from tests.support.http import api_token
+from tests.support.realtime import subject_room
 from thebot.extensions import db, socketio
 from thebot.models import ChatMessage, Notification, Report
-from thebot.services import accounts
 from thebot.services.reports import writing
 
 
@@ -37,7 +37,7 @@ def failing_commits():
 
 
 def listener(app, user, namespace: str):
-    raw, _record = accounts.issue_token(user, "after-commit test")
+    raw = api_token(user, device="after-commit test")
     client = socketio.test_client(app, namespace=namespace, auth={"token": raw})
     assert client.is_connected(namespace)
     return client, raw

@@ -8,18 +8,13 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD
+from tests.support import PASSWORD
+from tests.support.http import api_token
 
 
 def api_login(web, login: str, password: str = PASSWORD, **extra):
     body = {"login": login, "password": password, **extra}
     return web.api("POST", "/api/v1/auth/login", json=body)
-
-
-def token_for(web, login: str, **extra) -> str:
-    response = api_login(web, login, **extra)
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()["token"]
 
 
 def assert_envelope(response, status: int, code: str) -> dict:
@@ -54,7 +49,7 @@ def test_login_by_email_or_username_in_any_case(web, demo):
 def test_token_is_stored_only_as_its_digest(web, demo, ctx):
     from thebot.extensions import db
     from thebot.models import ApiToken
-    raw = token_for(web, "teacher", device="phone")
+    raw = api_token("teacher", via=web, device="phone")
     stored = db.session.scalars(select(ApiToken).where(ApiToken.user_id == demo.teacher.id)).one()
     assert stored.token_hash == hashlib.sha256(raw.encode()).hexdigest()
     assert stored.device == "phone"
@@ -63,7 +58,7 @@ def test_token_is_stored_only_as_its_digest(web, demo, ctx):
 
 
 def test_me_with_bearer_token(web, demo):
-    token = token_for(web, "student")
+    token = api_token("student", via=web)
     response = web.api("GET", "/api/v1/me", token=token)
     assert response.status_code == 200
     assert response.get_json() == {
@@ -81,14 +76,14 @@ def test_me_of_each_role_has_its_profile(web, demo):
     expected = {"admin": None, "parent": {"phone": "+7 900 111-22-33"},
                 "teacher": {"bio": "Mathematics teacher, olympiad coach.", "subjects": "Maths"}}
     for username, profile in expected.items():
-        body = web.api("GET", "/api/v1/me", token=token_for(web, username)).get_json()
+        body = web.api("GET", "/api/v1/me", token=api_token(username, via=web)).get_json()
         assert body["role"] == username and body["profile"] == profile
 
 
 def test_me_with_missing_profile_row_is_null_not_500(web, demo, ctx):
     from thebot.extensions import db
     from thebot.models import StudentProfile, TutorProfile
-    token_student, token_tutor = token_for(web, "student2"), token_for(web, "tutor2")
+    token_student, token_tutor = api_token("student2", via=web), api_token("tutor2", via=web)
     db.session.delete(db.session.get(StudentProfile, demo.student2.id))
     db.session.delete(db.session.get(TutorProfile, demo.tutor2.id))
     db.session.commit()
@@ -108,8 +103,8 @@ def test_me_with_missing_profile_row_is_null_not_500(web, demo, ctx):
 
 
 def test_each_login_issues_a_new_token_and_others_stay_valid(web, demo):
-    phone = token_for(web, "tutor", device="phone")
-    laptop = token_for(web, "tutor", device="laptop")
+    phone = api_token("tutor", via=web, device="phone")
+    laptop = api_token("tutor", via=web, device="laptop")
     assert phone != laptop
     for token in (phone, laptop):
         assert web.api("GET", "/api/v1/me", token=token).get_json()["username"] == "tutor"
@@ -118,7 +113,7 @@ def test_each_login_issues_a_new_token_and_others_stay_valid(web, demo):
 def test_logout_revokes_only_that_token(web, demo, ctx):
     from thebot.extensions import db
     from thebot.models import ApiToken
-    phone, laptop = token_for(web, "tutor"), token_for(web, "tutor")
+    phone, laptop = api_token("tutor", via=web), api_token("tutor", via=web)
     response = web.api("POST", "/api/v1/auth/logout", token=phone)
     assert response.status_code == 200 and response.get_json() == {"ok": True}
     assert_envelope(web.api("GET", "/api/v1/me", token=phone), 401, "unauthorized")
@@ -133,7 +128,7 @@ def test_expired_token_is_refused(web, demo, ctx):
     from thebot.extensions import db
     from thebot.models import ApiToken
     from thebot.models.base import utcnow
-    token = token_for(web, "teacher")
+    token = api_token("teacher", via=web)
     record = db.session.scalars(select(ApiToken)).one()
     record.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
@@ -183,7 +178,7 @@ def test_api_answers_401_json_and_never_redirects(web, demo):
 
 def test_inactive_user_cannot_get_a_token_and_loses_existing_ones(web, demo):
     from thebot.services import accounts
-    token = token_for(web, "teacher2")
+    token = api_token("teacher2", via=web)
     accounts.set_active(demo.admin, demo.teacher2.id, False)
     assert_envelope(web.api("GET", "/api/v1/me", token=token), 401, "unauthorized")
     refused = api_login(web, "teacher2")
@@ -193,7 +188,7 @@ def test_inactive_user_cannot_get_a_token_and_loses_existing_ones(web, demo):
     # Reactivation does not bring the revoked token back; a new login works.
     accounts.set_active(demo.admin, demo.teacher2.id, True)
     assert_envelope(web.api("GET", "/api/v1/me", token=token), 401, "unauthorized")
-    assert web.api("GET", "/api/v1/me", token=token_for(web, "teacher2")).status_code == 200
+    assert web.api("GET", "/api/v1/me", token=api_token("teacher2", via=web)).status_code == 200
 
 
 def test_browser_session_works_for_the_api_and_unsafe_calls_need_csrf(web, demo):
@@ -210,7 +205,7 @@ def test_browser_session_works_for_the_api_and_unsafe_calls_need_csrf(web, demo)
 
 
 def test_bearer_token_calls_need_no_csrf(web, demo):
-    token = token_for(web, "tutor")
+    token = api_token("tutor", via=web)
     response = web.api("POST", "/api/v1/auth/logout", token=token)
     assert response.status_code == 200 and response.get_json() == {"ok": True}
 

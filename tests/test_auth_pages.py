@@ -2,7 +2,8 @@
 rate limits, sign-out that ends the session server-side, inactive accounts."""
 from __future__ import annotations
 
-from tests.conftest import PASSWORD, text_of
+from tests.support import PASSWORD
+from tests.support.http import text_of
 
 
 def test_login_by_username_any_case_lands_on_own_dashboard(web, demo):

@@ -10,10 +10,10 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from tests.realtime.chat_data import subject_room, tutor_room
+from tests.support.http import api_token
+from tests.support.realtime import subject_room, tutor_room
 from thebot.extensions import db
 from thebot.models import ChatMember, ChatMessage
-from thebot.services import accounts
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
        b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff"
@@ -40,7 +40,7 @@ ZIP = office_file({"notes/readme.md": b"# notes"})
 @pytest.fixture
 def token(demo):
     """token(username) -> a bearer token."""
-    return lambda name: accounts.issue_token(demo[name])[0]
+    return lambda name: api_token(demo[name])
 
 
 @pytest.fixture

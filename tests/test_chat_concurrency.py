@@ -10,7 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import delete, func, select
 
-from tests.conftest import scratch_postgres
+from tests.support.app import scratch_postgres
 from thebot.extensions import db
 from thebot.models import ChatMember, ChatMessage, ChatRoom, RoomKind, Subject, User
 

@@ -16,8 +16,8 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from tests.realtime.chat_clients import connect  # noqa: F401
-from tests.realtime.chat_data import subject_room, tutor_room
+from tests.support.http import api_token
+from tests.support.realtime import subject_room, tutor_room
 from thebot.extensions import db
 from thebot.models import ChatMessage, ChatRoom, RoomKind
 from thebot.services import accounts, attachments
@@ -32,7 +32,7 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 
 @pytest.fixture
 def token(demo):
-    return lambda name: accounts.issue_token(demo[name])[0]
+    return lambda name: api_token(demo[name])
 
 
 @pytest.fixture

@@ -13,8 +13,10 @@ import sys
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import ROOT
-from tests.realtime.chat_data import subject_room, tutor_room
+from tests.support import ROOT
+from tests.support.app import count_queries
+from tests.support.http import api_token
+from tests.support.realtime import subject_room, tutor_room
 from thebot.extensions import db
 from thebot.models import ChatMember, ChatMessage, ChatRoom, Role, RoomKind, Subject
 from thebot.services import accounts, learning, links
@@ -35,7 +37,7 @@ ALLOWED_PAIRS = {frozenset(pair) for pair in [
 @pytest.fixture
 def tokens(demo):
     """A bearer token for every demo person."""
-    return {name: accounts.issue_token(demo[name])[0] for name in PEOPLE}
+    return {name: api_token(demo[name]) for name in PEOPLE}
 
 
 def call(web, tokens, who, method, path, json=None):
@@ -350,18 +352,11 @@ def test_the_migration_gives_existing_relationships_their_rooms(app_config, tmp_
 
 
 def test_the_room_list_takes_the_same_number_of_queries_however_long(ctx, demo):
-    from sqlalchemy import event
-
     from thebot.services.chat import rooms as chat_rooms
 
     def queries_for(user) -> int:
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with count_queries(db.engine) as statements:
             chat_rooms.rooms_of(user)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements)
 
     db.session.expire_all()

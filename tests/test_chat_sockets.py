@@ -10,8 +10,8 @@ import requests
 import socketio
 from sqlalchemy import func, select
 
-from tests.realtime.chat_clients import WAIT, api_token, browser_session, connect  # noqa: F401
-from tests.realtime.chat_data import subject_room, tutor_room
+from tests.support.http import api_token
+from tests.support.realtime import WAIT, browser_session, subject_room, tutor_room
 from thebot.extensions import db
 from thebot.models import ChatMember, ChatMessage, ChatSocketJoin
 from thebot.services import accounts
@@ -53,7 +53,7 @@ def test_connect_with_session_cookie_or_token_and_refuse_anyone_else(live_server
 
 def test_rooms_matches_the_api(live_server, demo, connect):
     client = connect("parent")
-    token = api_token(live_server.url, "parent")
+    token = api_token("parent", via=live_server.url)
     over_http = requests.get(f"{live_server.url}/api/v1/chat/rooms", timeout=WAIT,
                              headers={"Authorization": f"Bearer {token}"}).json()["rooms"]
     over_socket = client.call("rooms")["rooms"]
@@ -231,7 +231,7 @@ def test_moderator_deletes_and_locks_and_the_room_hears_it(live_server, demo, co
     spam = student.call("send", {"room_id": room, "content": "spam"})["message"]
     assert teacher.call("delete", {"message_id": spam["id"]}) == {"ok": True}
     assert student.wait_for("message_deleted")["message_id"] == spam["id"]
-    token = api_token(live_server.url, "teacher")
+    token = api_token("teacher", via=live_server.url)
     answer = requests.post(f"{live_server.url}/api/v1/chat/rooms/{room}/lock", timeout=WAIT,
                            json={"locked": True}, headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 200
@@ -259,7 +259,7 @@ def test_ending_an_enrollment_makes_the_room_read_only_live(live_server, demo, c
 
 def test_a_direct_room_whose_link_ends_turns_read_only_live(live_server, demo, connect):
     parent = connect("parent")
-    token = api_token(live_server.url, "parent")
+    token = api_token("parent", via=live_server.url)
     opened = requests.post(f"{live_server.url}/api/v1/chat/direct", timeout=WAIT,
                            json={"user_id": demo.teacher2.id},
                            headers={"Authorization": f"Bearer {token}"}).json()["room"]
@@ -389,7 +389,7 @@ def test_a_deactivated_user_is_refused_on_the_next_event_and_disconnected(
 
 
 def test_a_revoked_token_disconnects_its_sockets(live_server, demo, connect):
-    token = api_token(live_server.url, "tutor")
+    token = api_token("tutor", via=live_server.url)
     client = connect(token=token)
     other = connect("tutor")
     answer = requests.post(f"{live_server.url}/api/v1/auth/logout", timeout=WAIT,
@@ -400,7 +400,7 @@ def test_a_revoked_token_disconnects_its_sockets(live_server, demo, connect):
 
 
 def test_a_token_revoked_elsewhere_is_refused_on_the_next_event(live_server, demo, connect):
-    token = api_token(live_server.url, "parent")
+    token = api_token("parent", via=live_server.url)
     client = connect(token=token)
     room = tutor_room(demo.student)
     client.join(room)

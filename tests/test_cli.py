@@ -9,7 +9,8 @@ import sys
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD, ROOT, text_of
+from tests.support import PASSWORD, ROOT
+from tests.support.http import text_of
 
 
 @pytest.fixture

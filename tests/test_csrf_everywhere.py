@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import text_of
+from tests.support.http import text_of
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 ROLE_OF_PREFIX = {"/admin": "admin", "/tutor": "tutor", "/teacher": "teacher",
@@ -42,11 +42,10 @@ def _role_for(path: str) -> str:
 
 def _real_ids(demo) -> dict[str, dict[str, int]]:
     """An id per route argument and role that the role may act on (so the view would run)."""
+    from tests.support.data import draft_report
     from thebot.extensions import db
     from thebot.models import Enrollment, Notification, Report, ReportStatus
     from thebot.services import notify
-    from tests.test_notifications_support import draft_report
-
     enrollment = db.session.scalars(select(Enrollment).where(
         Enrollment.student_id == demo.student.id, Enrollment.ended_at.is_(None))).first()
     tutor_draft = db.session.scalars(select(Report).where(

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from tests.conftest import PASSWORD, text_of
+from tests.support.http import api_token, text_of
 
 SECRET_PASSWORD = "Sup3r-Secret-Pass"
 
@@ -20,11 +20,6 @@ def envelope(response, status: int, code: str) -> dict:
     return body["error"]
 
 
-def token(web, username: str = "tutor") -> str:
-    return web.api("POST", "/api/v1/auth/login",
-                   json={"login": username, "password": PASSWORD}).get_json()["token"]
-
-
 def all_log_text(records) -> str:
     """Everything the records would print: message, arguments and formatted traceback."""
     formatter = logging.Formatter("%(name)s %(message)s")
@@ -34,7 +29,7 @@ def all_log_text(records) -> str:
 # --- the envelope ------------------------------------------------------------------------------
 
 def test_api_errors_share_one_envelope(web, demo):
-    raw = token(web)
+    raw = api_token("tutor", via=web)
     envelope(web.api("GET", "/api/v1/no-such-route", token=raw), 404, "not_found")
     envelope(web.api("DELETE", "/api/v1/me", token=raw), 405, "method_not_allowed")
     error = envelope(web.api("GET", "/api/v1/students/999999", token=raw), 404, "not_found")
@@ -84,7 +79,7 @@ def test_domain_errors_are_plain_strings_in_the_requests_language(ctx):
 
 
 def test_service_messages_follow_the_requests_language(web, demo):
-    raw = token(web)
+    raw = api_token("tutor", via=web)
     english = web.api("GET", "/api/v1/students/999999", token=raw).get_json()["error"]
     assert english["message"] == "No such student."
     web.http.set_cookie("lang", "ru")
@@ -110,7 +105,7 @@ def failing_students_list(monkeypatch):
 
 def test_unexpected_api_error_is_a_500_envelope_logged_once(web, demo, caplog,
                                                             failing_students_list):
-    raw = token(web)
+    raw = api_token("tutor", via=web)
     caplog.clear()
     with caplog.at_level(logging.DEBUG):
         response = web.api("GET", "/api/v1/students", token=raw)
@@ -147,7 +142,7 @@ def test_no_password_or_token_reaches_a_log_record(web, web_factory, demo, caplo
                          password=SECRET_PASSWORD)
     web.login("teacher", SECRET_PASSWORD)
     web_factory().login("teacher", "wrong-" + SECRET_PASSWORD)
-    raw = token(web_factory(), "tutor")
+    raw = api_token("tutor", via=web_factory())
 
     def leaky(viewer):  # a bug that puts the credentials into an exception and a log call
         logging.getLogger("thebot.somewhere").warning(

@@ -13,9 +13,11 @@ import pytest
 import requests
 from aiosmtpd.controller import Controller
 
-from tests.conftest import CSRF_RE, PASSWORD, free_port, text_of
-from tests.test_notifications_email import Sink, _parts
-from tests.test_notifications_support import draft_report, family, token_for  # noqa: F401
+from tests.support import PASSWORD
+from tests.support.data import draft_report
+from tests.support.http import CSRF_RE, api_token, text_of
+from tests.support.mail import Sink, mail_parts
+from tests.support.servers import free_port
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "thebot" / "templates"
 PUBLIC_URL = "https://thebot.example"
@@ -48,7 +50,7 @@ def _assert_security_headers(response, what):
 # --- security headers ---------------------------------------------------------------------------
 
 def test_every_kind_of_answer_carries_the_security_headers(demo, web):
-    token = token_for(demo.parent)
+    token = api_token(demo.parent)
     answers = {
         "login page": web.get("/auth/login"),
         "missing page": web.get("/no/such/page"),
@@ -134,7 +136,7 @@ def test_favicon_is_a_small_icon(web):
 def test_email_links_come_from_base_url_not_the_host_header(app, family, web, caplog):
     caplog.set_level(logging.INFO, logger="thebot.services.mailer")
     report = draft_report(family.tutor, family.student, summary="Links stay ours.")
-    token = token_for(family.tutor)
+    token = api_token(family.tutor)
     response = web.api("POST", f"/api/v1/reports/{report.id}/send", token=token,
                        base_url="http://evil.example", headers=dict(FORGED))
     assert response.status_code == 200, response.get_data(True)
@@ -160,12 +162,12 @@ def test_a_forged_host_and_forwarded_for_reach_neither_emails_nor_the_access_log
     server = start_server(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_sink.port, BASE_URL=PUBLIC_URL)
     report = draft_report(family.tutor, family.student, summary="Sent through a forged Host.")
     response = requests.post(f"{server.url}/api/v1/reports/{report.id}/send", timeout=10,
-                             headers={"Authorization": f"Bearer {token_for(family.tutor)}",
+                             headers={"Authorization": f"Bearer {api_token(family.tutor)}",
                                       **FORGED})
     assert response.status_code == 200, response.text
     [(recipients, message)] = smtp_sink.wait_for(1)
     assert recipients == [family.parent.email]
-    parts = _parts(message)
+    parts = mail_parts(message)
     link = f"{PUBLIC_URL}/parent/reports/{report.id}"
     assert link in parts["text/plain"] and f'href="{link}"' in parts["text/html"]
     assert "evil" not in parts["text/plain"] + parts["text/html"]

@@ -8,8 +8,7 @@ import re
 
 import pytest
 
-from tests.conftest import text_of
-from tests.test_notifications_support import token_for
+from tests.support.http import api_token, text_of
 
 TOO_LARGE = (2**63, 2**31, 10**40)
 ROLE_OF_PREFIX = {"/admin": "admin", "/tutor": "tutor", "/teacher": "teacher",
@@ -69,7 +68,7 @@ def test_every_page_route_answers_not_found_for_an_id_too_large(app, demo, web_f
 @pytest.mark.parametrize("role", ["tutor", "parent", "admin"])
 def test_every_api_route_answers_the_envelope_for_any_large_id(app, demo, web, caplog, role):
     """Beyond MAX_ID the route does not match; MAX_ID itself reaches the services (not found)."""
-    token = token_for(demo[role])
+    token = api_token(demo[role])
     for (template, method), value in itertools.product(_id_routes(app, api=True),
                                                        TOO_LARGE + (2**31 - 1,)):
         path = _fill(template, value)
@@ -96,7 +95,7 @@ def test_page_routes_still_take_real_ids(demo, web):
 
 @pytest.mark.parametrize("value", [str(2**63), str(2**31), "9" * 25])
 def test_id_query_arguments_too_large_are_not_found(demo, web, caplog, value):
-    token = token_for(demo.parent)
+    token = api_token(demo.parent)
     room = web.api("GET", "/api/v1/chat/rooms", token=token).get_json()["rooms"][0]["id"]
     for path in (f"/api/v1/notifications?before_id={value}", f"/api/v1/reports?student_id={value}",
                  f"/api/v1/chat/rooms/{room}/messages?before_id={value}",
@@ -121,7 +120,7 @@ def test_id_query_arguments_too_large_are_not_found(demo, web, caplog, value):
 
 
 def test_id_query_arguments_in_range_still_filter(demo, web):
-    token = token_for(demo.parent)
+    token = api_token(demo.parent)
     answer = web.api("GET", f"/api/v1/reports?student_id={demo.student.id}", token=token)
     assert answer.status_code == 200
     rows = answer.get_json()["reports"]
@@ -131,7 +130,7 @@ def test_id_query_arguments_in_range_still_filter(demo, web):
 
 
 def test_malformed_id_query_arguments_are_validation_errors(demo, web):
-    token = token_for(demo.parent)
+    token = api_token(demo.parent)
     web.login("parent")
     for value in ("abc", "-1", "1.5", "٣", "9" * 40):
         _malformed(web, token, value)
@@ -149,7 +148,7 @@ def _malformed(web, token, value):
 
 
 def test_ids_in_json_bodies_are_validation_errors_or_not_found(demo, web, caplog):
-    tutor = token_for(demo.tutor)
+    tutor = api_token(demo.tutor)
     for value in (2**63, 2**31, -5, 0, "x", str(2**63), True, 1.5):
         _json_ids(web, tutor, value)
     _no_errors_logged(caplog)

@@ -2,7 +2,6 @@
 and PostgreSQL, and no difference between the models and the migrated schema."""
 from __future__ import annotations
 
-
 import pytest
 import sqlalchemy
 from alembic.autogenerate import compare_metadata
@@ -10,7 +9,8 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from tests.conftest import ROOT, scratch_postgres
+from tests.support import ROOT
+from tests.support.app import scratch_postgres
 
 
 def script_directory() -> ScriptDirectory:

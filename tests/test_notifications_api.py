@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import text_of
-from tests.test_notifications_support import family, token_for  # noqa: F401  (fixture)
+from tests.support.http import api_token, text_of
 
 
 def _notify(user, kind="invoice_sent", title="Invoice for May", **kw):
@@ -29,7 +28,7 @@ def test_api_lists_own_notifications_newest_first_with_paging(web, family):
     ids = [_notify(family.parent, title=f"Invoice {i}", url=f"/parent/invoices/{i}")
            for i in range(5)]
     _notify(family.other_parent, title="Not yours")
-    token = token_for(family.parent)
+    token = api_token(family.parent)
     first = web.api("GET", "/api/v1/notifications?limit=2", token=token).get_json()
     assert first["unread"] == 5
     assert [n["id"] for n in first["notifications"]] == [ids[4], ids[3]]
@@ -45,7 +44,7 @@ def test_api_lists_own_notifications_newest_first_with_paging(web, family):
 @pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=ten", "before_id=-1",
                                    "before_id=1.5"])
 def test_api_bad_paging_is_a_validation_error(web, family, query):
-    response = web.api("GET", f"/api/v1/notifications?{query}", token=token_for(family.parent))
+    response = web.api("GET", f"/api/v1/notifications?{query}", token=api_token(family.parent))
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "validation_error"
 
@@ -53,7 +52,7 @@ def test_api_bad_paging_is_a_validation_error(web, family, query):
 def test_api_mark_read_and_read_all(web, family):
     first, second = _notify(family.parent), _notify(family.parent, "report_sent", title="Report")
     theirs = _notify(family.other_parent)
-    token = token_for(family.parent)
+    token = api_token(family.parent)
     response = web.api("POST", f"/api/v1/notifications/{first}/read", token=token)
     assert response.get_json() == {"unread": 1}
     listed = web.api("GET", "/api/v1/notifications", token=token).get_json()["notifications"]
@@ -66,16 +65,16 @@ def test_api_mark_read_and_read_all(web, family):
 def test_api_another_users_notification_is_not_found_and_stays_unread(web, family):
     theirs = _notify(family.other_parent)
     response = web.api("POST", f"/api/v1/notifications/{theirs}/read",
-                       token=token_for(family.parent))
+                       token=api_token(family.parent))
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
-    missing = web.api("POST", "/api/v1/notifications/999999/read", token=token_for(family.parent))
+    missing = web.api("POST", "/api/v1/notifications/999999/read", token=api_token(family.parent))
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
     assert _unread(family.other_parent) == 1
 
 
 def test_api_settings_read_and_partial_update(web, family):
-    token = token_for(family.parent)
+    token = api_token(family.parent)
     got = web.api("GET", "/api/v1/notifications/settings", token=token).get_json()
     assert got["categories"]["chat"] == {"in_app": True, "email": False}
     assert got["categories"]["billing"] == {"in_app": True, "email": True}
@@ -92,7 +91,7 @@ def test_api_settings_read_and_partial_update(web, family):
                                   {"categories": {"weather": {"email": True}}},
                                   {"categories": "all"}, {}])
 def test_api_bad_settings_change_nothing(web, family, body):
-    token = token_for(family.parent)
+    token = api_token(family.parent)
     response = web.api("PUT", "/api/v1/notifications/settings", token=token, json=body)
     assert response.status_code == 400
     error = response.get_json()["error"]
@@ -102,7 +101,7 @@ def test_api_bad_settings_change_nothing(web, family, body):
 
 
 def test_api_settings_body_must_be_json_object(web, family):
-    response = web.api("PUT", "/api/v1/notifications/settings", token=token_for(family.parent),
+    response = web.api("PUT", "/api/v1/notifications/settings", token=api_token(family.parent),
                        data="not json", content_type="application/json")
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_request"

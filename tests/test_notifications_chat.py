@@ -5,8 +5,7 @@ from __future__ import annotations
 import socketio
 from sqlalchemy import select
 
-from tests.test_notifications_socket import listeners  # noqa: F401  (fixture)
-from tests.test_notifications_support import family, token_for  # noqa: F401  (fixture)
+from tests.support.http import api_token
 
 
 def _tutor_room_id(student) -> int:
@@ -72,7 +71,7 @@ def test_messages_sent_over_the_chat_socket_push_one_notification(live_server, l
     room_id = _tutor_room_id(family.student)
     tutor = listeners(family.tutor)
     sender = socketio.Client(reconnection=False)
-    sender.connect(live_server.url, namespaces=["/chat"], auth={"token": token_for(family.student)},
+    sender.connect(live_server.url, namespaces=["/chat"], auth={"token": api_token(family.student)},
                    transports=["websocket"], wait_timeout=10)
     try:
         for text in ("First question", "Second question"):

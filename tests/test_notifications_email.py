@@ -3,39 +3,17 @@ SMTP server (aiosmtpd), settings honoured, the development log when MAIL_SERVER 
 failing SMTP server that neither blocks nor undoes the action and is logged once."""
 from __future__ import annotations
 
-import email
-import email.policy
 import logging
-import threading
 import time
 
 import pytest
 import requests
 from aiosmtpd.controller import Controller
 
-from tests.conftest import free_port
-from tests.test_notifications_support import draft_report, family, token_for  # noqa: F401
-
-
-class Sink:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self):
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-        self._arrived = threading.Condition()
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self._arrived:
-            self.messages.append((list(envelope.rcpt_tos), message))
-            self._arrived.notify_all()
-        return "250 Message accepted for delivery"
-
-    def wait_for(self, count: int, timeout: float = 15) -> list:
-        with self._arrived:
-            self._arrived.wait_for(lambda: len(self.messages) >= count, timeout)
-            return list(self.messages)
-
+from tests.support.data import draft_report
+from tests.support.http import api_token
+from tests.support.mail import Sink, mail_parts
+from tests.support.servers import free_port
 
 PUBLIC_URL = "https://thebot.example"  # BASE_URL: links in e-mails, whatever the request's Host
 
@@ -63,13 +41,8 @@ def smtp_sink(smtp_port):
 def _send_report(server, family, summary):
     report = draft_report(family.tutor, family.student, summary=summary)
     response = requests.post(f"{server.url}/api/v1/reports/{report.id}/send", timeout=10,
-                             headers={"Authorization": f"Bearer {token_for(family.tutor)}"})
+                             headers={"Authorization": f"Bearer {api_token(family.tutor)}"})
     return report, response
-
-
-def _parts(message) -> dict[str, str]:
-    return {part.get_content_type(): part.get_content() for part in message.walk()
-            if not part.is_multipart()}
 
 
 def test_report_email_reaches_the_recipient_with_text_and_html(mail_server, smtp_sink, family):
@@ -82,7 +55,7 @@ def test_report_email_reaches_the_recipient_with_text_and_html(mail_server, smtp
     week = f"{report.week_start:%b} {report.week_start.day}, {report.week_start.year}"
     assert message["Subject"] == f"THE BOT: New report: Sam Student, week of {week}"
     assert "no-reply@thebot.local" in message["From"]
-    parts = _parts(message)
+    parts = mail_parts(message)
     assert set(parts) == {"text/plain", "text/html"}
     link = f"{PUBLIC_URL}/parent/reports/{report.id}"
     text, html = parts["text/plain"], parts["text/html"]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.test_notifications_support import family  # noqa: F401  (fixture)
-
 
 def _tutor_room_id(student) -> int:
     from thebot.extensions import db

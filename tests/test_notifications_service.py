@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.test_notifications_support import draft_report, family  # noqa: F401  (fixture)
+from tests.support.data import draft_report
 
 
 def _count(user_id, **filters):

@@ -6,43 +6,10 @@ import pytest
 import requests
 import socketio
 
-from tests.test_notifications_support import draft_report, family, token_for  # noqa: F401
+from tests.support.data import draft_report
+from tests.support.http import api_token
 
 NS = "/notifications"
-
-
-class Listener:
-    """A connected client that records the server events it receives."""
-
-    def __init__(self, url: str, token: str):
-        self.events: list[tuple[str, dict]] = []
-        self.client = socketio.Client(reconnection=False)
-        for name in ("notification", "unread_count"):
-            self.client.on(name, lambda data, name=name: self.events.append((name, data)),
-                           namespace=NS)
-        self.client.connect(url, namespaces=[NS], auth={"token": token},
-                            transports=["websocket"], wait_timeout=10)
-
-    def call(self, event: str, payload) -> dict:
-        return self.client.call(event, payload, namespace=NS, timeout=10)
-
-    def settle(self) -> list[tuple[str, dict]]:
-        """Events received so far: an ack round trip first, so earlier pushes have arrived."""
-        self.call("list", {"limit": 1})
-        return list(self.events)
-
-
-@pytest.fixture
-def listeners(live_server):
-    opened = []
-
-    def open_for(user) -> Listener:
-        listener = Listener(live_server.url, token_for(user))
-        opened.append(listener)
-        return listener
-    yield open_for
-    for listener in opened:
-        listener.client.disconnect()
 
 
 def _notify(user, title="Invoice", kind="invoice_sent"):
@@ -58,7 +25,7 @@ def test_an_action_reaches_exactly_the_notified_users_sockets(live_server, liste
     phone, laptop = listeners(family.parent), listeners(family.parent)
     tutor, stranger = listeners(family.tutor), listeners(family.other_parent)
     response = requests.post(f"{live_server.url}/api/v1/reports/{report.id}/send", timeout=10,
-                             headers={"Authorization": f"Bearer {token_for(family.tutor)}"})
+                             headers={"Authorization": f"Bearer {api_token(family.tutor)}"})
     assert response.status_code == 200, response.text
     for socket in (phone, laptop):
         events = socket.settle()

@@ -2,8 +2,8 @@
 password keeps the one generic answer; notifications render in the viewer's current language."""
 from __future__ import annotations
 
-from tests.conftest import PASSWORD, text_of
-from tests.test_notifications_support import family  # noqa: F401
+from tests.support import PASSWORD
+from tests.support.http import text_of
 
 
 def test_the_right_password_of_a_deactivated_account_says_so_on_the_page(web, demo):

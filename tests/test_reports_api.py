@@ -8,6 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests.support.app import count_queries
+from tests.support.http import api_token
+
 WEEK = "2025-03-03"          # a Monday long before the demo history
 NEXT_WEEK = "2025-03-10"
 
@@ -17,10 +20,7 @@ class ApiUser:
 
     def __init__(self, web, username: str):
         self.web = web
-        response = web.api("POST", "/api/v1/auth/login",
-                           json={"login": username, "password": "demo-pass-1"})
-        assert response.status_code == 200, response.get_json()
-        self.token = response.get_json()["token"]
+        self.token = api_token(username, via=web)
 
     def __call__(self, method: str, path: str, json=None):
         return self.web.api(method, f"/api/v1{path}", json=json, token=self.token)
@@ -422,29 +422,19 @@ def test_list_filters(as_user, demo):
 
 def test_listing_takes_a_fixed_number_of_queries(as_user, demo, app):
     """The list loads authors, students, recipients and subjects with the reports."""
-    from sqlalchemy import event
-
-    from thebot.extensions import db
     admin = as_user("admin")
 
-    def count_queries() -> tuple[int, int]:
-        statements = []
-        with app.app_context():
-            engine = db.engine
-        listener = lambda *args: statements.append(1)  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+    def rows_and_queries() -> tuple[int, int]:
+        with count_queries(app) as statements:
             rows = admin("GET", "/reports").get_json()["reports"]
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         return len(rows), len(statements)
 
-    few_rows, few_queries = count_queries()
+    few_rows, few_queries = rows_and_queries()
     for week in ("2025-01-06", "2025-01-13", "2025-01-20"):
         for student in ("student", "student2"):
             report = tutor_draft(as_user, demo, student=student, week=week)
             as_user("tutor")("POST", f"/reports/{report['id']}/send")
-    many_rows, many_queries = count_queries()
+    many_rows, many_queries = rows_and_queries()
     assert many_rows == few_rows + 6
     assert many_queries == few_queries
 
@@ -489,10 +479,10 @@ def test_out_of_range_ids_are_simply_not_found(as_user, demo):
 # --- issue 7: reports follow the child's current links; each constraint has its own answer ---
 
 def test_a_sent_tutor_report_follows_the_childs_current_parent(as_user, demo, web_factory):
+    from tests.support.http import text_of
     from thebot.extensions import db
     from thebot.models import Report
     from thebot.services import links
-    from tests.conftest import text_of
     tutor, old_parent, new_parent = as_user("tutor"), as_user("parent"), as_user("parent2")
     report = tutor_draft(as_user, demo, summary="Worked through fractions.")
     sent = tutor("POST", f"/reports/{report['id']}/send").get_json()["report"]

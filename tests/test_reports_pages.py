@@ -8,7 +8,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import text_of
+from tests.support.app import count_queries
+from tests.support.http import text_of
 
 WEEK = "2025-03-03"
 
@@ -328,10 +329,10 @@ def test_child_page_shows_latest_reports_and_the_progress_chart(web, demo, ctx):
 
 
 def test_the_chart_plots_teacher_grades_and_homework_done_of_set(web, demo, ctx):
+    from thebot.extensions import db
     from thebot.models import Subject
     from thebot.services import accounts, learning
     from thebot.services.reports import reading, writing
-    from thebot.extensions import db
     family = accounts.create_family(
         demo.tutor, student_name="Lev Orlov", grade=7, goal="", parent_name="Olga Orlova",
         parent_email=None, parent_phone="")
@@ -433,23 +434,14 @@ def test_navigation_names_the_report_pages(web, demo):
 
 
 def test_page_count_of_queries_does_not_grow_with_reports(web, demo, ctx, app):
-    from sqlalchemy import event
-
     from thebot.extensions import db
     from thebot.models import Report
     from thebot.services.reports import writing
     web.login("parent")
 
     def queries() -> int:
-        statements = []
-        with app.app_context():
-            engine = db.engine
-        listener = lambda *args: statements.append(1)  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with count_queries(app) as statements:
             assert web.get("/parent/reports").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         return len(statements)
 
     before = queries()

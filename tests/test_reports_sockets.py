@@ -10,6 +10,8 @@ import pytest
 import requests
 import socketio
 
+from tests.support.http import api_token
+
 ROLES = ("tutor", "tutor2", "parent", "parent2", "teacher", "teacher2", "admin", "student")
 WEEK = "2025-03-03"
 
@@ -48,11 +50,10 @@ class Listener:
 @pytest.fixture
 def users(live_server, demo, ctx):
     """A connected Listener per demo role, each with a token issued through the service."""
-    from thebot.services import accounts
     listeners = {}
     try:
         for username in ROLES:
-            raw, _record = accounts.issue_token(demo[username], "socket test")
+            raw = api_token(demo[username], device="socket test")
             listeners[username] = Listener(live_server.url, raw)
         yield listeners
     finally:

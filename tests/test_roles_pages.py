@@ -3,12 +3,10 @@ answer the 403 page, the shared layout (navigation, flash messages, language swi
 whose profile row is missing, and a bounded number of SQL queries per dashboard."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
-from tests.conftest import text_of
+from tests.support.app import count_queries
+from tests.support.http import text_of
 
 AREAS = {"student": "/student/", "parent": "/parent/", "tutor": "/tutor/",
          "teacher": "/teacher/", "admin": "/admin/"}
@@ -210,23 +208,6 @@ def test_admin_opens_an_account_without_profile_row(web, demo):
 
 # --- bounded queries --------------------------------------------------------------------------
 
-@contextmanager
-def counted_queries(app):
-    """Collect the SQL statements the app's engine runs inside the block."""
-    from thebot.extensions import db
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def build_practice(size: int, subjects, admin):
     """A tutor, a parent and a teacher sharing `size` students, each in two subjects."""
     from thebot.services import accounts, learning, links
@@ -266,7 +247,7 @@ def test_dashboards_run_the_same_number_of_queries_for_2_and_6_students(
     for size, usernames in practices.items():
         web = web_factory()
         web.login(usernames[role], "long-pass-1")
-        with counted_queries(app) as statements:
+        with count_queries(app) as statements:
             response = web.get(path)
         assert response.status_code == 200
         body = response.get_data(as_text=True)

@@ -15,7 +15,8 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import PASSWORD, ROOT, ServerProcess, free_port
+from tests.support import PASSWORD, ROOT
+from tests.support.servers import ServerProcess, free_port
 
 
 def get(url: str, headers: dict | None = None) -> tuple[int, str]:
@@ -89,9 +90,10 @@ class UnhealthyServer(ServerProcess):
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
             try:
-                urllib.request.urlopen(f"{self.url}/healthz", timeout=5)
-                return
-            except urllib.error.HTTPError:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=5):
+                    return
+            except urllib.error.HTTPError as answer:
+                answer.close()
                 return
             except OSError:
                 time.sleep(0.2)

@@ -16,9 +16,9 @@ import requests
 import socketio
 from sqlalchemy import func, select
 
-from tests.conftest import IN_CI, ROOT, need
-from tests.realtime.chat_clients import WAIT, api_token, connect  # noqa: F401
-from tests.realtime.chat_data import subject_room, tutor_room
+from tests.support import IN_CI, ROOT, need
+from tests.support.http import api_token
+from tests.support.realtime import WAIT, subject_room, tutor_room
 from thebot.extensions import db
 from thebot.models import ChatSocketJoin, SocketConnection
 from thebot.sockets.base import MAX_PAYLOAD
@@ -57,7 +57,7 @@ def test_a_client_disconnect_event_changes_nothing(live_server, demo, connect):
     sent = teacher.call("send", {"room_id": room, "content": "Still there?"})["message"]
     assert student.wait_for("message", lambda m: m["id"] == sent["id"])["content"] == "Still there?"
     # ... and so still reachable by a revocation.
-    token = api_token(live_server.url, "student")
+    token = api_token("student", via=live_server.url)
     revocable = connect(token=token)
     refused(revocable.sio.call("disconnect", {}, namespace="/chat", timeout=WAIT), "bad_request")
     requests.post(f"{live_server.url}/api/v1/auth/logout", timeout=WAIT,
@@ -68,7 +68,7 @@ def test_a_client_disconnect_event_changes_nothing(live_server, demo, connect):
 def test_a_client_connect_event_changes_nothing(live_server, demo, connect):
     parent = connect("parent")
     before = registry_rows(parent.sid)
-    for payload in ({}, {"token": api_token(live_server.url, "tutor")}):
+    for payload in ({}, {"token": api_token("tutor", via=live_server.url)}):
         refused(parent.sio.call("connect", payload, namespace="/chat", timeout=WAIT),
                 "bad_request")
     assert registry_rows(parent.sid) == before == 1
@@ -83,7 +83,7 @@ def test_a_client_connect_event_changes_nothing(live_server, demo, connect):
     ("/chat", "_refused"), ("/chat", "connect_error")])
 def test_unknown_events_are_refused_in_every_namespace(live_server, demo, namespace, event):
     client = socketio.Client(reconnection=False)
-    client.connect(live_server.url, auth={"token": api_token(live_server.url, "tutor")},
+    client.connect(live_server.url, auth={"token": api_token("tutor", via=live_server.url)},
                    namespaces=[namespace], transports=["websocket"], wait_timeout=WAIT)
     try:
         refused(client.call(event, {}, namespace=namespace, timeout=WAIT), "bad_request")
@@ -182,7 +182,7 @@ def test_the_js_client_reads_the_refusal_code(live_server, demo, namespace):
 
 
 def test_the_js_client_gets_acks_and_refusals(live_server, demo):
-    token = api_token(live_server.url, "student")
+    token = api_token("student", via=live_server.url)
     room = subject_room(demo.student, "Maths")
     report = run_js(live_server.url, "/chat", auth={"token": token}, emits=[
         ["rooms", {}], ["frobnicate", {}],

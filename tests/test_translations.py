@@ -8,10 +8,15 @@ import sys
 
 from babel.messages.pofile import read_po
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 RU = ROOT / "thebot/translations/ru/LC_MESSAGES/messages.po"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def read_catalog(path):
+    with path.open("rb") as file:
+        return read_po(file)
 
 
 def _key(message) -> tuple:
@@ -23,8 +28,8 @@ def test_every_extracted_string_has_a_russian_translation(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract",
                     "-F", "babel.cfg", "-o", str(pot), "."], cwd=ROOT, check=True, capture_output=True)
-    extracted = {_key(m) for m in read_po(pot.open("rb")) if m.id}
-    catalog = {_key(m): m for m in read_po(RU.open("rb")) if m.id}
+    extracted = {_key(m) for m in read_catalog(pot) if m.id}
+    catalog = {_key(m): m for m in read_catalog(RU) if m.id}
     missing = sorted(str(k) for k in extracted - set(catalog))
     assert not missing, f"strings missing from the Russian catalog: {missing[:20]}"
     untranslated = sorted(str(k) for k in extracted
@@ -34,7 +39,7 @@ def test_every_extracted_string_has_a_russian_translation(tmp_path):
 
 
 def test_russian_translations_keep_placeholders_and_are_not_fuzzy():
-    for message in read_po(RU.open("rb")):
+    for message in read_catalog(RU):
         if not message.id:
             continue
         assert "fuzzy" not in message.flags, message.id

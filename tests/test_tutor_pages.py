@@ -8,8 +8,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import text_of
-from tests.test_admin_pages import field_errors, find_user, subject_id, user_count
+from tests.support.data import find_user, subject_id, user_count
+from tests.support.http import field_errors, text_of
 
 CREDENTIALS_RE = re.compile(
     r'data-test="credentials-(student|parent)".*?data-test="username">([^<]+)<.*?'

@@ -16,9 +16,9 @@ import requests
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.conftest import browser_login
-from tests.realtime.chat_clients import WAIT, api_token
-from tests.realtime.chat_data import tutor_room
+from tests.support.browser import browser_login
+from tests.support.http import api_token
+from tests.support.realtime import WAIT, tutor_room
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +60,7 @@ class LiveApi:
 
     def __init__(self, base_url: str, username: str):
         self.base = f"{base_url}/api/v1/chat"
-        self.headers = {"Authorization": f"Bearer {api_token(base_url, username)}"}
+        self.headers = {"Authorization": f"Bearer {api_token(username, via=base_url)}"}
 
     def send(self, room_id: int, content: str, **extra) -> dict:
         answer = requests.post(f"{self.base}/rooms/{room_id}/messages", headers=self.headers,

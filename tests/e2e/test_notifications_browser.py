@@ -6,8 +6,9 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.conftest import browser_login
-from tests.test_notifications_support import draft_report, family, token_for  # noqa: F401
+from tests.support.browser import browser_login
+from tests.support.data import draft_report
+from tests.support.http import api_token
 
 BADGE = "[data-notification-bell] [data-notification-count]"
 
@@ -20,7 +21,7 @@ def _socket_ready(page) -> None:
 def _send(live_server, family, summary):
     report = draft_report(family.tutor, family.student, summary=summary)
     response = requests.post(f"{live_server.url}/api/v1/reports/{report.id}/send", timeout=10,
-                             headers={"Authorization": f"Bearer {token_for(family.tutor)}"})
+                             headers={"Authorization": f"Bearer {api_token(family.tutor)}"})
     assert response.status_code == 200, response.text
     return report
 

@@ -10,7 +10,8 @@ import requests
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD, browser_login
+from tests.support import PASSWORD
+from tests.support.browser import browser_login
 
 CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.realtime.chat_clients import browser_session, connect  # noqa: F401
-from tests.realtime.chat_data import subject_room, tutor_room
-from tests.realtime.chat_clients import WAIT
+from tests.support.realtime import WAIT, browser_session, subject_room, tutor_room
 
 pytestmark = pytest.mark.realtime
 

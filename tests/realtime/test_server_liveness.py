@@ -6,8 +6,8 @@ import time
 
 from sqlalchemy import func, select
 
-from tests.realtime.chat_clients import WAIT, api_token, connect  # noqa: F401
-from tests.realtime.chat_data import tutor_room
+from tests.support.http import api_token
+from tests.support.realtime import WAIT, tutor_room
 from thebot.extensions import db
 from thebot.models import ChatSocketJoin, ServerProcess, SocketConnection
 
@@ -46,7 +46,7 @@ def test_sockets_of_a_killed_process_are_swept_by_a_live_one(start_server, demo,
     survivor = start_server(SOCKET_HEARTBEAT_SECONDS=1)
     assert _wait_until(lambda: _count(SocketConnection, user_id=demo.parent.id) == 0, 15)
     assert _count(ChatSocketJoin, user_id=demo.parent.id, room_id=room) == 0
-    token = api_token(survivor.url, "tutor")
+    token = api_token("tutor", via=survivor.url)
     answer = requests.get(f"{survivor.url}/api/v1/chat/rooms/{room}", timeout=WAIT,
                           headers={"Authorization": f"Bearer {token}"}).json()["room"]
     parent_entry = next(m for m in answer["members"] if m["id"] == demo.parent.id)

@@ -14,8 +14,8 @@ import requests
 import socketio
 from sqlalchemy import func, select
 
-from tests.realtime.chat_clients import WAIT, api_token, browser_session
-from tests.realtime.chat_data import tutor_room
+from tests.support.http import api_token
+from tests.support.realtime import WAIT, browser_session, tutor_room
 from thebot.extensions import db
 from thebot.models import ChatSocketJoin, SocketConnection
 
@@ -109,7 +109,7 @@ def deactivate(base_url: str, user_id: int) -> None:
 
 
 def tutor_says(base_url: str, room_id: int, text: str) -> dict:
-    token = api_token(base_url, "tutor")
+    token = api_token("tutor", via=base_url)
     answer = requests.post(f"{base_url}/api/v1/chat/rooms/{room_id}/messages", timeout=WAIT,
                            headers={"Authorization": f"Bearer {token}"}, json={"content": text})
     assert answer.status_code == 201, answer.text
@@ -119,7 +119,7 @@ def tutor_says(base_url: str, room_id: int, text: str) -> dict:
 def parent_online(base_url: str, room_id: int, parent_id: int) -> bool:
     """What the tutor's client is told about the parent's presence in the room."""
     tutor = socketio.Client(reconnection=False)
-    tutor.connect(base_url, auth={"token": api_token(base_url, "tutor")}, namespaces=["/chat"],
+    tutor.connect(base_url, auth={"token": api_token("tutor", via=base_url)}, namespaces=["/chat"],
                   transports=["websocket"], wait_timeout=WAIT)
     try:
         ack = tutor.call("join", {"room_id": room_id}, namespace="/chat", timeout=WAIT)
@@ -132,7 +132,7 @@ def test_logout_and_deactivation_cut_off_every_socket_of_that_credential(
         live_server, app, demo, devices):
     url = live_server.url
     room = tutor_room(demo.student)
-    token_a, token_b = api_token(url, "parent"), api_token(url, "parent")
+    token_a, token_b = api_token("parent", via=url), api_token("parent", via=url)
     page = browser_session(url, "parent")
     a, b, c = devices(url, token=token_a), devices(url, token=token_b), devices(url, http=page)
     for device in (a, b, c):
@@ -175,8 +175,8 @@ def test_deactivation_cuts_off_sockets_in_every_process(start_server, redis_url,
     first = start_server(SOCKETIO_MESSAGE_QUEUE=redis_url)
     second = start_server(SOCKETIO_MESSAGE_QUEUE=redis_url)
     room = tutor_room(demo.student)
-    here = devices(first.url, token=api_token(first.url, "parent"))
-    there = [devices(second.url, token=api_token(second.url, "parent")) for _ in range(2)]
+    here = devices(first.url, token=api_token("parent", via=first.url))
+    there = [devices(second.url, token=api_token("parent", via=second.url)) for _ in range(2)]
     for device in (here, *there):
         assert device.call("join", {"room_id": room})["ok"] is True
     logs_before = len(first.log_text()), len(second.log_text())

@@ -1,11 +1,12 @@
-"""Shared data for the notification tests: a small family built through the services, and
-the report actions (another area's real service) that notify people. No tests here."""
+"""Data for tests: a small family built through the services (the notification tests' people),
+a draft report (the reports service), and lookups of users and subjects by name."""
 from __future__ import annotations
 
 import uuid
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import func, select
 
 
 @pytest.fixture
@@ -30,8 +31,21 @@ def draft_report(tutor, student, summary: str = "A good week: fractions are soli
                                  student_id=student.id, fields={"summary": summary})
 
 
-def token_for(user) -> str:
-    """A fresh API token for the user (accounts service)."""
-    from thebot.services import accounts
-    raw, _ = accounts.issue_token(user, "notification tests")
-    return raw
+def user_count() -> int:
+    from thebot.extensions import db
+    from thebot.models import User
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(User))
+
+
+def find_user(username: str):
+    from thebot.extensions import db
+    from thebot.models import User
+    db.session.expire_all()
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def subject_id(name: str) -> int:
+    from thebot.extensions import db
+    from thebot.models import Subject
+    return db.session.scalar(select(Subject.id).where(Subject.name == name))

@@ -1,5 +1,7 @@
-"""Real clients of a running server for the chat tests: signing in over HTTP (session cookie or
-API token) and python-socketio clients of /chat that record every event they receive.
+"""Real clients of a running server: signing in over HTTP (session cookie or API token),
+python-socketio clients of /chat that record every event they receive (`connect`) and of
+/notifications (`listeners`), and finding the demo's chat rooms (the rooms themselves are made by
+the services).
 """
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ import time
 import pytest
 import requests
 import socketio
+from sqlalchemy import select
 
-from tests.conftest import PASSWORD
+from tests.support import PASSWORD
+from tests.support.http import api_token
 
 CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
 WAIT = 10  # seconds an expected event may take to arrive
@@ -28,14 +32,6 @@ def browser_session(base_url: str, username: str, password: str = PASSWORD) -> r
     http.csrf_token = CSRF_META.search(http.get(f"{base_url}/auth/login", timeout=WAIT,
                                                 allow_redirects=True).text).group(1)
     return http
-
-
-def api_token(base_url: str, username: str, password: str = PASSWORD) -> str:
-    """A bearer token from POST /api/v1/auth/login."""
-    answer = requests.post(f"{base_url}/api/v1/auth/login", timeout=WAIT,
-                           json={"login": username, "password": password})
-    assert answer.status_code == 200, answer.text
-    return answer.json()["token"]
 
 
 class ChatClient:
@@ -140,10 +136,72 @@ def connect(live_server, app):
         elif via == "cookie":
             client = ChatClient(url, http=browser_session(url, username))
         else:
-            client = ChatClient(url, token=api_token(url, username))
+            client = ChatClient(url, token=api_token(username, via=url))
         clients.append(client)
         return client
     yield make
     for client in clients:
         client.close()
     wait_until_forgotten(app, [client.sid for client in clients])
+
+
+# --- /notifications ---------------------------------------------------------------------------
+
+NOTIFICATIONS = "/notifications"
+
+
+class NotificationListener:
+    """A connected client of /notifications that records the server events it receives."""
+
+    def __init__(self, url: str, token: str):
+        self.events: list[tuple[str, dict]] = []
+        self.client = socketio.Client(reconnection=False)
+        for name in ("notification", "unread_count"):
+            self.client.on(name, lambda data, name=name: self.events.append((name, data)),
+                           namespace=NOTIFICATIONS)
+        self.client.connect(url, namespaces=[NOTIFICATIONS], auth={"token": token},
+                            transports=["websocket"], wait_timeout=10)
+
+    def call(self, event: str, payload) -> dict:
+        return self.client.call(event, payload, namespace=NOTIFICATIONS, timeout=10)
+
+    def settle(self) -> list[tuple[str, dict]]:
+        """Events received so far: an ack round trip first, so earlier pushes have arrived."""
+        self.call("list", {"limit": 1})
+        return list(self.events)
+
+
+@pytest.fixture
+def listeners(live_server):
+    """listeners(user) -> a NotificationListener of the live server signed in as the user."""
+    opened = []
+
+    def open_for(user) -> NotificationListener:
+        token = api_token(user, device="notification tests")
+        listener = NotificationListener(live_server.url, token)
+        opened.append(listener)
+        return listener
+    yield open_for
+    for listener in opened:
+        listener.client.disconnect()
+
+
+# --- the demo's chat rooms --------------------------------------------------------------------
+
+def subject_room(student, subject_name: str) -> int:
+    """The id of the student's subject room for this subject."""
+    from thebot.extensions import db
+    from thebot.models import ChatRoom, Enrollment, RoomKind, Subject
+    return db.session.scalar(
+        select(ChatRoom.id).join(Enrollment, Enrollment.id == ChatRoom.enrollment_id)
+        .join(Subject, Subject.id == Enrollment.subject_id)
+        .where(ChatRoom.kind == RoomKind.SUBJECT, Enrollment.student_id == student.id,
+               Subject.name == subject_name))
+
+
+def tutor_room(student) -> int | None:
+    """The id of the student's tutor room, if any."""
+    from thebot.extensions import db
+    from thebot.models import ChatRoom, RoomKind
+    return db.session.scalar(select(ChatRoom.id).where(ChatRoom.kind == RoomKind.TUTOR,
+                                                       ChatRoom.student_id == student.id))
