@@ -14,16 +14,16 @@ ROLE_LABELS = {Role.STUDENT: _l("Student"), Role.PARENT: _l("Parent"), Role.TUTO
 NAV: dict[Role, list[tuple[str, object]]] = {
     Role.STUDENT: [("student.dashboard", _l("My studies")), ("chat.index", _l("Chat"))],
     Role.PARENT: [("parent.dashboard", _l("My children")), ("parent.reports", _l("Reports")),
-                  ("chat.index", _l("Chat"))],
+                  ("parent.invoices", _l("Invoices")), ("chat.index", _l("Chat"))],
     Role.TUTOR: [("tutor.dashboard", _l("My students")), ("tutor.new_student", _l("New student")),
                  ("tutor.reports_to_parents", _l("Reports to parents")),
                  ("tutor.reports_from_teachers", _l("Reports from teachers")),
-                 ("chat.index", _l("Chat"))],
+                 ("tutor.invoices", _l("Invoices")), ("chat.index", _l("Chat"))],
     Role.TEACHER: [("teacher.dashboard", _l("My students")), ("teacher.reports_list", _l("Reports")),
                    ("chat.index", _l("Chat"))],
     Role.ADMIN: [("admin.dashboard", _l("Overview")), ("admin.users", _l("People")),
                  ("admin.subjects", _l("Subjects")), ("admin.reports", _l("Reports")),
-                 ("chat.index", _l("Chat"))],
+                 ("admin.invoices", _l("Invoices")), ("chat.index", _l("Chat"))],
 }
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from flask_babel import format_date, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
 
 from thebot.extensions import db
 from thebot.models import Invoice, InvoiceStatus, Role, User
@@ -82,6 +83,9 @@ def invoices_for(viewer: User, *, status=None, student_id=None, overdue=None, da
     before = optional_id(before_id, "before_id")
     if before is not None:
         query = query.where(Invoice.id < before)
+    # The people every list row shows come in the same query (no query per row).
+    query = query.options(joinedload(Invoice.student), joinedload(Invoice.parent),
+                          joinedload(Invoice.tutor))
     rows = list(db.session.scalars(query.order_by(Invoice.id.desc()).limit(limit + 1)))
     return rows[:limit], len(rows) > limit
 
