@@ -31,7 +31,8 @@ class ServerProcess:
         environment = {**os.environ, "THEBOT_ENV": "test", "DATABASE_URL": database_url,
                        "PORT": str(self.port), "HOST": "127.0.0.1", "SECRET_KEY": "test-secret-key",
                        "UPLOAD_DIR": str(uploads), "ASYNC_MODE": "eventlet",
-                       "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+                       "PYTHONWARNINGS": "ignore::DeprecationWarning",
+                       "BASE_URL": self.url}  # its own address (payment checkout and return)
         environment.update({k: str(v) for k, v in env.items() if v is not None})
         for key, value in env.items():
             if value is None:
