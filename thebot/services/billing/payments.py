@@ -31,11 +31,12 @@ URL_MAX = 1000
 ABSOLUTE_URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
 
 
-def _return_url(value, payment_id: int) -> str:
-    """Where the provider sends the payer back: a path on this site or an http(s) URL."""
+def _return_url(value) -> str | None:
+    """Where the provider sends the payer back: a path on this site or an http(s) URL (None:
+    the payment's own page, known once it has an id)."""
     base = current_app.config["BASE_URL"]
     if value is None or value == "":
-        return f"{base}/parent/payments/{payment_id}"
+        return None
     if isinstance(value, str) and len(value) <= URL_MAX:
         if value.startswith("/") and not value.startswith("//") and " " not in value:
             return base + value
@@ -53,6 +54,7 @@ def _pending(invoice_id: int) -> Payment | None:
 def start_payment(parent: User, invoice_id, return_url: str | None = None) -> Payment:
     """The parent starts paying a sent or viewed invoice; an open pending payment is reused."""
     invoice = access.visible_invoice(parent, parse_id(invoice_id, "invoice_id"))
+    chosen_return = _return_url(return_url)
     db.session.refresh(invoice, with_for_update=True)
     if not invoices.may_pay(parent, invoice):
         if invoice.parent_id != parent.id:
@@ -77,7 +79,8 @@ def start_payment(parent: User, invoice_id, return_url: str | None = None) -> Pa
         if existing is None:
             raise
         return existing
-    payment.return_url = _return_url(return_url, payment.id)
+    payment.return_url = chosen_return or (
+        f"{current_app.config['BASE_URL']}/parent/payments/{payment.id}")
     try:
         created = chosen.create(payment, f"{invoice.description} ({invoice.student.full_name})")
     except (ProviderUnavailable, Invalid):
