@@ -19,7 +19,8 @@ def login():
     data = json_body()
     login_value = string_field(data, "login", max_length=254)
     password = string_field(data, "password", max_length=256)
-    device = data.get("device") if isinstance(data.get("device"), str) else ""
+    given_device = data.get("device")
+    device = given_device if isinstance(given_device, str) else ""
     try:
         user = accounts.authenticate(login_value, password)
     except accounts.AccountDeactivated as exc:  # the right password of a switched-off account

@@ -119,20 +119,21 @@ def chat_unread():
 def chat_attachment(message_id: int):
     """The file of a message, to those who may read its room; a download, images inline."""
     message = messages.attachment_of(api_user(), message_id)
-    path = attachments.path_of(message.attachment_key)
-    if path is None:  # the record outlived its file: the same answer as any missing file
+    key, name = message.attachment_key, message.attachment_name  # set on every file message
+    path = attachments.path_of(key) if key is not None else None
+    if path is None or name is None:  # the record outlived its file: as any missing file
         raise NotFound(_("No such file."))
     inline = attachments.is_image(message.attachment_type)
     response = send_file(path, mimetype=message.attachment_type, as_attachment=not inline,
-                         download_name=message.attachment_name, conditional=True, max_age=0)
+                         download_name=name, conditional=True, max_age=0)
     # The stored type is complete (text carries its charset): send it as it is, not with a
     # second charset appended by the framework.
     response.headers["Content-Type"] = message.attachment_type
     disposition = "inline" if inline else "attachment"
-    fallback = message.attachment_name.encode("ascii", "replace").decode().replace('"', "_")
+    fallback = name.encode("ascii", "replace").decode().replace('"', "_")
     response.headers["Content-Disposition"] = (
         f"{disposition}; filename=\"{fallback}\"; "
-        f"filename*=UTF-8''{quote(message.attachment_name, safe='')}")
+        f"filename*=UTF-8''{quote(name, safe='')}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"

@@ -1,11 +1,17 @@
 """JSON shapes of the API and socket answers."""
 from __future__ import annotations
 
+from typing import overload
+
 from thebot.models import Enrollment, Role, User
 from thebot.models.base import iso
 from thebot.services import access
 
 
+@overload
+def user_brief(user: User) -> dict: ...
+@overload
+def user_brief(user: User | None) -> dict | None: ...
 def user_brief(user: User | None) -> dict | None:
     if user is None:
         return None

@@ -15,7 +15,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import filetype
 from flask import current_app
@@ -199,7 +199,7 @@ def upload_root() -> Path:
     return Path(current_app.config["UPLOAD_DIR"]).resolve()
 
 
-def store(stream: BinaryIO, filename: str | None, folder: str) -> StoredFile:
+def store(stream: IO[bytes], filename: str | None, folder: str) -> StoredFile:
     """Validate an upload (size, type by content) and write it under UPLOAD_DIR/folder."""
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:

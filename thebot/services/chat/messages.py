@@ -4,7 +4,7 @@ history and catch-up, read cursors and unread counts. Events go out after commit
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import BinaryIO, Literal, overload
+from typing import IO, Literal, overload
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -200,7 +200,7 @@ def send_message(user: User, room_id, content, *, client_id=None, reply_to_id=No
     return data
 
 
-def send_attachment(user: User, room_id, stream: BinaryIO, filename: str | None, *,
+def send_attachment(user: User, room_id, stream: IO[bytes], filename: str | None, *,
                     client_id=None, reply_to_id=None) -> dict:
     """Post one file (allow-listed by content, at most 10 MB) as a message."""
     room, client_id, reply_to_id, retry = _prepare(user, room_id, client_id, reply_to_id)
