@@ -53,14 +53,19 @@ def install_redaction() -> None:
         logging.setLogRecordFactory(_redacting_factory)
 
 
+class _Handler(logging.StreamHandler):
+    """The root handler `configure` installs; `_thebot` marks it, so it is added once."""
+
+    _thebot = True
+
+
 def configure(app: Flask) -> None:
     """One handler on the root logger with a plain format; redaction for every record."""
     install_redaction()
     root = logging.getLogger()
     if not any(getattr(h, "_thebot", False) for h in root.handlers):
-        handler = logging.StreamHandler()
+        handler = _Handler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler._thebot = True
         root.addHandler(handler)
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     for noisy in ("engineio.server", "socketio.server", "engineio.client", "socketio.client"):

@@ -29,7 +29,8 @@ def _role_choices():
 @bp.get("/")
 def dashboard():
     """Counts by role and the newest accounts."""
-    counts = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
+    counts: dict[Role, int] = {role: count for role, count in db.session.execute(
+        select(User.role, func.count()).group_by(User.role))}
     active_enrollments = db.session.scalar(
         select(func.count()).select_from(Enrollment).where(Enrollment.is_active.is_(True)))
     newest = db.session.scalars(select(User).order_by(User.created_at.desc()).limit(8)).all()
@@ -77,8 +78,12 @@ def _user_or_404(user_id: int) -> User:
 
 
 def _links_form(user: User, form: LinksForm | None = None) -> LinksForm:
-    form = form or LinksForm(formdata=None, tutor_id=user.student_profile.tutor_id or 0,
-                             parent_id=user.student_profile.parent_id or 0)
+    if not form:
+        profile = user.student_profile
+        if profile is None:  # callers show links for students with a profile only
+            raise NotFound()
+        form = LinksForm(formdata=None, tutor_id=profile.tutor_id or 0,
+                         parent_id=profile.parent_id or 0)
     form.tutor_id.choices = [(0, "—")] + [(t.id, t.full_name) for t in accounts.users_by_role(Role.TUTOR)]
     form.parent_id.choices = [(0, "—")] + [(p.id, p.full_name) for p in accounts.users_by_role(Role.PARENT)]
     return form

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, jsonify, redirect, request, send_from_directory, url_for
+from flask import abort, current_app, jsonify, redirect, request, send_from_directory, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
@@ -26,7 +26,10 @@ def home():
 @bp.get("/favicon.ico")
 def favicon():
     """The site icon (thebot/static/favicon.ico), where browsers look for it."""
-    return send_from_directory(current_app.static_folder, "favicon.ico",
+    folder = current_app.static_folder
+    if folder is None:  # an app without static files has no icon either
+        abort(404)
+    return send_from_directory(folder, "favicon.ico",
                                mimetype="image/vnd.microsoft.icon", max_age=7 * 24 * 3600)
 
 

@@ -41,7 +41,7 @@ def send_after_commit(user_id: int, kind: str, *, title: str, body: str, url: st
         return
     outgoing = Outgoing(user_id, locale_of(user), user.email, user.full_name, kind, title, body,
                         absolute_link(url))
-    app = current_app._get_current_object()
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's
     realtime.after_commit(lambda: dispatch(app, outgoing))
 
 
@@ -72,7 +72,8 @@ def deliver(app: Flask, outgoing: Outgoing) -> None:
                          outgoing.kind)
             else:
                 log.info("e-mail (MAIL_SERVER unset, not sent)\nTo: %s\nSubject: %s\n\n%s",
-                         ", ".join(message.recipients), message.subject, message.body)
+                         ", ".join(str(to) for to in message.recipients), message.subject,
+                         message.body)
         except Exception:  # a boundary: the channel failing never undoes the action
             log.exception("notification e-mail to user %s (%s) failed", outgoing.user_id,
                           outgoing.kind)

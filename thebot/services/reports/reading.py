@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from thebot.extensions import db
 from thebot.models import Enrollment, Report, ReportKind, ReportStatus, User
-from thebot.models.base import execute_dml, utcnow
+from thebot.models.base import execute_dml, iso, utcnow
 from thebot.services import access, notify
 from thebot.services.errors import Forbidden, Invalid
 from thebot.services.ids import payload_id
@@ -36,7 +36,7 @@ def _mark_read(report: Report, reader: User) -> None:
     notify.notify(report.author_id, "report_read",
                   params={**about(report), "reader": reader.full_name},
                   url=report_path(report, report.author))
-    payload = {"report_id": report.id, "read_at": report.read_at.isoformat(),
+    payload = {"report_id": report.id, "read_at": iso(report.read_at),
                "reader": {"id": reader.id, "full_name": reader.full_name}}
     emit_to_audience("report_read", report, lambda _user: payload)
 
