@@ -80,7 +80,7 @@ class YooKassaProvider:
             value = Decimal(str(amount))
         except InvalidOperation:
             value = Decimal("NaN")
-        if str(ours).isdigit() is False or data.get("status") not in STATUSES or not value.is_finite():
+        if not str(ours).isdigit() or data.get("status") not in STATUSES or not value.is_finite():
             log.error("YooKassa payment %s has an unexpected shape", data.get("id"))
             raise ProviderUnavailable(_l("The payment service answered unexpectedly."))
         return State(payment_id=int(ours), status=STATUSES[data["status"]], amount=value,
