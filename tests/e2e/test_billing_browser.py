@@ -78,4 +78,6 @@ def test_an_invoice_is_sent_seen_and_paid_live(new_page, family):
         "RUB 2,450.50")
     expect(tutor.locator("[data-test=total-viewed] [data-total-count]")).to_have_text(
         "0 invoices")
+    this_month = tutor.locator("[data-revenue-chart] [data-month]").last
+    expect(this_month.locator("[data-bar-value]")).to_have_text("RUB 2,450.50")
     assert tutor.evaluate("window.stillTheSamePage") is True

@@ -89,6 +89,7 @@
     slots.forEach((s) => {
       s.querySelector("[data-bar]").style.height = `${(cents(s.dataset.amount) * 100) / largest}%`;
       s.querySelector("[data-bar-value]").textContent = money(cents(s.dataset.amount));
+      s.classList.toggle("empty", cents(s.dataset.amount) === 0);
     });
   }
 
