@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from thebot import realtime
 from thebot.extensions import db, socketio
 from thebot.models import ChatMember, MessageKind, User
-from thebot.models.base import insert_or_ignore, utcnow
+from thebot.models.base import execute_dml, insert_or_ignore, utcnow
 from thebot.models.notifications import (
     CATEGORIES,
     DEFAULT_EMAIL,
@@ -207,8 +207,8 @@ def notification_dict(record: Notification) -> dict:
 def unread_count(user: User | int) -> int:
     """How many unread notifications the user has."""
     user_id = user if isinstance(user, int) else user.id
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None)))
+    return db.session.scalars(select(func.count(Notification.id)).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))).one()
 
 
 def list_for(user: User, *, before_id: int | None = None,
@@ -249,7 +249,7 @@ def mark_read(user: User, notification_id: int) -> int:
 
 def mark_all_read(user: User) -> int:
     """Mark every notification of the user read; returns the unread count (0)."""
-    result = db.session.execute(update(Notification).where(
+    result = execute_dml(update(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
     if result.rowcount:
         _push_count_after_commit(user.id)
@@ -263,7 +263,7 @@ def mark_read_by_key(user_id: int, key: str) -> bool:
     For other areas (the chat marks a room's "new message" read when the user reads the room).
     Returns whether one was marked.
     """
-    result = db.session.execute(update(Notification).where(
+    result = execute_dml(update(Notification).where(
         Notification.user_id == user_id, Notification.dedupe_key == key,
         Notification.read_at.is_(None)).values(read_at=utcnow()))
     if result.rowcount:
@@ -328,6 +328,8 @@ def notify_new_message(message) -> None:
     if message.kind is MessageKind.SYSTEM or message.sender_id is None:
         return
     sender = db.session.get(User, message.sender_id)
+    if sender is None:  # the sender's account is gone: nobody to name
+        return
     member_ids = db.session.scalars(select(ChatMember.user_id).where(
         ChatMember.room_id == message.room_id, ChatMember.user_id != message.sender_id))
     if message.kind is MessageKind.FILE:
