@@ -376,6 +376,21 @@ def test_paying_through_the_fake_checkout_and_the_receipt(web, family):
     assert "@media print" in web.get("/static/css/billing.css").get_data(as_text=True)
 
 
+def test_a_declined_payment_shows_so_and_the_invoice_stays_payable(web, family):
+    invoice = new_invoice(family.tutor, family.student, send=True)
+    from thebot.services.billing import payments
+    payment = payments.start_payment(family.parent, invoice.id)
+    payments.payment_canceled(payment.id)
+    web.login(family.parent.username)
+    html = web.get(f"/parent/payments/{payment.id}").get_data(as_text=True)
+    assert re.search(r'data-payment-state="canceled" role="status">', html)
+    assert re.search(r'data-payment-state="pending" role="status" hidden', html)
+    detail = web.get(f"/parent/invoices/{invoice.id}")
+    assert 'data-test="pay"' in detail.get_data(as_text=True)
+    assert "not paid" in text_of(detail)  # the payment history
+    assert stored(invoice.id).status.value == "viewed"
+
+
 def test_a_payment_page_is_only_its_parents(web, family):
     invoice = new_invoice(family.tutor, family.student, send=True)
     from thebot.services.billing import payments

@@ -1,8 +1,8 @@
 """The invoice pages of the tutor, the parent and the admin, one handler each;
-`thebot.billing.mount` adds a role's routes to its blueprint (`routes_of`). The tutor lists, creates, sends, cancels and
-exports; the parent sees open and past invoices, opens (marks viewed), pays and prints; the admin
-reads everything. What a page may offer comes from the billing service (may_send, may_cancel,
-may_pay); the views only parse, call a service and render."""
+`thebot.billing.mount` adds a role's routes to its blueprint (`routes_of`). The tutor lists,
+creates, sends, cancels and exports; the parent sees open and past invoices, opens (marks viewed),
+pays and prints; the admin reads everything. What a page may offer comes from the billing service
+(may_send, may_cancel, may_pay); the views only parse, call a service and render."""
 from __future__ import annotations
 
 from datetime import date
@@ -46,7 +46,7 @@ def invoice_list(role: Role):
                                           **filters)
     totals = listing.totals_for(actor, **filters)
     revenue = chart_points(listing.revenue_by_month(actor)) if role is Role.TUTOR else None
-    older_url = (url_for(request.endpoint, before_id=rows[-1].id, **form.query_args())
+    older_url = (url_for(f"{role.value}.invoices", before_id=rows[-1].id, **form.query_args())
                  if has_more else None)
     return render_template("billing/list.html", form=form, rows=rows, totals=totals,
                            revenue=revenue, older_url=older_url, role=role.value,
