@@ -193,11 +193,7 @@ def csv_export(role: Role):
 
 
 def pay(role: Role, invoice_id: int):
-    """Start (or reuse) a payment and go to the provider's checkout."""
-    form = CancelForm()  # any FlaskForm: only the CSRF token is checked
-    if not form.validate_on_submit():
-        flash(_("The form has expired. Please try again."), "error")
-        return redirect(url_for("parent.invoice", invoice_id=invoice_id), code=303)
+    """Start (or reuse) a payment and go to the provider's checkout (CSRF: the app's check)."""
     try:
         payment = payments.start_payment(me(), invoice_id)
     except DomainError as exc:
