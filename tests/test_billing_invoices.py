@@ -358,3 +358,6 @@ def test_invoice_notifications_render_in_the_readers_language(web, fam, ctx):
     assert listed[0]["kind"] == "invoice_sent" and listed[0]["url"].startswith("/parent/invoices/")
     assert "Sam Student" in english[0]["title"] and "1,500.00" in english[0]["title"]
     assert "Октябрь" in english[0]["body"]
+    russian = web.api("GET", "/api/v1/notifications", token=fam.tokens["parent"],
+                      headers={"Accept-Language": "ru"}).get_json()["notifications"]
+    assert russian[0]["title"].startswith("Новый счёт: ") and "Sam Student" in russian[0]["title"]
