@@ -87,11 +87,13 @@ def connect_signals() -> None:
     """
     from thebot import signals
     from thebot.services import notify
+    from thebot.services.billing import invoices as billing_invoices
     from thebot.services.chat import presence, rooms
 
     signals.enrolled.connect(rooms.enrollment_created)
     signals.enrollment_ended.connect(rooms.enrollment_ended)
     signals.links_changed.connect(rooms.links_changed)
+    signals.links_changed.connect(billing_invoices.parent_changed)
     signals.message_created.connect(notify.notify_new_message)
     signals.sockets_swept.connect(presence.forget_orphan_joins)
 
@@ -128,12 +130,13 @@ def _register_blueprints(app: Flask) -> None:
     from thebot.main import bp as main_bp
     from thebot.notifications import bp as notifications_bp
     from thebot.parent import bp as parent_bp
+    from thebot.payments import bp as payments_bp
     from thebot.student import bp as student_bp
     from thebot.teacher import bp as teacher_bp
     from thebot.tutor import bp as tutor_bp
 
     for bp in (main_bp, auth_bp, student_bp, parent_bp, tutor_bp, teacher_bp, admin_bp, chat_bp,
-               notifications_bp):
+               notifications_bp, payments_bp):
         app.register_blueprint(bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     logging.getLogger(__name__).debug("blueprints registered")
