@@ -146,7 +146,7 @@
     const id = Number(row.dataset.invoiceId);
     const next = [...body.querySelectorAll("tr[data-invoice-id]")]
       .find((other) => other !== row && Number(other.dataset.invoiceId) < id);
-    body.insertBefore(row, next || null);
+    body.insertBefore(row, next || empty || null);
   }
 
   function leave(table, row) {
