@@ -335,7 +335,8 @@ def test_overdue_is_derived_and_told_to_the_parent_once(web, fam, ctx):
     assert _call(web, fam, "parent", "GET", f"/invoices/{late['id']}").get_json()["overdue"] is True
     assert _call(web, fam, "tutor", "GET", f"/invoices/{due_today['id']}").get_json()[
         "overdue"] is False
-    assert _call(web, fam, "tutor", "GET", f"/invoices/{draft['id']}").get_json()["overdue"] is False
+    draft_shown = _call(web, fam, "tutor", "GET", f"/invoices/{draft['id']}").get_json()
+    assert draft_shown["overdue"] is False
     overdue = _call(web, fam, "tutor", "GET", "/invoices?overdue=true").get_json()["invoices"]
     assert [i["id"] for i in overdue] == [late["id"]]
     totals = _call(web, fam, "tutor", "GET", "/invoices/totals").get_json()["totals"]

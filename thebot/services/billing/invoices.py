@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from datetime import date, datetime, timezone
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -36,7 +36,7 @@ OPEN = (InvoiceStatus.DRAFT, InvoiceStatus.SENT, InvoiceStatus.VIEWED)
 
 def today() -> date:
     """Today's date as billing counts it (UTC, the site's time zone)."""
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 # --- values -----------------------------------------------------------------------------------
@@ -136,7 +136,7 @@ def _tutor_student(actor: User, student_id) -> User:
     student = db.session.scalar(select(User).where(
         User.id == parse_id(student_id, "student_id"), User.role == Role.STUDENT))
     profile = student.student_profile if student is not None else None
-    if profile is None or profile.tutor_id != actor.id:
+    if student is None or profile is None or profile.tutor_id != actor.id:
         raise NotFound(_l("No such student."), {"student_id": _l("Choose one of your students.")})
     return student
 
@@ -166,7 +166,8 @@ def create_invoice(actor: User, *, student_id, amount, description, due_date,
         errors["enrollment_id"] = _l("Choose one of this student's subjects.")
     if errors:
         raise Invalid(_l("Please correct the marked fields."), errors)
-    parent_id = student.student_profile.parent_id
+    profile = student.student_profile  # present: _tutor_student checked it
+    parent_id = profile.parent_id if profile is not None else None
     if parent_id is None:
         raise Invalid(_l("%(name)s has no parent linked, so there is nobody to bill. Link a "
                          "parent first.", name=student.full_name),
@@ -289,7 +290,7 @@ def parent_changed(student: User, *, old_tutor_id: int | None, old_parent_id: in
     new_parent_id = profile.parent_id if profile is not None else None
     if new_parent_id is None or new_parent_id == old_parent_id:
         return
-    new_parent = db.session.get(User, new_parent_id)
+    new_parent = db.session.get_one(User, new_parent_id)
     moving = db.session.scalars(select(Invoice).where(
         Invoice.student_id == student.id, Invoice.status.in_(OPEN),
         Invoice.parent_id != new_parent_id).with_for_update()).all()
@@ -322,7 +323,7 @@ def notify_overdue() -> int:
             Invoice.id == invoice_id, Invoice.overdue_notified_at.is_(None),
             Invoice.status.in_(PAYABLE)).values(overdue_notified_at=now)).rowcount
         if claimed:
-            invoice = db.session.get(Invoice, invoice_id)
+            invoice = db.session.get_one(Invoice, invoice_id)
             announce.tell(invoice.parent, "invoice_overdue", invoice)
             told += 1
         db.session.commit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask_babel import format_date, gettext
@@ -42,7 +42,8 @@ def _parse_bool(value, field: str) -> bool | None:
         return True
     if text in ("false", "0", "no"):
         return False
-    raise Invalid(_l("'%(name)s' must be true or false.", name=field), {field: _l("true or false.")})
+    raise Invalid(_l("'%(name)s' must be true or false.", name=field),
+                  {field: _l("true or false.")})
 
 
 def _filtered(viewer: User, *, status=None, student_id=None, overdue=None, date_from=None,
@@ -65,10 +66,10 @@ def _filtered(viewer: User, *, status=None, student_id=None, overdue=None, date_
     start, end = _parse_date(date_from, "date_from"), _parse_date(date_to, "date_to")
     if start is not None:
         query = query.where(Invoice.created_at >= datetime.combine(start, time(),
-                                                                   tzinfo=timezone.utc))
+                                                                   tzinfo=UTC))
     if end is not None:
         query = query.where(Invoice.created_at < datetime.combine(end + timedelta(days=1), time(),
-                                                                  tzinfo=timezone.utc))
+                                                                  tzinfo=UTC))
     return query
 
 
@@ -118,13 +119,13 @@ def revenue_by_month(viewer: User, months: int = 12) -> list[tuple[str, Decimal]
         keys.append(f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     keys.reverse()
-    first = datetime(int(keys[0][:4]), int(keys[0][5:]), 1, tzinfo=timezone.utc)
+    first = datetime(int(keys[0][:4]), int(keys[0][5:]), 1, tzinfo=UTC)
     paid = db.session.execute(access.visible_invoices(viewer).with_only_columns(
         Invoice.paid_at, Invoice.amount).where(Invoice.status == InvoiceStatus.PAID,
                                                Invoice.paid_at >= first)).all()
     sums = {key: Decimal("0.00") for key in keys}
     for paid_at, amount in paid:
-        key = paid_at.astimezone(timezone.utc).strftime("%Y-%m")
+        key = paid_at.astimezone(UTC).strftime("%Y-%m")
         if key in sums:
             sums[key] += amount
     return [(key, sums[key]) for key in keys]

@@ -113,7 +113,7 @@ def payment_for(viewer: User, payment_id) -> Payment:
         return payment
     if state is not None:
         apply_state(payment, state)
-    return db.session.get(Payment, payment.id)
+    return db.session.get_one(Payment, payment.id)
 
 
 def payments_of(viewer: User, invoice_id) -> list[Payment]:
@@ -164,7 +164,7 @@ def payment_succeeded(payment_id: int, *, amount: Decimal,
         status=PaymentStatus.SUCCEEDED, paid_at=utcnow())).rowcount
     db.session.refresh(payment)
     if claimed:
-        invoice = db.session.get(Invoice, payment.invoice_id)
+        invoice = db.session.get_one(Invoice, payment.invoice_id)
         if not invoices.mark_paid(invoice):
             log.warning("payment %s succeeded for invoice %s in state %s: refund it by hand",
                         payment.id, invoice.id, invoice.status.value)
@@ -188,7 +188,7 @@ def payment_canceled(payment_id: int) -> Payment:
         status=PaymentStatus.CANCELED)).rowcount
     db.session.refresh(payment)
     if claimed:
-        announce.emit_updated(db.session.get(Invoice, payment.invoice_id))
+        announce.emit_updated(db.session.get_one(Invoice, payment.invoice_id))
     db.session.commit()
     return payment
 
