@@ -37,7 +37,7 @@ def _filter_form(role: Role) -> InvoiceFilterForm:
 
 
 def invoice_list(role: Role):
-    """Invoices newest first, by state, student, due-date period and overdue, with totals by
+    """Invoices newest first, by state, student, creation period and overdue, with totals by
     state; the tutor's page adds the revenue chart and the CSV export."""
     actor = me()
     form = _filter_form(role)
@@ -63,7 +63,7 @@ def chart_points(revenue) -> list[dict]:
 
 
 def parent_list(role: Role):
-    """A parent's invoices: open ones (to pay, overdue first marked) and past ones; never drafts."""
+    """A parent's invoices: open ones (to pay, overdue marked) and past ones; never drafts."""
     actor = me()
     open_rows = _all_of(actor, OPEN)
     past_rows, has_more = _merged(actor, PAST, before_id=id_arg("before_id"))
