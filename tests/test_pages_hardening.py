@@ -107,14 +107,15 @@ def test_the_settings_page_shows_only_what_the_product_has(web, family):
     web.login(family.parent.username)
     page = web.get("/notifications/settings").get_data(as_text=True)
     shown = set(__import__("re").findall(r'<tr data-category="(\w+)"', page))
-    assert shown == {"chat", "reports"}
-    assert "Invoices and payments" not in page and "Homework" not in page
+    assert shown == {"chat", "reports", "billing"}
+    assert "Invoices and payments" in page and "Homework" not in page
     saved = web.post("/notifications/settings", {"chat_in_app": "y"}, follow_redirects=True)
     assert "Your notification settings are saved." in text_of(saved)
     settings = notify.settings_for(family.parent)
     assert settings["chat"] == {"in_app": True, "email": False}
     assert settings["reports"] == {"in_app": False, "email": False}
-    assert settings["billing"] == {"in_app": True, "email": True}  # untouched: not on the page
+    assert settings["billing"] == {"in_app": False, "email": False}
+    assert settings["homework"] == {"in_app": True, "email": True}  # untouched: not on the page
 
 
 def test_list_pages_carry_their_counters_plural_forms(web, family):
