@@ -74,8 +74,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies > 0:  # outermost, so Socket.IO's same-origin check sees the client's scheme too
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
-                                x_port=proxies, x_prefix=proxies)
+        # Flask's documented way to wrap its WSGI app; its types see only the method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies,
+            x_prefix=proxies)
     return app
 
 
