@@ -119,6 +119,10 @@ def test_paying_through_the_fake_checkout_pays_once(web, fam):
     invoice_id = _sent_invoice(fam)
     payment = _call(web, fam, "parent", "POST", f"/invoices/{invoice_id}/payments").get_json()[
         "payment"]
+    for who in ("tutor", "admin", "other_parent"):
+        web.login(getattr(fam, who).username)
+        assert web.get(urlsplit(payment["confirmation_url"]).path).status_code == 404, who
+        web.logout()
     web.login(fam.parent.username)
     pay, _decline = _checkout_fields(web, payment["confirmation_url"])
     assert pay["amount"] == "1500.00" and pay["payment_id"] == str(payment["id"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, redirect, render_template, request
 from flask_babel import format_currency
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from thebot.api.errors import error_response
@@ -12,7 +13,7 @@ from thebot.models import PaymentStatus
 from thebot.payments import bp
 from thebot.services.billing import payments
 from thebot.services.billing.providers import fake
-from thebot.services.errors import DomainError
+from thebot.services.errors import DomainError, NotFound
 from thebot.web import me
 
 
@@ -37,7 +38,10 @@ def webhook(provider: str):
 @login_required
 def fake_checkout(payment_id: int):
     """The fake provider's checkout: the invoice, its amount, and Pay / Decline buttons."""
-    payment = payments.payment_for(me(), payment_id)
+    viewer = me()
+    payment = payments.payment_for(viewer, payment_id)
+    if payment.invoice.parent_id != viewer.id:  # only the payer is shown the signed buttons
+        raise NotFound(_("No such payment."))
     pending = payment.status is PaymentStatus.PENDING and payment.provider == "fake"
     return render_template(
         "payments/checkout.html", payment=payment, invoice=payment.invoice, pending=pending,
