@@ -14,6 +14,9 @@ ROLE_OF_PREFIX = {"/admin": "admin", "/tutor": "tutor", "/teacher": "teacher",
                   "/parent": "parent", "/student": "student", "/notifications": "parent",
                   "/chat": "parent"}
 ARG = re.compile(r"<(?:\w+:)?(\w+)>")
+# Exempt on purpose: payment providers post without a session; the webhook verifies each
+# confirmation itself (a signature, or the status fetched back from the provider).
+CSRF_EXEMPT = {"payments.webhook"}
 
 # Complete, valid forms for routes that create things, so a missing CSRF check would show as a
 # change in the database and not only as a different page.
@@ -24,12 +27,14 @@ VALID_FORMS = {
                        "password": "long-enough-1"},
     "admin.subjects": {"name": "Csrf Subject"},
     "main.set_language": {"lang": "ru", "next": "/"},
+    "tutor.invoice_new": {"student_id": "", "amount": "1500.00", "description": "Csrf invoice",
+                          "due_date": "2999-01-01"},
 }
 
 
 def _unsafe_page_rules(app):
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith(("/api/", "/static/")):
+        if rule.rule.startswith(("/api/", "/static/")) or rule.endpoint in CSRF_EXEMPT:
             continue
         for method in sorted((rule.methods or set()) & UNSAFE):
             yield rule, method
@@ -44,7 +49,7 @@ def _real_ids(demo) -> dict[str, dict[str, int]]:
     """An id per route argument and role that the role may act on (so the view would run)."""
     from tests.support.data import draft_report
     from thebot.extensions import db
-    from thebot.models import Enrollment, Notification, Report, ReportStatus
+    from thebot.models import Enrollment, Invoice, InvoiceStatus, Notification, Report, ReportStatus
     from thebot.services import notify
     enrollment = db.session.scalars(select(Enrollment).where(
         Enrollment.student_id == demo.student.id, Enrollment.ended_at.is_(None))).first()
@@ -58,14 +63,20 @@ def _real_ids(demo) -> dict[str, dict[str, int]]:
         Notification.user_id == demo.parent.id)).first()
     if notification is None:
         notification = notify.notify(demo.parent, "invoice_sent", title="Invoice", url="/")
+    draft_invoice = db.session.scalars(select(Invoice).where(
+        Invoice.tutor_id == demo.tutor.id, Invoice.status == InvoiceStatus.DRAFT)).first()
+    payable = db.session.scalars(select(Invoice).where(
+        Invoice.parent_id == demo.parent.id,
+        Invoice.status.in_([InvoiceStatus.SENT, InvoiceStatus.VIEWED]))).first()
+    VALID_FORMS["tutor.invoice_new"]["student_id"] = str(demo.student.id)
     db.session.commit()
     return {
         "admin": {"user_id": demo.student.id, "enrollment_id": enrollment.id},
         "tutor": {"student_id": demo.student.id, "enrollment_id": enrollment.id,
-                  "report_id": tutor_draft.id},
+                  "report_id": tutor_draft.id, "invoice_id": draft_invoice.id},
         "teacher": {"report_id": (teacher_draft or tutor_draft).id},
         "parent": {"notification_id": notification.id, "student_id": demo.student.id,
-                   "report_id": tutor_draft.id},
+                   "report_id": tutor_draft.id, "invoice_id": payable.id},
     }
 
 
