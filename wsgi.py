@@ -3,6 +3,7 @@
 `python wsgi.py` serves the app and Socket.IO (HOST, PORT); `flask --app wsgi …` runs the CLI;
 a WSGI server may import `app` from here.
 """
+
 import os
 import sys
 

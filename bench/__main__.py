@@ -1,4 +1,5 @@
 """`make bench`: run every benchmark and print its figures (see bench/README.md)."""
+
 from bench import chat_fanout
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ broadcasts the message to it and acknowledges.
 
 Run: python -m bench.bare_server PORT
 """
+
 import eventlet
 
 eventlet.monkey_patch()
@@ -11,7 +12,7 @@ eventlet.monkey_patch()
 import itertools  # noqa: E402
 import logging  # noqa: E402
 import sys  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
 
 import eventlet.wsgi  # noqa: E402
 from flask import Flask, jsonify  # noqa: E402
@@ -37,9 +38,13 @@ def join(data):
 
 @socketio.on("send", namespace="/chat")
 def send(data):
-    message = {"id": next(_ids), "room_id": data["room_id"], "content": data["content"],
-               "client_id": data.get("client_id"),
-               "created_at": datetime.now(timezone.utc).isoformat()}
+    message = {
+        "id": next(_ids),
+        "room_id": data["room_id"],
+        "content": data["content"],
+        "client_id": data.get("client_id"),
+        "created_at": datetime.now(UTC).isoformat(),
+    }
     socketio.emit("message", message, to=f"chat:{data['room_id']}", namespace="/chat")
     return {"ok": True, "message": message}
 

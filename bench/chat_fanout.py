@@ -8,6 +8,7 @@ waiting for its ack before the next (so each sender has one message in flight); 
 records when each message arrives. Deliveries per second = N × M / (last delivery − first
 send). Latency = arrival − send, over every (message, receiver) pair.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -45,11 +46,15 @@ class Server:
     def __init__(self, name: str, command: list[str], env: dict, log: Path):
         self.name, self.port = name, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._log = open(log, "ab")
+        self._log = open(log, "ab")  # noqa: SIM115  (the server's output for its whole life)
         environment = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
-        self.proc = subprocess.Popen([*command, str(self.port)] if name == "bare" else command,
-                                     cwd=ROOT, env=environment, stdout=self._log,
-                                     stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [*command, str(self.port)] if name == "bare" else command,
+            cwd=ROOT,
+            env=environment,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -72,18 +77,31 @@ class Server:
 
 
 def app_environment(workdir: Path) -> dict:
-    return {"DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}", "THEBOT_ENV": "development",
-            "SECRET_KEY": "bench-secret", "UPLOAD_DIR": str(workdir / "uploads"),
-            "ASYNC_MODE": "eventlet", "CHAT_SEND_LIMIT": "0", "LOG_LEVEL": "WARNING",
-            "PYTHONWARNINGS": "ignore", "SOCKETIO_MESSAGE_QUEUE": ""}
+    return {
+        "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
+        "THEBOT_ENV": "development",
+        "SECRET_KEY": "bench-secret",
+        "UPLOAD_DIR": str(workdir / "uploads"),
+        "ASYNC_MODE": "eventlet",
+        "CHAT_SEND_LIMIT": "0",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONWARNINGS": "ignore",
+        "SOCKETIO_MESSAGE_QUEUE": "",
+    }
 
 
 def prepare_database(workdir: Path) -> None:
     """Migrate a fresh SQLite database and load the demo data, as `make run` does."""
     env = {**os.environ, **app_environment(workdir)}
     for args in (["db", "upgrade"], ["demo", "load"]):
-        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
-                       env=env, check=True, capture_output=True, timeout=WAIT * 3)
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=WAIT * 3,
+        )
 
 
 @dataclass
@@ -99,15 +117,20 @@ class Target:
 def our_target(url: str) -> Target:
     tokens = {}
     for username in ("student", "parent", "teacher"):
-        answer = requests.post(f"{url}/api/v1/auth/login", timeout=WAIT,
-                               json={"login": username, "password": PASSWORD})
+        answer = requests.post(
+            f"{url}/api/v1/auth/login", timeout=WAIT, json={"login": username, "password": PASSWORD}
+        )
         answer.raise_for_status()
         tokens[username] = answer.json()["token"]
-    rooms = requests.get(f"{url}/api/v1/chat/rooms", timeout=WAIT,
-                         headers={"Authorization": f"Bearer {tokens['teacher']}"}).json()["rooms"]
+    rooms = requests.get(
+        f"{url}/api/v1/chat/rooms",
+        timeout=WAIT,
+        headers={"Authorization": f"Bearer {tokens['teacher']}"},
+    ).json()["rooms"]
     room_id = next(r["id"] for r in rooms if r["title"] == "Maths: Anna Petrova")
-    return Target(url, room_id, [{"token": t} for t in tokens.values()],
-                  {"token": tokens["teacher"]})
+    return Target(
+        url, room_id, [{"token": t} for t in tokens.values()], {"token": tokens["teacher"]}
+    )
 
 
 @dataclass
@@ -122,18 +145,20 @@ class Result:
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 async def _connect(target: Target, auth, join: bool, on_message=None) -> socketio.AsyncClient:
     client = socketio.AsyncClient(reconnection=False)
     if on_message is not None:
         client.on("message", on_message, namespace="/chat")
-    await client.connect(target.url, auth=auth, namespaces=["/chat"], transports=["websocket"],
-                         wait_timeout=WAIT)
+    await client.connect(
+        target.url, auth=auth, namespaces=["/chat"], transports=["websocket"], wait_timeout=WAIT
+    )
     if join:
-        ack = await client.call("join", {"room_id": target.room_id}, namespace="/chat",
-                                timeout=WAIT)
+        ack = await client.call(
+            "join", {"room_id": target.room_id}, namespace="/chat", timeout=WAIT
+        )
         assert ack.get("ok"), ack
     return client
 
@@ -154,8 +179,10 @@ async def measure(name: str, target: Target, clients: int, messages: int) -> Res
 
     receivers = []
     for start in range(0, clients, 25):  # connect in batches: the servers see a steady trickle
-        batch = [_connect(target, target.receiver_auth[i % len(target.receiver_auth)], True,
-                          on_message) for i in range(start, min(clients, start + 25))]
+        batch = [
+            _connect(target, target.receiver_auth[i % len(target.receiver_auth)], True, on_message)
+            for i in range(start, min(clients, start + 25))
+        ]
         receivers += await asyncio.gather(*batch)
     senders = [await _connect(target, target.sender_auth, False) for _ in range(SENDERS)]
     sent_at: dict[str, float] = {}
@@ -164,9 +191,16 @@ async def measure(name: str, target: Target, clients: int, messages: int) -> Res
     async def send_all(client, keys):
         for key in keys:
             sent_at[key] = time.perf_counter()
-            ack = await client.call("send", {"room_id": target.room_id, "client_id": key,
-                                             "content": f"benchmark message {key}"},
-                                    namespace="/chat", timeout=WAIT)
+            ack = await client.call(
+                "send",
+                {
+                    "room_id": target.room_id,
+                    "client_id": key,
+                    "content": f"benchmark message {key}",
+                },
+                namespace="/chat",
+                timeout=WAIT,
+            )
             assert ack.get("ok"), ack
 
     warmup = [f"{tag}-w{i}" for i in range(WARMUP)]
@@ -180,8 +214,14 @@ async def measure(name: str, target: Target, clients: int, messages: int) -> Res
     latencies = [(t - sent_at[k]) * 1000 for k in keys for t in arrivals[k]]
     for client in receivers + senders:
         await client.disconnect()
-    return Result(name, clients, messages, clients * messages / (last_arrival - first_send),
-                  percentile(latencies, 0.50), percentile(latencies, 0.99))
+    return Result(
+        name,
+        clients,
+        messages,
+        clients * messages / (last_arrival - first_send),
+        percentile(latencies, 0.50),
+        percentile(latencies, 0.99),
+    )
 
 
 def report(results: list[Result]) -> None:
@@ -189,15 +229,19 @@ def report(results: list[Result]) -> None:
     print("| server | clients | messages | deliveries/s | p50 ms | p99 ms |")
     print("|---|---:|---:|---:|---:|---:|")
     for r in results:
-        print(f"| {r.server} | {r.clients} | {r.messages} | {r.per_second:,.0f} | "
-              f"{r.p50_ms:.1f} | {r.p99_ms:.1f} |")
+        print(
+            f"| {r.server} | {r.clients} | {r.messages} | {r.per_second:,.0f} | "
+            f"{r.p50_ms:.1f} | {r.p99_ms:.1f} |"
+        )
     print()
     for clients, _ in RUNS:
         ours = next(r for r in results if r.server == "thebot" and r.clients == clients)
         bare = next(r for r in results if r.server == "bare" and r.clients == clients)
-        print(f"{clients} clients: thebot delivers {ours.per_second / bare.per_second:.2f}× the "
-              f"bare server's rate; p50 latency {ours.p50_ms / bare.p50_ms:.2f}×, "
-              f"p99 {ours.p99_ms / bare.p99_ms:.2f}×")
+        print(
+            f"{clients} clients: thebot delivers {ours.per_second / bare.per_second:.2f}× the "
+            f"bare server's rate; p50 latency {ours.p50_ms / bare.p50_ms:.2f}×, "
+            f"p99 {ours.p99_ms / bare.p99_ms:.2f}×"
+        )
 
 
 def main() -> None:
@@ -209,14 +253,25 @@ def main() -> None:
         prepare_database(workdir)
         for name in ("thebot", "bare"):
             if name == "thebot":
-                server = Server(name, [sys.executable, "wsgi.py"], app_environment(workdir),
-                                workdir / "thebot.log")
+                server = Server(
+                    name,
+                    [sys.executable, "wsgi.py"],
+                    app_environment(workdir),
+                    workdir / "thebot.log",
+                )
             else:
-                server = Server(name, [sys.executable, "-m", "bench.bare_server"],
-                                {"PYTHONWARNINGS": "ignore"}, workdir / "bare.log")
+                server = Server(
+                    name,
+                    [sys.executable, "-m", "bench.bare_server"],
+                    {"PYTHONWARNINGS": "ignore"},
+                    workdir / "bare.log",
+                )
             try:
-                target = our_target(server.url) if name == "thebot" else Target(
-                    server.url, 1, [None], None)
+                target = (
+                    our_target(server.url)
+                    if name == "thebot"
+                    else Target(server.url, 1, [None], None)
+                )
                 for clients, messages in RUNS:
                     print(f"  {name}: {clients} clients, {messages} messages …", flush=True)
                     results.append(asyncio.run(measure(name, target, clients, messages)))

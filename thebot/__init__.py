@@ -1,4 +1,5 @@
 """THE BOT: the application factory."""
+
 from __future__ import annotations
 
 import logging
@@ -36,48 +37,63 @@ def create_app(config: dict | None = None) -> Flask:
     resolve_settings(app.config)
 
     from thebot import logging_setup
+
     logging_setup.configure(app)
 
     import thebot.models  # noqa: F401  (the whole metadata, for Alembic)
+
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True,
-                     compare_type=True)
+    migrate.init_app(
+        app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)
     _security_headers(app)
 
     from thebot.web import i18n
+
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
 
     from thebot.web import templating
+
     templating.init_app(app)
 
     from thebot.web import auth_setup
+
     auth_setup.init_app(app)
 
     from thebot.web import urls
+
     urls.install_converters(app)
     _register_blueprints(app)
 
     from thebot.web import errors
+
     errors.init_app(app)
 
     connect_signals()
 
     from thebot.sockets import init_socketio
+
     init_socketio(app)
 
     from thebot.cli import register_cli
+
     register_cli(app)
 
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies > 0:  # outermost, so Socket.IO's same-origin check sees the client's scheme too
         # Flask's documented way to wrap its WSGI app; its types see only the method.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies,
-            x_prefix=proxies)
+            app.wsgi_app,
+            x_for=proxies,
+            x_proto=proxies,
+            x_host=proxies,
+            x_port=proxies,
+            x_prefix=proxies,
+        )
     return app
 
 
@@ -121,6 +137,7 @@ def _security_headers(app: Flask) -> None:
 
 def _migrations_dir():
     from pathlib import Path
+
     return Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -137,8 +154,18 @@ def _register_blueprints(app: Flask) -> None:
     from thebot.teacher import bp as teacher_bp
     from thebot.tutor import bp as tutor_bp
 
-    for bp in (main_bp, auth_bp, student_bp, parent_bp, tutor_bp, teacher_bp, admin_bp, chat_bp,
-               notifications_bp, payments_bp):
+    for bp in (
+        main_bp,
+        auth_bp,
+        student_bp,
+        parent_bp,
+        tutor_bp,
+        teacher_bp,
+        admin_bp,
+        chat_bp,
+        notifications_bp,
+        payments_bp,
+    ):
         app.register_blueprint(bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     logging.getLogger(__name__).debug("blueprints registered")

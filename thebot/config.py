@@ -1,9 +1,11 @@
 """Settings from the environment: one class per purpose (development, test, production)."""
+
 from __future__ import annotations
 
 import os
 import secrets
 from pathlib import Path
+from typing import ClassVar
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
@@ -19,7 +21,7 @@ def _database_url() -> str:
         return f"sqlite:///{INSTANCE_DIR / 'thebot.db'}"
     # Heroku-style URLs name the scheme "postgres", which SQLAlchemy 2 does not accept.
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     return url
 
 
@@ -41,10 +43,10 @@ class Config:
 
     SECRET_KEY = None  # filled in by load_config
     SQLALCHEMY_DATABASE_URI = None
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
     ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
-    CORS_ALLOWED_ORIGINS = [
+    CORS_ALLOWED_ORIGINS: ClassVar[list[str]] = [
         o.strip() for o in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()
     ]
     PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "fake")
@@ -150,5 +152,6 @@ def resolve_settings(config: dict) -> None:
     if not config.get("RATELIMIT_STORAGE_URI"):
         queue = config.get("SOCKETIO_MESSAGE_QUEUE") or ""
         config["RATELIMIT_STORAGE_URI"] = (
-            queue if queue.startswith(("redis://", "rediss://", "redis+unix://")) else "memory://")
+            queue if queue.startswith(("redis://", "rediss://", "redis+unix://")) else "memory://"
+        )
     config["BASE_URL"] = (config.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")

@@ -1,4 +1,5 @@
 """Unbound extensions, bound to the app in create_app."""
+
 import sqlite3
 
 from flask_babel import Babel

@@ -1,4 +1,5 @@
 """Logging: one format, and no password or token ever reaches a log record."""
+
 from __future__ import annotations
 
 import logging

@@ -6,6 +6,7 @@ through `socketio.emit`, which works the same with a message queue and from back
 A rolled-back transaction sends nothing, and a failing push never undoes the committed action.
 Nothing that runs in the hook uses the committing session.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,8 +43,9 @@ def after_commit(action: Callable[[], None]) -> None:
     db.session.info.setdefault(_KEY, []).append(action)
 
 
-def emit(name: str, data: Any, *, to: str, namespace: str,
-         skip_sid: Iterable[str] | None = None) -> None:
+def emit(
+    name: str, data: Any, *, to: str, namespace: str, skip_sid: Iterable[str] | None = None
+) -> None:
     """Emit a Socket.IO event to a room once the current transaction commits."""
     skip = list(skip_sid) if skip_sid is not None else None
     after_commit(lambda: socketio.emit(name, data, to=to, namespace=namespace, skip_sid=skip))
@@ -78,8 +80,9 @@ def _disconnect(condition) -> None:
     """
     with current_app.app_context():
         with db.engine.connect() as connection:
-            rows = connection.execute(select(SocketConnection.sid, SocketConnection.namespace)
-                                      .where(condition)).all()
+            rows = connection.execute(
+                select(SocketConnection.sid, SocketConnection.namespace).where(condition)
+            ).all()
         for sid, namespace in rows:
             try:
                 # A local socket is closed now; any other goes through the message queue to

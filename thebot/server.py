@@ -1,4 +1,5 @@
 """Serving the app and Socket.IO in the configured async mode."""
+
 from __future__ import annotations
 
 import logging
@@ -37,8 +38,7 @@ def serve(app: Flask, host: str, port: int) -> None:
     mode = app.config["ASYNC_MODE"]
     log.info("serving on http://%s:%s (async mode %s)", host, port, mode)
     socketio.start_background_task(liveness.run, app, app.config["SOCKET_HEARTBEAT_SECONDS"])
-    socketio.start_background_task(overdue.run, app,
-                                   app.config["BILLING_OVERDUE_INTERVAL_SECONDS"])
+    socketio.start_background_task(overdue.run, app, app.config["BILLING_OVERDUE_INTERVAL_SECONDS"])
     if mode == "eventlet":
         import eventlet
         import eventlet.wsgi
@@ -46,10 +46,20 @@ def serve(app: Flask, host: str, port: int) -> None:
         listener = NoDelayListener(eventlet.listen((host, port)))
         # The access log names the connection's peer only: X-Forwarded-For is whatever a client
         # wrote (the app believes it only behind TRUSTED_PROXIES, see create_app).
-        eventlet.wsgi.server(listener, app, log=logging.getLogger("eventlet.wsgi"),
-                             log_x_forwarded_for=False,
-                             log_format='%(client_ip)s "%(request_line)s" %(status_code)s '
-                                        '%(body_length)s %(wall_seconds).3f')
+        eventlet.wsgi.server(
+            listener,
+            app,
+            log=logging.getLogger("eventlet.wsgi"),
+            log_x_forwarded_for=False,
+            log_format='%(client_ip)s "%(request_line)s" %(status_code)s '
+            "%(body_length)s %(wall_seconds).3f",
+        )
         return
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=(mode == "threading"),
-                 use_reloader=False, log_output=False)
+    socketio.run(
+        app,
+        host=host,
+        port=port,
+        allow_unsafe_werkzeug=(mode == "threading"),
+        use_reloader=False,
+        log_output=False,
+    )

@@ -1,4 +1,5 @@
 """The administrator's area (pages): every account, link, enrollment and subject."""
+
 from __future__ import annotations
 
 from flask import Blueprint

@@ -13,8 +13,10 @@ class ProfileFields:
     grade = IntegerField(_l("Grade (1–12)"), validators=[Optional(), NumberRange(1, 12)])
     goal = TextAreaField(_l("Goal"), validators=[Optional(), Length(max=2000)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
-    bio = TextAreaField(lazy_pgettext("profile field: a person's bio", "About"),
-                        validators=[Optional(), Length(max=2000)])
+    bio = TextAreaField(
+        lazy_pgettext("profile field: a person's bio", "About"),
+        validators=[Optional(), Length(max=2000)],
+    )
     subjects = StringField(_l("Subjects taught"), validators=[Optional(), Length(max=255)])
 
 
@@ -30,8 +32,11 @@ class UserCreateForm(ProfileFields, FlaskForm):
 class UserEditForm(ProfileFields, FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])
-    password = PasswordField(_l("New password"), validators=[Optional(), Length(min=8, max=256)],
-                             description=_l("Leave empty to keep the current password."))
+    password = PasswordField(
+        _l("New password"),
+        validators=[Optional(), Length(min=8, max=256)],
+        description=_l("Leave empty to keep the current password."),
+    )
 
 
 class LinksForm(FlaskForm):
@@ -40,12 +45,16 @@ class LinksForm(FlaskForm):
 
 
 class SubjectForm(FlaskForm):
-    name = StringField(lazy_pgettext("a subject's name", "Name"),
-                       validators=[DataRequired(), Length(max=120)])
+    name = StringField(
+        lazy_pgettext("a subject's name", "Name"), validators=[DataRequired(), Length(max=120)]
+    )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
 
 
 PROFILE_FIELD_NAMES = {
-    Role.STUDENT: ("grade", "goal"), Role.PARENT: ("phone",), Role.TUTOR: ("bio", "subjects"),
-    Role.TEACHER: ("bio", "subjects"), Role.ADMIN: (),
+    Role.STUDENT: ("grade", "goal"),
+    Role.PARENT: ("phone",),
+    Role.TUTOR: ("bio", "subjects"),
+    Role.TEACHER: ("bio", "subjects"),
+    Role.ADMIN: (),
 }

@@ -1,4 +1,5 @@
 """The administrator's area: every account, link, enrollment and subject."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -29,13 +30,21 @@ def _role_choices():
 @bp.get("/")
 def dashboard():
     """Counts by role and the newest accounts."""
-    counts: dict[Role, int] = {role: count for role, count in db.session.execute(
-        select(User.role, func.count()).group_by(User.role))}
+    counts: dict[Role, int] = {
+        role: count
+        for role, count in db.session.execute(select(User.role, func.count()).group_by(User.role))
+    }
     active_enrollments = db.session.scalar(
-        select(func.count()).select_from(Enrollment).where(Enrollment.is_active.is_(True)))
+        select(func.count()).select_from(Enrollment).where(Enrollment.is_active.is_(True))
+    )
     newest = db.session.scalars(select(User).order_by(User.created_at.desc()).limit(8)).all()
-    return render_template("admin/dashboard.html", counts=counts, newest=newest,
-                           active_enrollments=active_enrollments, roles=list(Role))
+    return render_template(
+        "admin/dashboard.html",
+        counts=counts,
+        newest=newest,
+        active_enrollments=active_enrollments,
+        roles=list(Role),
+    )
 
 
 @bp.get("/users")
@@ -44,8 +53,13 @@ def users():
     role_value = request.args.get("role", "")
     role = Role(role_value) if role_value in {r.value for r in Role} else None
     search = request.args.get("q", "")[:100]
-    return render_template("admin/users.html", users=people.all_users(role, search),
-                           role=role, q=search, roles=list(Role))
+    return render_template(
+        "admin/users.html",
+        users=people.all_users(role, search),
+        role=role,
+        q=search,
+        roles=list(Role),
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -57,17 +71,27 @@ def new_user():
         role = Role(form.role.data)
         profile = {name: getattr(form, name).data for name in PROFILE_FIELD_NAMES[role]}
         try:
-            user = accounts.create_user(me(), role=role, username=form.username.data,
-                                        password=form.password.data, full_name=form.full_name.data,
-                                        email=form.email.data, **profile)
+            user = accounts.create_user(
+                me(),
+                role=role,
+                username=form.username.data,
+                password=form.password.data,
+                full_name=form.full_name.data,
+                email=form.email.data,
+                **profile,
+            )
         except DomainError as exc:
             show_errors(form, exc)
         else:
             flash(_("The account %(username)s is created.", username=user.username), "success")
             return redirect(url_for("admin.user", user_id=user.id))
     role_fields = {role.value: list(names) for role, names in PROFILE_FIELD_NAMES.items()}
-    return render_template("admin/new_user.html", form=form, profile_fields=PROFILE_FIELD_NAMES,
-                           role_fields=role_fields), 200 if request.method == "GET" else 400
+    return render_template(
+        "admin/new_user.html",
+        form=form,
+        profile_fields=PROFILE_FIELD_NAMES,
+        role_fields=role_fields,
+    ), 200 if request.method == "GET" else 400
 
 
 def _user_or_404(user_id: int) -> User:
@@ -82,26 +106,42 @@ def _links_form(user: User, form: LinksForm | None = None) -> LinksForm:
         profile = user.student_profile
         if profile is None:  # callers show links for students with a profile only
             raise NotFound()
-        form = LinksForm(formdata=None, tutor_id=profile.tutor_id or 0,
-                         parent_id=profile.parent_id or 0)
-    form.tutor_id.choices = [(0, "—")] + [(t.id, t.full_name) for t in accounts.users_by_role(Role.TUTOR)]
-    form.parent_id.choices = [(0, "—")] + [(p.id, p.full_name) for p in accounts.users_by_role(Role.PARENT)]
+        form = LinksForm(
+            formdata=None, tutor_id=profile.tutor_id or 0, parent_id=profile.parent_id or 0
+        )
+    form.tutor_id.choices = [(0, "—")] + [
+        (t.id, t.full_name) for t in accounts.users_by_role(Role.TUTOR)
+    ]
+    form.parent_id.choices = [(0, "—")] + [
+        (p.id, p.full_name) for p in accounts.users_by_role(Role.PARENT)
+    ]
     return form
 
 
 def _user_page(user: User, edit_form=None, links_form=None, enroll_form=None, status=200):
     profile = user.profile
     if edit_form is None:
-        initial = {name: getattr(profile, name) for name in PROFILE_FIELD_NAMES[user.role]} if profile else {}
-        edit_form = UserEditForm(formdata=None, full_name=user.full_name, email=user.email, **initial)
-    context = {"user": user, "edit_form": edit_form,
-               "profile_fields": PROFILE_FIELD_NAMES[user.role] if profile else ()}
+        initial = (
+            {name: getattr(profile, name) for name in PROFILE_FIELD_NAMES[user.role]}
+            if profile
+            else {}
+        )
+        edit_form = UserEditForm(
+            formdata=None, full_name=user.full_name, email=user.email, **initial
+        )
+    context = {
+        "user": user,
+        "edit_form": edit_form,
+        "profile_fields": PROFILE_FIELD_NAMES[user.role] if profile else (),
+    }
     if user.role is Role.STUDENT and user.student_profile is not None:
         context["links_form"] = _links_form(user, links_form)
         enroll_form = enroll_form or EnrollForm(formdata=None)
         fill_enroll_choices(enroll_form, learning.subjects(), accounts.users_by_role(Role.TEACHER))
         context["enroll_form"] = enroll_form
-        context["enrollments"] = learning.enrollments_of_students([user.id], active_only=False)[user.id]
+        context["enrollments"] = learning.enrollments_of_students([user.id], active_only=False)[
+            user.id
+        ]
     elif user.role is Role.TEACHER:
         context["taught"] = learning.enrollments_taught_by(user, active_only=False)
     elif user.role in (Role.TUTOR, Role.PARENT):
@@ -123,9 +163,14 @@ def edit_user(user_id: int):
     if form.validate_on_submit():
         profile = {name: getattr(form, name).data for name in PROFILE_FIELD_NAMES[user.role]}
         try:
-            accounts.update_user(me(), user.id, full_name=form.full_name.data,
-                                 email=form.email.data, password=form.password.data or None,
-                                 **profile)
+            accounts.update_user(
+                me(),
+                user.id,
+                full_name=form.full_name.data,
+                email=form.email.data,
+                password=form.password.data or None,
+                **profile,
+            )
         except DomainError as exc:
             show_errors(form, exc)
         else:
@@ -145,7 +190,9 @@ def set_active(user_id: int):
             raise
         flash(exc.message, "error")
         return redirect(url_for("admin.user", user_id=user_id))
-    flash(_("The account is active.") if user.active else _("The account is deactivated."), "success")
+    flash(
+        _("The account is active.") if user.active else _("The account is deactivated."), "success"
+    )
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -158,8 +205,12 @@ def set_links(user_id: int):
     form = _links_form(user, LinksForm())
     if form.validate_on_submit():
         try:
-            links.set_links(me(), user.id, tutor_id=form.tutor_id.data or None,
-                            parent_id=form.parent_id.data or None)
+            links.set_links(
+                me(),
+                user.id,
+                tutor_id=form.tutor_id.data or None,
+                parent_id=form.parent_id.data or None,
+            )
         except DomainError as exc:
             show_errors(form, exc)
         else:
@@ -176,8 +227,13 @@ def enroll(user_id: int):
     fill_enroll_choices(form, learning.subjects(), accounts.users_by_role(Role.TEACHER))
     if form.validate_on_submit():
         try:
-            learning.enroll(me(), student_id=user.id, subject_id=form.subject_id.data,
-                            teacher_id=form.teacher_id.data, custom_title=form.custom_title.data)
+            learning.enroll(
+                me(),
+                student_id=user.id,
+                subject_id=form.subject_id.data,
+                teacher_id=form.teacher_id.data,
+                custom_title=form.custom_title.data,
+            )
         except DomainError as exc:
             show_errors(form, exc)
         else:
@@ -211,4 +267,3 @@ def subjects():
     elif request.method == "POST":
         status = 400
     return render_template("admin/subjects.html", form=form, subjects=learning.subjects()), status
-

@@ -1,4 +1,5 @@
 """JSON API v1: the same services as the pages, JSON in and out, one error envelope."""
+
 from __future__ import annotations
 
 from flask import Blueprint, g, request
@@ -35,8 +36,9 @@ def _authenticate():
         g.api_user = accounts.user_for_token(raw)
         g.api_token = raw if g.api_user is not None else None
         if g.api_user is None and request.endpoint not in PUBLIC_ENDPOINTS:
-            return error_response(401, "unauthorized",
-                                  _("The token is invalid, expired or revoked."))
+            return error_response(
+                401, "unauthorized", _("The token is invalid, expired or revoked.")
+            )
     elif current_user.is_authenticated:
         g.api_user = current_user._get_current_object()
         if request.method in UNSAFE_METHODS and request.endpoint not in PUBLIC_ENDPOINTS:

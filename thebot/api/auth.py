@@ -1,4 +1,5 @@
 """API sign-in: bearer tokens, one per device."""
+
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
@@ -29,17 +30,25 @@ def login():
         mark_failed()
         return error_response(401, "unauthorized", "Wrong login or password.")
     # The device's language (Accept-Language) is what notifications and e-mails will use.
-    accounts.remember_locale(user, request.accept_languages.best_match(
-        current_app.config["LANGUAGES"]))
+    accounts.remember_locale(
+        user, request.accept_languages.best_match(current_app.config["LANGUAGES"])
+    )
     raw, token = accounts.issue_token(user, device)
-    return jsonify({"token": raw, "token_type": "Bearer", "expires_at": iso(token.expires_at),
-                    "user": user_summary(user)})
+    return jsonify(
+        {
+            "token": raw,
+            "token_type": "Bearer",
+            "expires_at": iso(token.expires_at),
+            "user": user_summary(user),
+        }
+    )
 
 
 @bp.post("/auth/logout")
 def logout():
     """Revoke the bearer token this request carries (a session caller signs out on the page)."""
     from flask import g
+
     if g.api_token is None:
         return error_response(400, "bad_request", "Sign out with the token you want to revoke.")
     accounts.revoke_token(g.api_token)

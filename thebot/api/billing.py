@@ -1,5 +1,6 @@
 """Invoices and payments over JSON (contract.md 3a): list, create, open, send, cancel, pay, and
 a payment's state (services/billing/)."""
+
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -28,9 +29,13 @@ def _optional_body() -> dict:
 
 def _filters() -> dict:
     args = request.args
-    return {"status": args.get("status") or None, "student_id": id_arg("student_id"),
-            "overdue": args.get("overdue") or None, "date_from": args.get("date_from") or None,
-            "date_to": args.get("date_to") or None}
+    return {
+        "status": args.get("status") or None,
+        "student_id": id_arg("student_id"),
+        "overdue": args.get("overdue") or None,
+        "date_from": args.get("date_from") or None,
+        "date_to": args.get("date_to") or None,
+    }
 
 
 @bp.get("/invoices")
@@ -38,8 +43,9 @@ def list_invoices():
     """?status=&student_id=&overdue=true&date_from=&date_to=&limit=&before_id= (newest first)."""
     viewer = api_user()
     limit = int_arg("limit")
-    rows, has_more = listing.invoices_for(viewer, **_filters(), before_id=id_arg("before_id"),
-                                          limit=50 if limit is None else limit)
+    rows, has_more = listing.invoices_for(
+        viewer, **_filters(), before_id=id_arg("before_id"), limit=50 if limit is None else limit
+    )
     return jsonify({"invoices": [invoice_dict(i, viewer) for i in rows], "has_more": has_more})
 
 
@@ -47,8 +53,13 @@ def list_invoices():
 def invoice_totals():
     """Totals by state and overdue over the same filters: {state: {"count", "amount"}}."""
     totals = listing.totals_for(api_user(), **_filters())
-    return jsonify({"totals": {k: {"count": v["count"], "amount": f"{v['amount']:.2f}"}
-                               for k, v in totals.items()}})
+    return jsonify(
+        {
+            "totals": {
+                k: {"count": v["count"], "amount": f"{v['amount']:.2f}"} for k, v in totals.items()
+            }
+        }
+    )
 
 
 @bp.post("/invoices")
@@ -56,13 +67,18 @@ def create_invoice():
     """A draft: {student_id, amount (a decimal string), description, due_date, enrollment_id?}."""
     body = json_body()
     if "amount" in body and not isinstance(body["amount"], str):
-        raise Invalid(_("The amount must be a decimal string such as \"1500.00\"."),
-                      {"amount": _("A string such as \"1500.00\" (JSON numbers are not exact).")})
+        raise Invalid(
+            _('The amount must be a decimal string such as "1500.00".'),
+            {"amount": _('A string such as "1500.00" (JSON numbers are not exact).')},
+        )
     invoice = invoices.create_invoice(
-        api_user(), student_id=payload_id(body.get("student_id"), "student_id"),
-        amount=body.get("amount"), description=body.get("description"),
+        api_user(),
+        student_id=payload_id(body.get("student_id"), "student_id"),
+        amount=body.get("amount"),
+        description=body.get("description"),
         due_date=body.get("due_date") if isinstance(body.get("due_date"), str) else None,
-        enrollment_id=payload_id(body.get("enrollment_id"), "enrollment_id", required=False))
+        enrollment_id=payload_id(body.get("enrollment_id"), "enrollment_id", required=False),
+    )
     return _invoice(invoice), 201
 
 

@@ -1,4 +1,5 @@
 """The chat over JSON (the same services as the /chat namespace); see docs/api-chat.md."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -34,8 +35,11 @@ def chat_messages(room_id: int):
         if before_id is not None:
             raise BadRequest(_("Give before_id or after_id, not both."))
         page, has_more = messages.messages_after(
-            api_user(), room_id, after_id,
-            limit=min(limit or messages.CATCH_UP_LIMIT, messages.CATCH_UP_LIMIT))
+            api_user(),
+            room_id,
+            after_id,
+            limit=min(limit or messages.CATCH_UP_LIMIT, messages.CATCH_UP_LIMIT),
+        )
     else:
         page, has_more = messages.history(api_user(), room_id, before_id=before_id, limit=limit)
     return jsonify({"messages": page, "has_more": has_more})
@@ -45,10 +49,13 @@ def chat_messages(room_id: int):
 def chat_send(room_id: int):
     """{content, client_id?, reply_to_id?} -> 201 {message}."""
     data = json_body()
-    message = messages.send_message(api_user(), room_id, data.get("content"),
-                                    client_id=data.get("client_id"),
-                                    reply_to_id=payload_id(data.get("reply_to_id"),
-                                                           "reply_to_id", required=False))
+    message = messages.send_message(
+        api_user(),
+        room_id,
+        data.get("content"),
+        client_id=data.get("client_id"),
+        reply_to_id=payload_id(data.get("reply_to_id"), "reply_to_id", required=False),
+    )
     return jsonify({"message": message}), 201
 
 
@@ -58,11 +65,14 @@ def chat_attach(room_id: int):
     upload = request.files.get("file")
     if upload is None:
         raise BadRequest(_("Attach a file in the 'file' field."))
-    message = messages.send_attachment(api_user(), room_id, upload.stream, upload.filename,
-                                       client_id=request.form.get("client_id") or None,
-                                       reply_to_id=optional_id(
-                                           request.form.get("reply_to_id", "").strip(),
-                                           "reply_to_id"))
+    message = messages.send_attachment(
+        api_user(),
+        room_id,
+        upload.stream,
+        upload.filename,
+        client_id=request.form.get("client_id") or None,
+        reply_to_id=optional_id(request.form.get("reply_to_id", "").strip(), "reply_to_id"),
+    )
     return jsonify({"message": message}), 201
 
 
@@ -124,16 +134,22 @@ def chat_attachment(message_id: int):
     if path is None or name is None:  # the record outlived its file: as any missing file
         raise NotFound(_("No such file."))
     inline = attachments.is_image(message.attachment_type)
-    response = send_file(path, mimetype=message.attachment_type, as_attachment=not inline,
-                         download_name=name, conditional=True, max_age=0)
+    response = send_file(
+        path,
+        mimetype=message.attachment_type,
+        as_attachment=not inline,
+        download_name=name,
+        conditional=True,
+        max_age=0,
+    )
     # The stored type is complete (text carries its charset): send it as it is, not with a
     # second charset appended by the framework.
     response.headers["Content-Type"] = message.attachment_type
     disposition = "inline" if inline else "attachment"
     fallback = name.encode("ascii", "replace").decode().replace('"', "_")
     response.headers["Content-Disposition"] = (
-        f"{disposition}; filename=\"{fallback}\"; "
-        f"filename*=UTF-8''{quote(name, safe='')}")
+        f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"

@@ -1,13 +1,24 @@
 """The one JSON error envelope of /api: {"error": {"code", "message", "fields"?}}."""
+
 from __future__ import annotations
 
 from flask import jsonify
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "bad_request",
-          429: "rate_limited", 500: "internal_error", 503: "unavailable"}
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "bad_request",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None):
@@ -35,7 +46,8 @@ def _messages() -> dict[int, str]:
 
 
 def http_error_response(exc: HTTPException):
-    """A werkzeug HTTP error (404 route, 405, 413, 429 …) as the envelope, in the caller's language."""
+    """A werkzeug HTTP error (404 route, 405, 413, 429 …) as the envelope, in the caller's
+    language."""
     status = exc.code or 500
     message = _messages().get(status) or _("The request could not be understood.")
     return error_response(status, _CODES.get(status, "bad_request"), message)

@@ -1,4 +1,5 @@
 """The caller's notifications and notification settings."""
+
 from __future__ import annotations
 
 from flask import jsonify
@@ -14,8 +15,12 @@ def notifications():
     user = api_user()
     before_id, limit = id_arg("before_id"), int_arg("limit")
     records = notify.list_for(user, before_id=before_id, limit=limit)
-    return jsonify({"notifications": [notify.notification_dict(r) for r in records],
-                    "unread": notify.unread_count(user)})
+    return jsonify(
+        {
+            "notifications": [notify.notification_dict(r) for r in records],
+            "unread": notify.unread_count(user),
+        }
+    )
 
 
 @bp.post("/notifications/<int:notification_id>/read")

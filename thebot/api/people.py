@@ -1,4 +1,5 @@
 """People and enrollments the caller may see."""
+
 from __future__ import annotations
 
 from flask import jsonify

@@ -1,4 +1,5 @@
 """Weekly reports over JSON: list, read, compose, edit, delete and send (services/reports/)."""
+
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -17,10 +18,13 @@ def _report(report):
 def list_reports():
     """?student_id=&kind=tutor|teacher&box=sent|received|all&status=draft|sent|read|unread."""
     viewer = api_user()
-    rows = reading.reports_for(viewer, student_id=id_arg("student_id"),
-                               kind=request.args.get("kind") or None,
-                               box=request.args.get("box") or "all",
-                               status=request.args.get("status") or None)
+    rows = reading.reports_for(
+        viewer,
+        student_id=id_arg("student_id"),
+        kind=request.args.get("kind") or None,
+        box=request.args.get("box") or "all",
+        status=request.args.get("status") or None,
+    )
     return jsonify({"reports": [report_dict(r, viewer) for r in rows]})
 
 
@@ -41,9 +45,13 @@ def create_report():
     """A new draft: {kind, student_id, enrollment_id (teacher), week_start, fields…} → 201."""
     body = dict(json_body())
     report = writing.create_report(
-        api_user(), kind=body.pop("kind", None), week_start=body.pop("week_start", None),
-        student_id=body.pop("student_id", None), enrollment_id=body.pop("enrollment_id", None),
-        fields=body)
+        api_user(),
+        kind=body.pop("kind", None),
+        week_start=body.pop("week_start", None),
+        student_id=body.pop("student_id", None),
+        enrollment_id=body.pop("enrollment_id", None),
+        fields=body,
+    )
     return _report(report), 201
 
 

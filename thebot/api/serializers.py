@@ -1,4 +1,5 @@
 """JSON shapes of the API and socket answers."""
+
 from __future__ import annotations
 
 from typing import overload
@@ -19,8 +20,12 @@ def user_brief(user: User | None) -> dict | None:
 
 
 def user_summary(user: User) -> dict:
-    return {"id": user.id, "username": user.username, "full_name": user.full_name,
-            "role": user.role.value}
+    return {
+        "id": user.id,
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": user.role.value,
+    }
 
 
 def profile_dict(user: User, viewer: User | None = None) -> dict | None:
@@ -29,8 +34,12 @@ def profile_dict(user: User, viewer: User | None = None) -> dict | None:
     if profile is None:
         return None
     if user.role is Role.STUDENT:
-        return {"grade": profile.grade, "goal": profile.goal,
-                "tutor": user_brief(profile.tutor), "parent": user_brief(profile.parent)}
+        return {
+            "grade": profile.grade,
+            "goal": profile.goal,
+            "tutor": user_brief(profile.tutor),
+            "parent": user_brief(profile.parent),
+        }
     if user.role is Role.PARENT:
         # The phone is for the family's own people, not for the child's view of "parent: name only".
         if viewer is not None and viewer.role is Role.STUDENT:
@@ -44,11 +53,16 @@ def me_dict(user: User) -> dict:
 
 
 def enrollment_dict(enrollment: Enrollment) -> dict:
-    return {"id": enrollment.id, "title": enrollment.title,
-            "subject": {"id": enrollment.subject.id, "name": enrollment.subject.name},
-            "student": user_brief(enrollment.student), "teacher": user_brief(enrollment.teacher),
-            "active": enrollment.is_active, "created_at": iso(enrollment.created_at),
-            "ended_at": iso(enrollment.ended_at)}
+    return {
+        "id": enrollment.id,
+        "title": enrollment.title,
+        "subject": {"id": enrollment.subject.id, "name": enrollment.subject.name},
+        "student": user_brief(enrollment.student),
+        "teacher": user_brief(enrollment.teacher),
+        "active": enrollment.is_active,
+        "created_at": iso(enrollment.created_at),
+        "ended_at": iso(enrollment.ended_at),
+    }
 
 
 def student_dict(student: User, enrollments: list[Enrollment], viewer: User) -> dict:

@@ -1,4 +1,5 @@
 """Helpers for API routes: reading JSON bodies with clear errors."""
+
 from __future__ import annotations
 
 from flask import request
@@ -27,11 +28,14 @@ def string_field(data: dict, name: str, *, required: bool = True, max_length: in
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value.strip()):
-        raise Invalid(_("'%(name)s' is required.", name=name),
-                      {name: _("This field is required (a string).")})
+        raise Invalid(
+            _("'%(name)s' is required.", name=name), {name: _("This field is required (a string).")}
+        )
     if len(value) > max_length:
-        raise Invalid(_("'%(name)s' is too long.", name=name),
-                      {name: _("At most %(count)d characters.", count=max_length)})
+        raise Invalid(
+            _("'%(name)s' is too long.", name=name),
+            {name: _("At most %(count)d characters.", count=max_length)},
+        )
     return value
 
 
@@ -46,6 +50,7 @@ def int_arg(name: str) -> int | None:
     if value is None or value == "":
         return None
     if not value.isascii() or not value.isdigit() or len(value) > 9:
-        raise Invalid(_("'%(name)s' must be a whole number.", name=name),
-                      {name: _("Must be a whole number.")})
+        raise Invalid(
+            _("'%(name)s' must be a whole number.", name=name), {name: _("Must be a whole number.")}
+        )
     return int(value)

@@ -1,4 +1,5 @@
 """Browser sign-in and sign-out (pages)."""
+
 from __future__ import annotations
 
 from flask import Blueprint

@@ -1,6 +1,7 @@
 """Login rate limits, shared by the page and the API: per address and per account, failures only.
 
 A 429 carries Retry-After (seconds), on the page and in the API (see errors.py)."""
+
 from __future__ import annotations
 
 from flask import current_app, g, request
@@ -30,12 +31,19 @@ def _failed(response) -> bool:
 # Shared limits: the page (/auth/login) and the API (/api/v1/auth/login) count against the same
 # two buckets (one per client address, one per account), in the limiter's storage (Redis when
 # several processes serve, see config.resolve_settings).
-_per_address = limiter.shared_limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
-                                    scope="login-address", methods=["POST"],
-                                    deduct_when=_failed)
-_per_account = limiter.shared_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-                                    scope="login-account", key_func=_account_key,
-                                    methods=["POST"], deduct_when=_failed)
+_per_address = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
+    scope="login-address",
+    methods=["POST"],
+    deduct_when=_failed,
+)
+_per_account = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    scope="login-account",
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+)
 
 
 def login_limits(view):

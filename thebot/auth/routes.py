@@ -1,4 +1,5 @@
 """Browser sign-in and sign-out."""
+
 from __future__ import annotations
 
 from flask import redirect, render_template, request, session, url_for
@@ -33,7 +34,8 @@ def login():
         else:
             session.clear()
             session[LOGIN_KEY] = accounts.start_login_session(
-                user, request.headers.get("User-Agent", ""), str(get_locale()))
+                user, request.headers.get("User-Agent", ""), str(get_locale())
+            )
             session.permanent = bool(form.remember.data)
             login_user(user)
             return redirect(safe_next(form.next.data) or url_for("main.home"))

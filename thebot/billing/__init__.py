@@ -1,6 +1,7 @@
 """The invoice and payment pages of the tutor, the parent and the admin, one package mounted on
 each role's blueprint: the handlers (`routes`), the forms (`forms`) and one set of templates
 (`templates/billing/`). The rules are the billing service's (`services/billing/`)."""
+
 from __future__ import annotations
 
 import re

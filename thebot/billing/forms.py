@@ -1,6 +1,7 @@
 """Forms of the invoice pages: the list filters (a GET form, no CSRF), a new invoice and the
 cancel form. They only parse input; every rule (who is billable, the amount range, the due date,
 duplicates) is the billing service's, whose field errors the pages put back on these fields."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -46,9 +47,11 @@ class InvoiceFilterForm(FlaskForm):
     def fill(self, students, statuses) -> None:
         """The choices: the states this viewer may see and the students to filter by."""
         self.status.choices = [("", _l("Any state"))] + [
-            (s.value, STATUS_LABELS[s]) for s in statuses]
+            (s.value, STATUS_LABELS[s]) for s in statuses
+        ]
         self.student_id.choices = [(None, _l("All students"))] + [
-            (s.id, s.full_name) for s in students]
+            (s.id, s.full_name) for s in students
+        ]
 
     def filters(self) -> dict:
         """The valid filters as the listing service takes them (invalid ones are left out)."""
@@ -77,28 +80,42 @@ class InvoiceFilterForm(FlaskForm):
 class InvoiceForm(FlaskForm):
     """A new invoice (saved as a draft): whom it bills, how much, for what and by when."""
 
-    student_id = SelectField(_l("Student"), coerce=_optional_int, validators=[InputRequired()],
-                             description=_l("The invoice goes to the parent linked to the "
-                                            "student."))
-    amount = StringField(_l("Amount, ₽"), validators=[InputRequired()],
-                         render_kw={"inputmode": "decimal", "autocomplete": "off",
-                                    "placeholder": "1500.00"},
-                         description=_l("From 0.01 to 99,999,999.99 roubles."))
-    description = TextAreaField(_l("What it is for"), validators=[InputRequired()],
-                                render_kw={"maxlength": 2000})
+    student_id = SelectField(
+        _l("Student"),
+        coerce=_optional_int,
+        validators=[InputRequired()],
+        description=_l("The invoice goes to the parent linked to the student."),
+    )
+    amount = StringField(
+        _l("Amount, ₽"),
+        validators=[InputRequired()],
+        render_kw={"inputmode": "decimal", "autocomplete": "off", "placeholder": "1500.00"},
+        description=_l("From 0.01 to 99,999,999.99 roubles."),
+    )
+    description = TextAreaField(
+        _l("What it is for"), validators=[InputRequired()], render_kw={"maxlength": 2000}
+    )
     due_date = DateField(_l("Due date"), validators=[InputRequired()])
-    enrollment_id = SelectField(_l("Subject (optional)"), coerce=_optional_int,
-                                validators=[Optional()])
+    enrollment_id = SelectField(
+        _l("Subject (optional)"), coerce=_optional_int, validators=[Optional()]
+    )
 
     def values(self) -> dict:
         """The fields as the service's create_invoice takes them."""
-        return {"student_id": self.student_id.data, "amount": (self.amount.data or "").strip(),
-                "description": self.description.data or "", "due_date": self.due_date.data,
-                "enrollment_id": self.enrollment_id.data}
+        return {
+            "student_id": self.student_id.data,
+            "amount": (self.amount.data or "").strip(),
+            "description": self.description.data or "",
+            "due_date": self.due_date.data,
+            "enrollment_id": self.enrollment_id.data,
+        }
 
 
 class CancelForm(FlaskForm):
     """Cancel an invoice, saying why (optional)."""
 
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)],
-                           render_kw={"maxlength": 500, "rows": 2})
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[Optional(), Length(max=500)],
+        render_kw={"maxlength": 500, "rows": 2},
+    )

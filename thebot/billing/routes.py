@@ -3,6 +3,7 @@
 creates, sends, cancels and exports; the parent sees open and past invoices, opens (marks viewed),
 pays and prints; the admin reads everything. What a page may offer comes from the billing service
 (may_send, may_cancel, may_pay); the views only parse, call a service and render."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -42,24 +43,41 @@ def invoice_list(role: Role):
     actor = me()
     form = _filter_form(role)
     filters = form.filters()
-    rows, has_more = listing.invoices_for(actor, before_id=id_arg("before_id"), limit=PAGE_SIZE,
-                                          **filters)
+    rows, has_more = listing.invoices_for(
+        actor, before_id=id_arg("before_id"), limit=PAGE_SIZE, **filters
+    )
     totals = listing.totals_for(actor, **filters)
     revenue = chart_points(listing.revenue_by_month(actor)) if role is Role.TUTOR else None
-    older_url = (url_for(f"{role.value}.invoices", before_id=rows[-1].id, **form.query_args())
-                 if has_more else None)
-    return render_template("billing/list.html", form=form, rows=rows, totals=totals,
-                           revenue=revenue, older_url=older_url, role=role.value,
-                           query_args=form.query_args(),
-                           live=not any(v is not None for v in filters.values())
-                           and not request.args.get("before_id"))
+    older_url = (
+        url_for(f"{role.value}.invoices", before_id=rows[-1].id, **form.query_args())
+        if has_more
+        else None
+    )
+    return render_template(
+        "billing/list.html",
+        form=form,
+        rows=rows,
+        totals=totals,
+        revenue=revenue,
+        older_url=older_url,
+        role=role.value,
+        query_args=form.query_args(),
+        live=not any(v is not None for v in filters.values()) and not request.args.get("before_id"),
+    )
 
 
 def chart_points(revenue) -> list[dict]:
     """The revenue chart's bars: each month as a date, its key, amount and share of the largest."""
     largest = max((amount for _month, amount in revenue), default=0) or 1
-    return [{"key": month, "month": date.fromisoformat(f"{month}-01"), "amount": amount,
-             "share": float(amount * 100 / largest)} for month, amount in revenue]
+    return [
+        {
+            "key": month,
+            "month": date.fromisoformat(f"{month}-01"),
+            "amount": amount,
+            "share": float(amount * 100 / largest),
+        }
+        for month, amount in revenue
+    ]
 
 
 def parent_list(role: Role):
@@ -67,10 +85,16 @@ def parent_list(role: Role):
     actor = me()
     open_rows = _all_of(actor, OPEN)
     past_rows, has_more = _merged(actor, PAST, before_id=id_arg("before_id"))
-    older_url = (url_for("parent.invoices", before_id=past_rows[-1].id) if has_more else None)
+    older_url = url_for("parent.invoices", before_id=past_rows[-1].id) if has_more else None
     totals = listing.totals_for(actor)
-    return render_template("billing/parent_list.html", open_rows=open_rows, past_rows=past_rows,
-                           totals=totals, older_url=older_url, role=role.value)
+    return render_template(
+        "billing/parent_list.html",
+        open_rows=open_rows,
+        past_rows=past_rows,
+        totals=totals,
+        older_url=older_url,
+        role=role.value,
+    )
 
 
 def _merged(actor, statuses, before_id=None, limit=PAGE_SIZE):
@@ -78,8 +102,9 @@ def _merged(actor, statuses, before_id=None, limit=PAGE_SIZE):
     rows: list = []
     more = False
     for status in statuses:
-        part, part_more = listing.invoices_for(actor, status=status.value, before_id=before_id,
-                                               limit=limit)
+        part, part_more = listing.invoices_for(
+            actor, status=status.value, before_id=before_id, limit=limit
+        )
         rows += part
         more = more or part_more
     rows.sort(key=lambda invoice: invoice.id, reverse=True)
@@ -103,11 +128,16 @@ def invoice_page(role: Role, invoice_id: int):
     actor = me()
     invoice = invoices.open_invoice(actor, invoice_id)
     return render_template(
-        "billing/detail.html", invoice=invoice, role=role.value,
+        "billing/detail.html",
+        invoice=invoice,
+        role=role.value,
         payments=payments.payments_of(actor, invoice.id),
-        can_send=invoices.may_send(actor, invoice), can_cancel=invoices.may_cancel(actor, invoice),
-        can_pay=invoices.may_pay(actor, invoice), cancel_form=CancelForm(),
-        back_url=url_for(f"{role.value}.invoices"))
+        can_send=invoices.may_send(actor, invoice),
+        can_cancel=invoices.may_cancel(actor, invoice),
+        can_pay=invoices.may_pay(actor, invoice),
+        cancel_form=CancelForm(),
+        back_url=url_for(f"{role.value}.invoices"),
+    )
 
 
 def _student_choices(pairs) -> list:
@@ -115,11 +145,28 @@ def _student_choices(pairs) -> list:
     choices: list = [(None, _("Choose a student"), {"disabled": True})]
     for student, parent in pairs:
         if parent is not None:
-            choices.append((student.id, _("%(student)s → bill %(parent)s",
-                                          student=student.full_name, parent=parent.full_name), {}))
+            choices.append(
+                (
+                    student.id,
+                    _(
+                        "%(student)s → bill %(parent)s",
+                        student=student.full_name,
+                        parent=parent.full_name,
+                    ),
+                    {},
+                )
+            )
         else:
-            choices.append((student.id, _("%(student)s (no parent linked: cannot be billed)",
-                                          student=student.full_name), {"disabled": True}))
+            choices.append(
+                (
+                    student.id,
+                    _(
+                        "%(student)s (no parent linked: cannot be billed)",
+                        student=student.full_name,
+                    ),
+                    {"disabled": True},
+                )
+            )
     return choices
 
 
@@ -149,9 +196,13 @@ def new_invoice(role: Role):
             flash(_("The invoice is saved as a draft. Send it when it is ready."), "success")
             return redirect(url_for(f"{role.value}.invoice", invoice_id=created.id), code=303)
     status = 400 if request.method == "POST" else 200
-    return render_template("billing/form.html", form=form, role=role.value,
-                           billable=any(parent for _s, parent in pairs),
-                           back_url=url_for(f"{role.value}.invoices")), status
+    return render_template(
+        "billing/form.html",
+        form=form,
+        role=role.value,
+        billable=any(parent for _s, parent in pairs),
+        back_url=url_for(f"{role.value}.invoices"),
+    ), status
 
 
 def _action(role: Role, action, invoice_id: int, done: str, *args):
@@ -176,20 +227,33 @@ def cancel(role: Role, invoice_id: int):
     """Cancel an invoice (not a paid one), with an optional reason."""
     form = CancelForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors)
-              or _("The form has expired. Please try again."), "error")
+        flash(
+            " ".join(e for errors in form.errors.values() for e in errors)
+            or _("The form has expired. Please try again."),
+            "error",
+        )
         return redirect(url_for(f"{role.value}.invoice", invoice_id=invoice_id), code=303)
-    return _action(role, invoices.cancel_invoice, invoice_id, _("The invoice is cancelled."),
-                   (form.reason.data or "").strip() or None)
+    return _action(
+        role,
+        invoices.cancel_invoice,
+        invoice_id,
+        _("The invoice is cancelled."),
+        (form.reason.data or "").strip() or None,
+    )
 
 
 def csv_export(role: Role):
     """The filtered list as a CSV file a spreadsheet opens (UTF-8 with a BOM, `;`-separated)."""
     form = _filter_form(role)
     body = listing.csv_export(me(), **form.filters())
-    return Response(body.encode("utf-8"), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="invoices.csv"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": 'attachment; filename="invoices.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def pay(role: Role, invoice_id: int):
@@ -209,16 +273,21 @@ def payment_page(role: Role, payment_id: int):
     actor = me()
     payment = payments.payment_for(actor, payment_id)
     invoice = invoices.open_invoice(actor, payment.invoice_id)
-    return render_template("billing/payment.html", payment=payment, invoice=invoice,
-                           can_pay=invoices.may_pay(actor, invoice))
+    return render_template(
+        "billing/payment.html",
+        payment=payment,
+        invoice=invoice,
+        can_pay=invoices.may_pay(actor, invoice),
+    )
 
 
 def receipt(role: Role, invoice_id: int):
     """The invoice (and, once paid, its receipt) as a printable page."""
     actor = me()
     invoice = invoices.open_invoice(actor, invoice_id)
-    return render_template("billing/receipt.html", invoice=invoice,
-                           payments=payments.payments_of(actor, invoice.id))
+    return render_template(
+        "billing/receipt.html", invoice=invoice, payments=payments.payments_of(actor, invoice.id)
+    )
 
 
 ROUTES: dict[Role, tuple] = {
@@ -246,13 +315,17 @@ ROUTES: dict[Role, tuple] = {
 
 def _bind(view, *args):
     """The view with its first arguments given (named and documented like the view)."""
+
     @wraps(view)
     def bound(**url_values):
         return view(*args, **url_values)
+
     return bound
 
 
 def routes_of(role: Role) -> list[tuple]:
     """Every invoice route of a role as (rule, endpoint, view, methods), the role bound in."""
-    return [(rule, endpoint, _bind(view, role), methods)
-            for rule, endpoint, view, methods in ROUTES[role]]
+    return [
+        (rule, endpoint, _bind(view, role), methods)
+        for rule, endpoint, view, methods in ROUTES[role]
+    ]

@@ -1,4 +1,5 @@
 """The chat pages every role uses (the conversation itself runs over the `/chat` namespace)."""
+
 from __future__ import annotations
 
 from flask import Blueprint

@@ -1,4 +1,5 @@
 """The chat page: a room list and a conversation; its script talks to `/chat` and the JSON API."""
+
 from __future__ import annotations
 
 from flask import render_template, request, url_for

@@ -1,4 +1,5 @@
 """Command-line tools: `flask --app wsgi demo load`, `flask --app wsgi users create`."""
+
 from __future__ import annotations
 
 import click
@@ -28,12 +29,19 @@ def demo_load(if_empty: bool) -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--full-name", default=None, help="Defaults to the username.")
 @click.option("--email", default=None)
-def users_create(role: str, username: str, password: str, full_name: str | None,
-                 email: str | None) -> None:
+def users_create(
+    role: str, username: str, password: str, full_name: str | None, email: str | None
+) -> None:
     """Create an account of any role (with its profile)."""
     try:
-        user = accounts.create_user(None, role=Role(role), username=username, password=password,
-                                    full_name=full_name or username, email=email)
+        user = accounts.create_user(
+            None,
+            role=Role(role),
+            username=username,
+            password=password,
+            full_name=full_name or username,
+            email=email,
+        )
     except DomainError as exc:
         details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
         raise click.ClickException(f"{exc.message} {details}".strip()) from None

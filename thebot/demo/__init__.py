@@ -1,4 +1,5 @@
 """The demo data of contract.md section 2, built through the services (idempotent)."""
+
 from __future__ import annotations
 
 import logging
@@ -16,32 +17,79 @@ PASSWORD = "demo-pass-1"
 ACCOUNTS: list[tuple[str, Role, str, str | None, dict[str, Any]]] = [
     # username, role, full name, e-mail, profile
     ("admin", Role.ADMIN, "Alexandra Admin", "admin@thebot.local", {}),
-    ("tutor", Role.TUTOR, "Tatiana Smirnova", "tutor@thebot.local",
-     {"bio": "Tutor for 12 years; exam preparation and study habits.",
-      "subjects": "Study planning, Russian"}),
-    ("tutor2", Role.TUTOR, "Timur Karimov", "tutor2@thebot.local",
-     {"bio": "Former school head of year.", "subjects": "Study planning"}),
-    ("teacher", Role.TEACHER, "Mikhail Orlov", "teacher@thebot.local",
-     {"bio": "Mathematics teacher, olympiad coach.", "subjects": "Maths"}),
-    ("teacher2", Role.TEACHER, "Elena Volkova", "teacher2@thebot.local",
-     {"bio": "Physics teacher.", "subjects": "Physics"}),
+    (
+        "tutor",
+        Role.TUTOR,
+        "Tatiana Smirnova",
+        "tutor@thebot.local",
+        {
+            "bio": "Tutor for 12 years; exam preparation and study habits.",
+            "subjects": "Study planning, Russian",
+        },
+    ),
+    (
+        "tutor2",
+        Role.TUTOR,
+        "Timur Karimov",
+        "tutor2@thebot.local",
+        {"bio": "Former school head of year.", "subjects": "Study planning"},
+    ),
+    (
+        "teacher",
+        Role.TEACHER,
+        "Mikhail Orlov",
+        "teacher@thebot.local",
+        {"bio": "Mathematics teacher, olympiad coach.", "subjects": "Maths"},
+    ),
+    (
+        "teacher2",
+        Role.TEACHER,
+        "Elena Volkova",
+        "teacher2@thebot.local",
+        {"bio": "Physics teacher.", "subjects": "Physics"},
+    ),
     ("parent", Role.PARENT, "Irina Petrova", "parent@thebot.local", {"phone": "+7 900 111-22-33"}),
-    ("parent2", Role.PARENT, "Sergey Ivanov", "parent2@thebot.local", {"phone": "+7 900 444-55-66"}),
+    (
+        "parent2",
+        Role.PARENT,
+        "Sergey Ivanov",
+        "parent2@thebot.local",
+        {"phone": "+7 900 444-55-66"},
+    ),
     ("student", Role.STUDENT, "Anna Petrova", None, {"grade": 9, "goal": "OGE maths at 5"}),
     ("student2", Role.STUDENT, "Pavel Petrov", None, {"grade": 6, "goal": "Catch up in maths"}),
-    ("student3", Role.STUDENT, "Maria Ivanova", None, {"grade": 11, "goal": "EGE profile maths 80+"}),
+    (
+        "student3",
+        Role.STUDENT,
+        "Maria Ivanova",
+        None,
+        {"grade": 11, "goal": "EGE profile maths 80+"},
+    ),
     ("student4", Role.STUDENT, "Daniil Sokolov", None, {"grade": 10, "goal": "Physics olympiad"}),
 ]
 
-LINKS = {"student": ("tutor", "parent"), "student2": ("tutor", "parent"),
-         "student3": ("tutor2", "parent2"), "student4": ("tutor", None)}
+LINKS = {
+    "student": ("tutor", "parent"),
+    "student2": ("tutor", "parent"),
+    "student3": ("tutor2", "parent2"),
+    "student4": ("tutor", None),
+}
 
-SUBJECTS = [("Maths", "Algebra and geometry"), ("Physics", "Mechanics, electricity, optics"),
-            ("English", "Language and exam preparation"), ("Chemistry", ""), ("Russian", "")]
+SUBJECTS = [
+    ("Maths", "Algebra and geometry"),
+    ("Physics", "Mechanics, electricity, optics"),
+    ("English", "Language and exam preparation"),
+    ("Chemistry", ""),
+    ("Russian", ""),
+]
 
-ENROLLMENTS = [("student", "Maths", "teacher"), ("student", "Physics", "teacher2"),
-               ("student2", "Maths", "teacher"), ("student3", "Maths", "teacher"),
-               ("student4", "Physics", "teacher2")]
+ENROLLMENTS = [
+    ("student", "Maths", "teacher"),
+    ("student", "Physics", "teacher2"),
+    ("student2", "Maths", "teacher"),
+    ("student3", "Maths", "teacher"),
+    ("student4", "Physics", "teacher2"),
+]
 
 
 def _user(username: str) -> User | None:
@@ -62,8 +110,15 @@ def load(only_if_empty: bool = False) -> bool:
         return False
     for username, role, full_name, email, fields in ACCOUNTS:
         if _user(username) is None:
-            accounts.create_user(None, role=role, username=username, password=PASSWORD,
-                                 full_name=full_name, email=email, **fields)
+            accounts.create_user(
+                None,
+                role=role,
+                username=username,
+                password=PASSWORD,
+                full_name=full_name,
+                email=email,
+                **fields,
+            )
     admin = _made("admin")
     for name, description in SUBJECTS:
         if db.session.scalar(select(Subject.id).where(Subject.name == name)) is None:
@@ -72,16 +127,27 @@ def load(only_if_empty: bool = False) -> bool:
         student = _made(student_name)
         profile = student.student_profile
         if profile is not None and profile.tutor_id is None and profile.parent_id is None:
-            links.set_links(admin, student.id, tutor_id=_made(tutor_name).id,
-                            parent_id=_made(parent_name).id if parent_name else None)
+            links.set_links(
+                admin,
+                student.id,
+                tutor_id=_made(tutor_name).id,
+                parent_id=_made(parent_name).id if parent_name else None,
+            )
     for student_name, subject_name, teacher_name in ENROLLMENTS:
         student = _made(student_name)
         subject = db.session.scalars(select(Subject).where(Subject.name == subject_name)).one()
-        exists = db.session.scalar(select(Enrollment.id).where(
-            Enrollment.student_id == student.id, Enrollment.subject_id == subject.id))
+        exists = db.session.scalar(
+            select(Enrollment.id).where(
+                Enrollment.student_id == student.id, Enrollment.subject_id == subject.id
+            )
+        )
         if exists is None:
-            learning.enroll(admin, student_id=student.id, subject_id=subject.id,
-                            teacher_id=_made(teacher_name).id)
+            learning.enroll(
+                admin,
+                student_id=student.id,
+                subject_id=subject.id,
+                teacher_id=_made(teacher_name).id,
+            )
     for part in HISTORY_PARTS:
         part.load_history(_user)
     log.info("demo data loaded")

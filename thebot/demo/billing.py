@@ -2,6 +2,7 @@
 (draft, sent, viewed, paid, cancelled), one overdue, and the paid one paid through the fake
 provider's signed confirmation. Idempotent: a tutor who has invoices already is left alone.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -34,9 +35,13 @@ def load_history(user) -> None:
     for username, amount, description, due_in, state in INVOICES:
         student = user(username)
         parent = student.student_profile.parent
-        invoice = invoices.create_invoice(tutor, student_id=student.id, amount=amount,
-                                          description=description,
-                                          due_date=invoices.today() + timedelta(days=due_in))
+        invoice = invoices.create_invoice(
+            tutor,
+            student_id=student.id,
+            amount=amount,
+            description=description,
+            due_date=invoices.today() + timedelta(days=due_in),
+        )
         if state == "draft":
             continue
         if state == "cancelled":
@@ -52,7 +57,10 @@ def load_history(user) -> None:
         if state == "overdue":
             # The story took place earlier: its due date has since passed (the rule that a due
             # date is today or later holds at creation, as it did).
-            db.session.execute(update(Invoice).where(Invoice.id == invoice.id).values(
-                due_date=invoices.today() - timedelta(days=OVERDUE_BY_DAYS)))
+            db.session.execute(
+                update(Invoice)
+                .where(Invoice.id == invoice.id)
+                .values(due_date=invoices.today() - timedelta(days=OVERDUE_BY_DAYS))
+            )
             db.session.commit()
     invoices.notify_overdue()  # the parent has been told, as the server's overdue loop would

@@ -6,6 +6,7 @@ unread, and each one is dated when its conversation last moved.
 
 Idempotent: it only marks notifications read and dates them from the stored history.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,19 @@ from thebot.models import ChatMessage, Notification, Report, ReportStatus
 from thebot.models.base import utcnow
 from thebot.services.chat import messages as chat
 
-DEMO_USERS = ("admin", "tutor", "tutor2", "teacher", "teacher2", "parent", "parent2",
-              "student", "student2", "student3", "student4")
+DEMO_USERS = (
+    "admin",
+    "tutor",
+    "tutor2",
+    "teacher",
+    "teacher2",
+    "parent",
+    "parent2",
+    "student",
+    "student2",
+    "student3",
+    "student4",
+)
 REPORT_LINK = re.compile(r"/reports/(\d+)$")
 
 
@@ -29,8 +41,11 @@ def load_history(user_by_username) -> None:
         if user is None:
             continue
         unread_rooms = set(chat.unread_summary(user)["rooms"])
-        records = db.session.scalars(select(Notification).where(Notification.user_id == user.id)
-                                     .order_by(Notification.id.desc())).all()
+        records = db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.id.desc())
+        ).all()
         newest_read_receipt = next((n.id for n in records if n.kind == "report_read"), None)
         for record in records:
             if record.kind == "message":
@@ -48,8 +63,11 @@ def _settle_message(record: Notification, user_id: int, unread_rooms: set[str]) 
     room_id = int(record.dedupe_key.split(":", 1)[1]) if record.dedupe_key else None
     if room_id is None:
         return
-    last_from_others = db.session.scalar(select(func.max(ChatMessage.created_at)).where(
-        ChatMessage.room_id == room_id, ChatMessage.sender_id != user_id))
+    last_from_others = db.session.scalar(
+        select(func.max(ChatMessage.created_at)).where(
+            ChatMessage.room_id == room_id, ChatMessage.sender_id != user_id
+        )
+    )
     if last_from_others is not None:
         record.created_at = last_from_others
     if str(room_id) not in unread_rooms:

@@ -1,4 +1,5 @@
 """Site-wide pages: the home redirect, the health check, the language switch, the favicon."""
+
 from __future__ import annotations
 
 from flask import Blueprint

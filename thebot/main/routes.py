@@ -1,4 +1,5 @@
 """Site-wide routes: the home redirect, health check and language switch."""
+
 from __future__ import annotations
 
 import logging
@@ -29,8 +30,9 @@ def favicon():
     folder = current_app.static_folder
     if folder is None:  # an app without static files has no icon either
         abort(404)
-    return send_from_directory(folder, "favicon.ico",
-                               mimetype="image/vnd.microsoft.icon", max_age=7 * 24 * 3600)
+    return send_from_directory(
+        folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=7 * 24 * 3600
+    )
 
 
 @bp.get("/healthz")
@@ -53,6 +55,12 @@ def set_language():
     if lang in current_app.config["LANGUAGES"]:
         if current_user.is_authenticated:
             accounts.set_locale(current_user._get_current_object(), lang)
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
-                            httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response

@@ -1,4 +1,5 @@
 """All models, imported here so Alembic and the app see the whole metadata."""
+
 from thebot.models.accounts import (  # noqa: F401
     ApiToken,
     LoginSession,
@@ -10,6 +11,13 @@ from thebot.models.accounts import (  # noqa: F401
     TeacherProfile,
     TutorProfile,
     User,
+)
+from thebot.models.billing import (  # noqa: F401
+    Invoice,
+    InvoiceEvent,
+    InvoiceStatus,
+    Payment,
+    PaymentStatus,
 )
 from thebot.models.chat import (  # noqa: F401
     ChatMember,
@@ -23,10 +31,3 @@ from thebot.models.families import FamilyCreation  # noqa: F401
 from thebot.models.learning import Enrollment, Subject  # noqa: F401
 from thebot.models.notifications import Notification, NotificationSetting  # noqa: F401
 from thebot.models.reports import Report, ReportKind, ReportStatus  # noqa: F401
-from thebot.models.billing import (  # noqa: F401
-    Invoice,
-    InvoiceEvent,
-    InvoiceStatus,
-    Payment,
-    PaymentStatus,
-)

@@ -1,4 +1,5 @@
 """Accounts: users with one role each, their role profiles, and API tokens."""
+
 from __future__ import annotations
 
 import enum
@@ -63,7 +64,9 @@ class StudentProfile(Model):
     __tablename__ = "student_profiles"
     __table_args__ = (CheckConstraint("grade BETWEEN 1 AND 12", name="grade_range"),)
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     grade: Mapped[int | None]
     goal: Mapped[str] = mapped_column(Text, default="")
     # The canonical links: at most one tutor and one parent per student.
@@ -82,7 +85,9 @@ class StudentProfile(Model):
 class ParentProfile(Model):
     __tablename__ = "parent_profiles"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     phone: Mapped[str] = mapped_column(String(32), default="")
 
     user: Mapped[User] = relationship(back_populates="parent_profile")
@@ -91,7 +96,9 @@ class ParentProfile(Model):
 class TutorProfile(Model):
     __tablename__ = "tutor_profiles"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     bio: Mapped[str] = mapped_column(Text, default="")
     subjects: Mapped[str] = mapped_column(String(255), default="")
 
@@ -101,7 +108,9 @@ class TutorProfile(Model):
 class TeacherProfile(Model):
     __tablename__ = "teacher_profiles"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     bio: Mapped[str] = mapped_column(Text, default="")
     subjects: Mapped[str] = mapped_column(String(255), default="")
 
@@ -148,7 +157,8 @@ class SocketConnection(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
     login_session_id: Mapped[int | None] = mapped_column(
-        ForeignKey("login_sessions.id", ondelete="CASCADE"))
+        ForeignKey("login_sessions.id", ondelete="CASCADE")
+    )
     # The server process holding the socket (see ServerProcess): its rows go when it dies.
     server_id: Mapped[str] = mapped_column(String(32), default="", index=True)
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

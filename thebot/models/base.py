@@ -1,7 +1,8 @@
 """Column helpers shared by every model module."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import CursorResult, DateTime, Enum, Executable
@@ -20,7 +21,7 @@ else:
 
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -39,20 +40,26 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def value_enum(cls, name: str) -> Enum:
-    """A Python enum stored by its values as a checked string (the same on SQLite and PostgreSQL)."""
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e],
-                native_enum=False, length=16, validate_strings=True)
+    """A Python enum stored by its values as a checked string (same on SQLite and PostgreSQL)."""
+    return Enum(
+        cls,
+        name=name,
+        values_callable=lambda e: [m.value for m in e],
+        native_enum=False,
+        length=16,
+        validate_strings=True,
+    )
 
 
 def insert_or_ignore(model, values: dict, conflict: list[str] | None = None, where=None):
@@ -63,8 +70,11 @@ def insert_or_ignore(model, values: dict, conflict: list[str] | None = None, whe
     unique index does. Execute it for `rowcount` (1 inserted, 0 ignored), or add `.returning()`.
     """
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[db.session.get_bind().dialect.name]
-    return dialect.insert(model).values(**values).on_conflict_do_nothing(
-        index_elements=conflict, index_where=where)
+    return (
+        dialect.insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict, index_where=where)
+    )
 
 
 def execute_dml(statement: Executable) -> CursorResult[Any]:

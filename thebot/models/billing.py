@@ -1,4 +1,5 @@
 """Invoices a tutor sends a parent, their history, and the payments made through a provider."""
+
 from __future__ import annotations
 
 import enum
@@ -38,32 +39,39 @@ class Invoice(Model):
     __tablename__ = "invoices"
     __table_args__ = (
         CheckConstraint("amount >= 0.01 AND amount <= 99999999.99", name="amount_range"),
-        CheckConstraint("status IN ('draft', 'sent', 'viewed', 'paid', 'cancelled')",
-                        name="status_known"),
+        CheckConstraint(
+            "status IN ('draft', 'sent', 'viewed', 'paid', 'cancelled')", name="status_known"
+        ),
         CheckConstraint("currency = 'RUB'", name="currency_rub"),
         # An identical open invoice (same tutor, student, amount, description) is a duplicate:
         # `duplicate_key` is a digest of those four (a description is too long to index).
-        Index("uq_invoices_open_duplicate", "duplicate_key", unique=True,
-              postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
+        Index(
+            "uq_invoices_open_duplicate",
+            "duplicate_key",
+            unique=True,
+            postgresql_where=text(OPEN_SQL),
+            sqlite_where=text(OPEN_SQL),
+        ),
         Index("ix_invoices_tutor_id_id", "tutor_id", "id"),
         Index("ix_invoices_parent_id_id", "parent_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tutor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"),
-                                            index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     # Taken from the student's profile when created; moves with the link while the invoice is open.
     parent_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     enrollment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("enrollments.id", ondelete="RESTRICT"))
+        ForeignKey("enrollments.id", ondelete="RESTRICT")
+    )
     amount: Mapped[Decimal] = mapped_column(MONEY)
     currency: Mapped[str] = mapped_column(String(3), default="RUB")
     description: Mapped[str] = mapped_column(Text)
     duplicate_key: Mapped[str] = mapped_column(String(64))
     due_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[InvoiceStatus] = mapped_column(value_enum(InvoiceStatus, "invoice_status"),
-                                                  default=InvoiceStatus.DRAFT)
+    status: Mapped[InvoiceStatus] = mapped_column(
+        value_enum(InvoiceStatus, "invoice_status"), default=InvoiceStatus.DRAFT
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -77,9 +85,9 @@ class Invoice(Model):
     parent: Mapped[User] = relationship(foreign_keys=[parent_id])
     enrollment: Mapped[Enrollment | None] = relationship()
     events: Mapped[list[InvoiceEvent]] = relationship(
-        back_populates="invoice", order_by="InvoiceEvent.id")
-    payments: Mapped[list[Payment]] = relationship(
-        back_populates="invoice", order_by="Payment.id")
+        back_populates="invoice", order_by="InvoiceEvent.id"
+    )
+    payments: Mapped[list[Payment]] = relationship(back_populates="invoice", order_by="Payment.id")
 
     @property
     def is_open(self) -> bool:
@@ -96,12 +104,14 @@ class InvoiceEvent(Model):
     __tablename__ = "invoice_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="RESTRICT"),
-                                            index=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="RESTRICT"), index=True
+    )
     # None: the system or the payment provider.
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     from_status: Mapped[InvoiceStatus | None] = mapped_column(
-        value_enum(InvoiceStatus, "invoice_event_from"))
+        value_enum(InvoiceStatus, "invoice_event_from")
+    )
     to_status: Mapped[InvoiceStatus] = mapped_column(value_enum(InvoiceStatus, "invoice_event_to"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reason: Mapped[str | None] = mapped_column(Text)
@@ -118,24 +128,34 @@ class Payment(Model):
         CheckConstraint("amount >= 0.01 AND amount <= 99999999.99", name="amount_range"),
         CheckConstraint("status IN ('pending', 'succeeded', 'canceled')", name="status_known"),
         # One open (pending) payment per invoice: a second Pay reuses it.
-        Index("uq_payments_pending_invoice", "invoice_id", unique=True,
-              postgresql_where=text("status = 'pending'"),
-              sqlite_where=text("status = 'pending'")),
+        Index(
+            "uq_payments_pending_invoice",
+            "invoice_id",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
         # At most one succeeded payment per invoice: an invoice is paid once.
-        Index("uq_payments_succeeded_invoice", "invoice_id", unique=True,
-              postgresql_where=text("status = 'succeeded'"),
-              sqlite_where=text("status = 'succeeded'")),
+        Index(
+            "uq_payments_succeeded_invoice",
+            "invoice_id",
+            unique=True,
+            postgresql_where=text("status = 'succeeded'"),
+            sqlite_where=text("status = 'succeeded'"),
+        ),
         Index("ix_payments_provider_payment", "provider", "provider_payment_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="RESTRICT"),
-                                            index=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="RESTRICT"), index=True
+    )
     provider: Mapped[str] = mapped_column(String(16))
     provider_payment_id: Mapped[str | None] = mapped_column(String(100))
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
-    status: Mapped[PaymentStatus] = mapped_column(value_enum(PaymentStatus, "payment_status"),
-                                                  default=PaymentStatus.PENDING)
+    status: Mapped[PaymentStatus] = mapped_column(
+        value_enum(PaymentStatus, "payment_status"), default=PaymentStatus.PENDING
+    )
     amount: Mapped[Decimal] = mapped_column(MONEY)
     confirmation_url: Mapped[str] = mapped_column(String(1000), default="")
     return_url: Mapped[str] = mapped_column(String(1000), default="")

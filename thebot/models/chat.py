@@ -1,4 +1,5 @@
 """Chat: rooms that belong to a relationship, their members, messages, and joined sockets."""
+
 from __future__ import annotations
 
 import enum
@@ -13,9 +14,9 @@ from thebot.models.learning import Enrollment
 
 
 class RoomKind(str, enum.Enum):
-    SUBJECT = "subject"   # one per enrollment: student, teacher, the student's parent
-    TUTOR = "tutor"       # one per student with a tutor: student, tutor, parent
-    DIRECT = "direct"     # one per allowed unordered pair of people
+    SUBJECT = "subject"  # one per enrollment: student, teacher, the student's parent
+    TUTOR = "tutor"  # one per student with a tutor: student, tutor, parent
+    DIRECT = "direct"  # one per allowed unordered pair of people
 
 
 class MessageKind(str, enum.Enum):
@@ -24,37 +25,56 @@ class MessageKind(str, enum.Enum):
     SYSTEM = "system"
 
 
-
 class ChatRoom(Model):
     """A conversation; uniqueness per relationship is enforced by partial unique indexes."""
 
     __tablename__ = "chat_rooms"
     __table_args__ = (
-        Index("uq_chat_rooms_subject_enrollment", "enrollment_id", unique=True,
-              postgresql_where=text("kind = 'subject'"), sqlite_where=text("kind = 'subject'")),
-        Index("uq_chat_rooms_tutor_student", "student_id", unique=True,
-              postgresql_where=text("kind = 'tutor'"), sqlite_where=text("kind = 'tutor'")),
-        Index("uq_chat_rooms_direct_pair", "user_low_id", "user_high_id", unique=True,
-              postgresql_where=text("kind = 'direct'"), sqlite_where=text("kind = 'direct'")),
+        Index(
+            "uq_chat_rooms_subject_enrollment",
+            "enrollment_id",
+            unique=True,
+            postgresql_where=text("kind = 'subject'"),
+            sqlite_where=text("kind = 'subject'"),
+        ),
+        Index(
+            "uq_chat_rooms_tutor_student",
+            "student_id",
+            unique=True,
+            postgresql_where=text("kind = 'tutor'"),
+            sqlite_where=text("kind = 'tutor'"),
+        ),
+        Index(
+            "uq_chat_rooms_direct_pair",
+            "user_low_id",
+            "user_high_id",
+            unique=True,
+            postgresql_where=text("kind = 'direct'"),
+            sqlite_where=text("kind = 'direct'"),
+        ),
         CheckConstraint(
             "(kind = 'subject' AND enrollment_id IS NOT NULL AND student_id IS NOT NULL) OR "
             "(kind = 'tutor' AND student_id IS NOT NULL) OR "
             "(kind = 'direct' AND user_low_id IS NOT NULL AND user_high_id IS NOT NULL "
             "AND user_low_id < user_high_id)",
-            name="kind_shape"),
+            name="kind_shape",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[RoomKind] = mapped_column(value_enum(RoomKind, "chat_room_kind"))
     enrollment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("enrollments.id", ondelete="CASCADE"))
+        ForeignKey("enrollments.id", ondelete="CASCADE")
+    )
     # The student a subject or tutor room is about.
     student_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True)
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     # A direct room's pair, the smaller id first.
     user_low_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     user_high_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True)
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     # Set by a moderator; a room whose relationship ended is read-only regardless.
     locked: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -79,8 +99,9 @@ class ChatRoom(Model):
     def direct_pair(self) -> tuple[int, int]:
         """A direct room's two people, the smaller id first (the `kind_shape` check makes both
         present)."""
-        assert self.user_low_id is not None and self.user_high_id is not None, \
+        assert self.user_low_id is not None and self.user_high_id is not None, (
             "a direct room has two people"
+        )
         return self.user_low_id, self.user_high_id
 
 
@@ -89,10 +110,12 @@ class ChatMember(Model):
 
     __tablename__ = "chat_members"
 
-    room_id: Mapped[int] = mapped_column(ForeignKey("chat_rooms.id", ondelete="CASCADE"),
-                                         primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True, index=True)
+    room_id: Mapped[int] = mapped_column(
+        ForeignKey("chat_rooms.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     last_read_id: Mapped[int] = mapped_column(default=0)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -117,7 +140,8 @@ class ChatMessage(Model):
     content: Mapped[str] = mapped_column(Text, default="")
     client_id: Mapped[str | None] = mapped_column(String(64))
     reply_to_id: Mapped[int | None] = mapped_column(
-        ForeignKey("chat_messages.id", ondelete="SET NULL"))
+        ForeignKey("chat_messages.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -138,7 +162,8 @@ class ChatSocketJoin(Model):
     __table_args__ = (Index("ix_chat_socket_joins_room_id_user_id", "room_id", "user_id"),)
 
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    room_id: Mapped[int] = mapped_column(ForeignKey("chat_rooms.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    room_id: Mapped[int] = mapped_column(
+        ForeignKey("chat_rooms.id", ondelete="CASCADE"), primary_key=True
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,5 +1,6 @@
 """A family a tutor created in one form: the record that makes the form idempotent and lets the
 credentials be shown exactly once (no password is ever stored here)."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Subjects and enrollments: who studies what with whom."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -25,8 +26,12 @@ class Enrollment(Model):
     __table_args__ = (
         # At most one active enrollment per (student, subject), enforced by the database.
         Index(
-            "uq_enrollments_active_student_subject", "student_id", "subject_id", unique=True,
-            postgresql_where=text("is_active"), sqlite_where=text("is_active = 1"),
+            "uq_enrollments_active_student_subject",
+            "student_id",
+            "subject_id",
+            unique=True,
+            postgresql_where=text("is_active"),
+            sqlite_where=text("is_active = 1"),
         ),
     )
 

@@ -1,4 +1,5 @@
 """In-app notifications and each user's per-category notification settings."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,8 +18,9 @@ CATEGORY_KINDS: dict[str, tuple[str, ...]] = {
     "homework": ("homework_set", "homework_graded"),
 }
 CATEGORIES: tuple[str, ...] = tuple(CATEGORY_KINDS)
-KIND_CATEGORY: dict[str, str] = {kind: category for category, kinds in CATEGORY_KINDS.items()
-                                 for kind in kinds}
+KIND_CATEGORY: dict[str, str] = {
+    kind: category for category, kinds in CATEGORY_KINDS.items() for kind in kinds
+}
 KINDS: tuple[str, ...] = tuple(KIND_CATEGORY)
 
 # The categories of what the product has today (the settings page shows these; the API keeps
@@ -39,9 +41,14 @@ class Notification(Model):
         # The list and the unread count read newest first per user.
         Index("ix_notifications_user_id_id", "user_id", "id"),
         # At most one unread notification per (user, key): e.g. one "new message" per room.
-        Index("uq_notifications_unread_dedupe", "user_id", "dedupe_key", unique=True,
-              postgresql_where=text("read_at IS NULL AND dedupe_key IS NOT NULL"),
-              sqlite_where=text("read_at IS NULL AND dedupe_key IS NOT NULL")),
+        Index(
+            "uq_notifications_unread_dedupe",
+            "user_id",
+            "dedupe_key",
+            unique=True,
+            postgresql_where=text("read_at IS NULL AND dedupe_key IS NOT NULL"),
+            sqlite_where=text("read_at IS NULL AND dedupe_key IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,8 +79,9 @@ class NotificationSetting(Model):
 
     __tablename__ = "notification_settings"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     category: Mapped[str] = mapped_column(String(16), primary_key=True)
     in_app: Mapped[bool] = mapped_column(default=True)
     email: Mapped[bool] = mapped_column(default=True)

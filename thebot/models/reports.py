@@ -1,4 +1,5 @@
 """Weekly reports: a tutor's to the parent, a teacher's to the tutor; draft → sent → read."""
+
 from __future__ import annotations
 
 import enum
@@ -14,7 +15,7 @@ from thebot.models.learning import Enrollment, Subject
 
 
 class ReportKind(str, enum.Enum):
-    TUTOR = "tutor"      # the student's tutor → the student's parent
+    TUTOR = "tutor"  # the student's tutor → the student's parent
     TEACHER = "teacher"  # the teacher of an enrollment → the student's tutor
 
 
@@ -24,22 +25,37 @@ class ReportStatus(str, enum.Enum):
     READ = "read"
 
 
-
 class Report(Model):
     """One weekly report about one student (and, for a teacher report, one subject)."""
 
     __tablename__ = "reports"
     __table_args__ = (
         # One report per (author, student[, subject], week), whatever its state.
-        Index("uq_reports_tutor_week", "author_id", "student_id", "week_start", unique=True,
-              postgresql_where=text("kind = 'tutor'"), sqlite_where=text("kind = 'tutor'")),
-        Index("uq_reports_teacher_week", "author_id", "student_id", "subject_id", "week_start",
-              unique=True, postgresql_where=text("kind = 'teacher'"),
-              sqlite_where=text("kind = 'teacher'")),
+        Index(
+            "uq_reports_tutor_week",
+            "author_id",
+            "student_id",
+            "week_start",
+            unique=True,
+            postgresql_where=text("kind = 'tutor'"),
+            sqlite_where=text("kind = 'tutor'"),
+        ),
+        Index(
+            "uq_reports_teacher_week",
+            "author_id",
+            "student_id",
+            "subject_id",
+            "week_start",
+            unique=True,
+            postgresql_where=text("kind = 'teacher'"),
+            sqlite_where=text("kind = 'teacher'"),
+        ),
         Index("ix_reports_student_id_week_start", "student_id", "week_start"),
         CheckConstraint("(kind = 'teacher') = (subject_id IS NOT NULL)", name="subject_per_kind"),
-        CheckConstraint("status = 'draft' OR (recipient_id IS NOT NULL AND sent_at IS NOT NULL)",
-                        name="sent_has_recipient"),
+        CheckConstraint(
+            "status = 'draft' OR (recipient_id IS NOT NULL AND sent_at IS NOT NULL)",
+            name="sent_has_recipient",
+        ),
         CheckConstraint("days_planned BETWEEN 0 AND 7", name="days_planned_range"),
         CheckConstraint("days_present BETWEEN 0 AND days_planned", name="days_present_range"),
         CheckConstraint("progress_percent BETWEEN 0 AND 100", name="progress_range"),
@@ -51,8 +67,9 @@ class Report(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ReportKind] = mapped_column(value_enum(ReportKind, "report_kind"))
-    status: Mapped[ReportStatus] = mapped_column(value_enum(ReportStatus, "report_status"),
-                                                 default=ReportStatus.DRAFT)
+    status: Mapped[ReportStatus] = mapped_column(
+        value_enum(ReportStatus, "report_status"), default=ReportStatus.DRAFT
+    )
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     # Teacher reports: the enrollment written for and its subject (kept if the enrollment ends).

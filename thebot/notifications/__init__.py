@@ -1,4 +1,5 @@
 """The notification centre's pages: the list and the per-category settings."""
+
 from __future__ import annotations
 
 from flask import Blueprint

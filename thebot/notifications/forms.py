@@ -1,4 +1,5 @@
 """The settings form: an in-app and an e-mail switch for each category."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -22,8 +23,10 @@ class SettingsForm(FlaskForm):
 
     def categories(self) -> dict[str, dict[str, bool]]:
         """The switches as the service takes them."""
-        return {c: {"in_app": self[f"{c}_in_app"].data, "email": self[f"{c}_email"].data}
-                for c in LIVE_CATEGORIES}
+        return {
+            c: {"in_app": self[f"{c}_in_app"].data, "email": self[f"{c}_email"].data}
+            for c in LIVE_CATEGORIES
+        }
 
     def fill(self, settings: dict[str, dict[str, bool]]) -> None:
         """Show the saved switches."""

@@ -1,4 +1,5 @@
 """Pages: my notifications (open, mark read, mark all read) and my notification settings."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -31,10 +32,14 @@ def index():
     user = me()
     records = notify.list_for(user, before_id=_before_arg(), limit=notify.PAGE_SIZE + 1)
     more = len(records) > notify.PAGE_SIZE
-    records = records[:notify.PAGE_SIZE]
-    return render_template("notifications/index.html", notifications=records,
-                           unread=notify.unread_count(user), labels=CATEGORY_LABELS,
-                           next_before=records[-1].id if more else None)
+    records = records[: notify.PAGE_SIZE]
+    return render_template(
+        "notifications/index.html",
+        notifications=records,
+        unread=notify.unread_count(user),
+        labels=CATEGORY_LABELS,
+        next_before=records[-1].id if more else None,
+    )
 
 
 @bp.post("/<int:notification_id>/open")
@@ -76,15 +81,22 @@ def settings():
             return redirect(url_for("notifications.settings"))
     elif request.method == "GET":
         form.fill(notify.settings_for(user))
-    return render_template("notifications/settings.html", form=form, categories=LIVE_CATEGORIES,
-                           labels=CATEGORY_LABELS, has_email=bool(user.email))
+    return render_template(
+        "notifications/settings.html",
+        form=form,
+        categories=LIVE_CATEGORIES,
+        labels=CATEGORY_LABELS,
+        has_email=bool(user.email),
+    )
 
 
 @bp.app_context_processor
 def _bell():
     """`notification_unread_count()` for the bell on every page of a signed-in user."""
+
     def notification_unread_count() -> int:
         return notify.unread_count(me()) if current_user.is_authenticated else 0
+
     return {"notification_unread_count": notification_unread_count}
 
 
@@ -105,4 +117,3 @@ def plural_forms(singular: str, plural: str) -> dict[str, str]:
         if category not in forms:
             forms[category] = ngettext(singular, plural, number).replace(str(number), "{count}")
     return forms
-

@@ -1,4 +1,5 @@
 """The parent's area (pages)."""
+
 from __future__ import annotations
 
 from flask import Blueprint

@@ -1,4 +1,5 @@
 """The parent's area."""
+
 from __future__ import annotations
 
 from flask import render_template
@@ -23,7 +24,9 @@ def child(student_id: int):
     student = access.visible_student(me(), student_id)
     enrollments = learning.enrollments_of_students([student.id])[student.id]
     return render_template(
-        "parent/child.html", child=student, enrollments=enrollments,
+        "parent/child.html",
+        child=student,
+        enrollments=enrollments,
         latest_reports=reading.reports_for(me(), student_id=student.id, limit=3),
-        progress_points=reading.progress_series(me(), student.id))
-
+        progress_points=reading.progress_series(me(), student.id),
+    )

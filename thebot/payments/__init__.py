@@ -1,5 +1,6 @@
 """Payment provider endpoints: the webhook every provider posts to, and the fake provider's
 checkout page."""
+
 from __future__ import annotations
 
 from flask import Blueprint

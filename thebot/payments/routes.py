@@ -1,5 +1,6 @@
 """The webhook (POST /payments/webhook/<provider>, CSRF-exempt: providers carry no session; the
 fake provider's posts are HMAC-signed) and the fake checkout page (Pay / Decline)."""
+
 from __future__ import annotations
 
 from flask import jsonify, redirect, render_template, request
@@ -25,8 +26,7 @@ def webhook(provider: str):
     A browser coming from the fake checkout (a form post) is sent on to the return URL.
     """
     try:
-        payment = payments.handle_webhook(provider, request.get_data(cache=False),
-                                          request.headers)
+        payment = payments.handle_webhook(provider, request.get_data(cache=False), request.headers)
     except DomainError as exc:  # the provider's answer is the envelope, never a page
         return error_response(400, "bad_request", exc.message, exc.fields)
     if provider == "fake" and request.mimetype == "application/x-www-form-urlencoded":
@@ -44,7 +44,11 @@ def fake_checkout(payment_id: int):
         raise NotFound(_("No such payment."))
     pending = payment.status is PaymentStatus.PENDING and payment.provider == "fake"
     return render_template(
-        "payments/checkout.html", payment=payment, invoice=payment.invoice, pending=pending,
+        "payments/checkout.html",
+        payment=payment,
+        invoice=payment.invoice,
+        pending=pending,
         amount=format_currency(payment.amount, payment.invoice.currency),
         pay_fields=fake.confirmation_fields(payment, "succeeded") if pending else None,
-        decline_fields=fake.confirmation_fields(payment, "canceled") if pending else None)
+        decline_fields=fake.confirmation_fields(payment, "canceled") if pending else None,
+    )

@@ -1,6 +1,7 @@
 """The weekly report pages of every role, one package mounted on each role's blueprint: the
 handlers (`routes`), the forms (`forms`) and one set of templates (`templates/reports/`: list,
 form, detail and their partials). The rules are the reports service's (`services/reports/`)."""
+
 from __future__ import annotations
 
 from flask import Blueprint

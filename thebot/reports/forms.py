@@ -4,6 +4,7 @@ report's, each as an edit form (the fixed parts left out) and a new-report form 
 The forms only parse input; every rule (a Monday, the ranges, present ≤ planned, the summary)
 is the reports service's, whose field errors the pages put back on these fields.
 """
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -17,8 +18,12 @@ from thebot.services.reports.rules import KIND_FIELDS, TEXT_FIELDS
 
 def number_field(label, low: int, high: int, description=None) -> IntegerField:
     """A whole-number input with its range shown to the browser (the service checks it)."""
-    return IntegerField(label, validators=[Optional()], description=description,
-                        render_kw={"min": low, "max": high, "inputmode": "numeric"})
+    return IntegerField(
+        label,
+        validators=[Optional()],
+        description=description,
+        render_kw={"min": low, "max": high, "inputmode": "numeric"},
+    )
 
 
 class ReportFieldsForm(FlaskForm):
@@ -26,10 +31,12 @@ class ReportFieldsForm(FlaskForm):
 
     kind: ReportKind
 
-    week_start = DateField(_l("Week (its Monday)"), validators=[InputRequired()],
-                           description=_l("Reports are weekly: choose the Monday the week "
-                                          "starts on."),
-                           render_kw={"min": "2000-01-03", "step": 7})  # pickers offer Mondays
+    week_start = DateField(
+        _l("Week (its Monday)"),
+        validators=[InputRequired()],
+        description=_l("Reports are weekly: choose the Monday the week starts on."),
+        render_kw={"min": "2000-01-03", "step": 7},
+    )  # pickers offer Mondays
     summary = TextAreaField(_l("Summary"), validators=[InputRequired()])
     progress_notes = TextAreaField(_l("Progress notes"))
     achievements = TextAreaField(_l("Achievements"))
@@ -77,9 +84,13 @@ class TeacherReportEditForm(ReportFieldsForm):
 
     homework_done = number_field(_l("Homework done"), 0, 100)
     homework_set = number_field(_l("Homework set"), 0, 100)
-    average_grade = StringField(_l("Average grade"), render_kw={"inputmode": "decimal"},
-                                description=_l("From 1.00 to 5.00 (the 5-point school scale); "
-                                               "leave empty if there were no grades."))
+    average_grade = StringField(
+        _l("Average grade"),
+        render_kw={"inputmode": "decimal"},
+        description=_l(
+            "From 1.00 to 5.00 (the 5-point school scale); leave empty if there were no grades."
+        ),
+    )
     attendance_percent = number_field(_l("Attendance, %"), 0, 100)
 
 

@@ -2,6 +2,7 @@
 blueprint with the role bound as the first argument (`routes_of`). Authors (tutor, teacher) list,
 compose, edit, send and delete their reports; readers (tutor, parent) have an inbox; the admin
 sees every sent report; everyone opens one report on the same page."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -37,29 +38,51 @@ class ListPage(NamedTuple):
 LISTS: dict[Role, dict[str, ListPage]] = {
     Role.TUTOR: {
         "reports_to_parents": ListPage(
-            "/reports", "outbox", _l("Reports to parents"), _l("Reports to parents"),
+            "/reports",
+            "outbox",
+            _l("Reports to parents"),
+            _l("Reports to parents"),
             ("week", "student", "recipient", "status"),
-            _l("No reports yet. Write the first one for this week.")),
+            _l("No reports yet. Write the first one for this week."),
+        ),
         "reports_from_teachers": ListPage(
-            "/reports/inbox", "inbox", _l("Reports from teachers"), _l("Reports from teachers"),
-            ("week", "student", "about", "author", "status"), _l("No reports from teachers yet.")),
+            "/reports/inbox",
+            "inbox",
+            _l("Reports from teachers"),
+            _l("Reports from teachers"),
+            ("week", "student", "about", "author", "status"),
+            _l("No reports from teachers yet."),
+        ),
     },
     Role.TEACHER: {
         "reports_list": ListPage(
-            "/reports", "outbox", _l("Reports"), _l("My reports to tutors"),
-            ("week", "student", "about", "recipient", "status"), _l("No reports yet.")),
+            "/reports",
+            "outbox",
+            _l("Reports"),
+            _l("My reports to tutors"),
+            ("week", "student", "about", "recipient", "status"),
+            _l("No reports yet."),
+        ),
     },
     Role.PARENT: {
         "reports": ListPage(
-            "/reports", "inbox", _l("Reports"), _l("Reports about my children"),
+            "/reports",
+            "inbox",
+            _l("Reports"),
+            _l("Reports about my children"),
             ("week", "student", "about", "author", "status"),
-            _l("No reports yet. The tutor and the teachers write them weekly.")),
+            _l("No reports yet. The tutor and the teachers write them weekly."),
+        ),
     },
     Role.ADMIN: {
         "reports": ListPage(
-            "/reports", "all", _l("Reports"), _l("Reports"),
+            "/reports",
+            "all",
+            _l("Reports"),
+            _l("Reports"),
             ("week", "student", "about", "author", "recipient", "status"),
-            _l("No reports match.")),
+            _l("No reports match."),
+        ),
     },
 }
 
@@ -89,11 +112,21 @@ def outbox(role: Role, page: ListPage):
     else:
         taught = {e.student_id: e.student for e in writing.writable_enrollments(actor)}
         students = sorted(taught.values(), key=lambda s: s.full_name.lower())
-    new_url = (url_for("tutor.new_report", student_id=student_id)
-               if kind is ReportKind.TUTOR and student_id else url_for(f"{role.value}.new_report"))
-    return render_template("reports/list.html", page=page, rows=rows, live="outbox",
-                           student_id=student_id, students=students, kind=kind.value,
-                           new_url=new_url)
+    new_url = (
+        url_for("tutor.new_report", student_id=student_id)
+        if kind is ReportKind.TUTOR and student_id
+        else url_for(f"{role.value}.new_report")
+    )
+    return render_template(
+        "reports/list.html",
+        page=page,
+        rows=rows,
+        live="outbox",
+        student_id=student_id,
+        students=students,
+        kind=kind.value,
+        new_url=new_url,
+    )
 
 
 def inbox(role: Role, page: ListPage):
@@ -102,15 +135,23 @@ def inbox(role: Role, page: ListPage):
     actor = me()
     student_id = id_arg("student_id")
     if role is Role.TUTOR:
-        rows = reading.reports_for(actor, kind=ReportKind.TEACHER, box="received",
-                                   student_id=student_id)
+        rows = reading.reports_for(
+            actor, kind=ReportKind.TEACHER, box="received", student_id=student_id
+        )
         students, kind = writing.writable_students(actor), ReportKind.TEACHER.value
     else:
         rows = reading.reports_for(actor, student_id=student_id)
         students, kind = people.students_visible_to(actor), None
-    return render_template("reports/list.html", page=page, rows=rows, live="inbox",
-                           student_id=student_id, students=students, kind=kind,
-                           unread=reading.unread_count(actor))
+    return render_template(
+        "reports/list.html",
+        page=page,
+        rows=rows,
+        live="inbox",
+        student_id=student_id,
+        students=students,
+        kind=kind,
+        unread=reading.unread_count(actor),
+    )
 
 
 def every_report(role: Role, page: ListPage):
@@ -119,27 +160,44 @@ def every_report(role: Role, page: ListPage):
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
     student_id, author_id = id_arg("student_id"), id_arg("author_id")
     filters = {"kind": kind, "status": status, "student_id": student_id, "author_id": author_id}
-    rows = reading.reports_for(me(), kind=kind, status=status, student_id=student_id,
-                               author_id=author_id)
-    authors = accounts.users_by_role(Role.TUTOR, active_only=False) + \
-        accounts.users_by_role(Role.TEACHER, active_only=False)
-    return render_template("reports/list.html", page=page, filters=filters, rows=rows,
-                           live=None if (status or author_id) else "inbox",
-                           student_id=student_id, kind=kind,
-                           students=accounts.users_by_role(Role.STUDENT, active_only=False),
-                           authors=sorted(authors, key=lambda u: u.full_name.lower()))
+    rows = reading.reports_for(
+        me(), kind=kind, status=status, student_id=student_id, author_id=author_id
+    )
+    authors = accounts.users_by_role(Role.TUTOR, active_only=False) + accounts.users_by_role(
+        Role.TEACHER, active_only=False
+    )
+    return render_template(
+        "reports/list.html",
+        page=page,
+        filters=filters,
+        rows=rows,
+        live=None if (status or author_id) else "inbox",
+        student_id=student_id,
+        kind=kind,
+        students=accounts.users_by_role(Role.STUDENT, active_only=False),
+        authors=sorted(authors, key=lambda u: u.full_name.lower()),
+    )
 
 
 def report(role: Role, report_id: int):
     """One report; my draft shows its actions; opening it as its reader marks it read."""
     actor = me()
     report = reading.open_report(actor, report_id)
-    recipient = (rules.intended_recipient(report.kind, report.student)
-                 if report.is_draft else report.recipient)
+    recipient = (
+        rules.intended_recipient(report.kind, report.student)
+        if report.is_draft
+        else report.recipient
+    )
     back_url, back_label = _back(role, report)
-    return render_template("reports/detail.html", report=report, recipient=recipient,
-                           can_edit=rules.may_edit(actor, report), role=role.value,
-                           back_url=back_url, back_label=back_label)
+    return render_template(
+        "reports/detail.html",
+        report=report,
+        recipient=recipient,
+        can_edit=rules.may_edit(actor, report),
+        role=role.value,
+        back_url=back_url,
+        back_label=back_label,
+    )
 
 
 def _student_choices(students) -> list[tuple[int, str]]:
@@ -147,10 +205,11 @@ def _student_choices(students) -> list[tuple[int, str]]:
     choices = []
     for student in students:
         recipient = rules.intended_recipient(ReportKind.TUTOR, student)
-        label = (_("%(student)s → %(parent)s", student=student.full_name,
-                   parent=recipient.full_name)
-                 if recipient else
-                 _("%(student)s (no parent linked: cannot be sent)", student=student.full_name))
+        label = (
+            _("%(student)s → %(parent)s", student=student.full_name, parent=recipient.full_name)
+            if recipient
+            else _("%(student)s (no parent linked: cannot be sent)", student=student.full_name)
+        )
         choices.append((student.id, label))
     return choices
 
@@ -161,8 +220,11 @@ def _enrollment_choices(enrollments) -> list[tuple[int, str]]:
     for enrollment in enrollments:
         tutor = rules.intended_recipient(ReportKind.TEACHER, enrollment.student)
         about = f"{enrollment.student.full_name} · {enrollment.title}"
-        label = (_("%(about)s → %(tutor)s", about=about, tutor=tutor.full_name) if tutor
-                 else _("%(about)s (no tutor: cannot be sent)", about=about))
+        label = (
+            _("%(about)s → %(tutor)s", about=about, tutor=tutor.full_name)
+            if tutor
+            else _("%(about)s (no tutor: cannot be sent)", about=about)
+        )
         choices.append((enrollment.id, label))
     return choices
 
@@ -183,9 +245,15 @@ def _form_page(role: Role, form, report, can_compose: bool):
     """The compose / edit page; 400 when a submitted form comes back with errors."""
     back_url, back_label = _back(role)
     status = 400 if request.method == "POST" else 200
-    return render_template("reports/form.html", form=form, report=report, kind=form.kind.value,
-                           can_compose=can_compose, back_url=back_url,
-                           back_label=back_label), status
+    return render_template(
+        "reports/form.html",
+        form=form,
+        report=report,
+        kind=form.kind.value,
+        can_compose=can_compose,
+        back_url=back_url,
+        back_label=back_label,
+    ), status
 
 
 def new_report(role: Role):
@@ -196,8 +264,13 @@ def new_report(role: Role):
     form = _new_form(actor, kind)
     if form.validate_on_submit():
         try:
-            created = writing.create_report(actor, kind=kind, week_start=form.week_start.data,
-                                            fields=form.report_values(), **form.about())
+            created = writing.create_report(
+                actor,
+                kind=kind,
+                week_start=form.week_start.data,
+                fields=form.report_values(),
+                **form.about(),
+            )
         except DomainError as exc:
             show_errors(form, exc)
         else:
@@ -216,8 +289,9 @@ def edit_report(role: Role, report_id: int):
     form = EDIT_FORMS[draft.kind](obj=draft)
     if form.validate_on_submit():
         try:
-            writing.update_report(actor, draft.id, {"week_start": form.week_start.data,
-                                                    **form.report_values()})
+            writing.update_report(
+                actor, draft.id, {"week_start": form.week_start.data, **form.report_values()}
+            )
         except DomainError as exc:
             show_errors(form, exc)
         else:
@@ -241,14 +315,20 @@ def _draft_action(role: Role, action, report_id: int, done_message: str, done_ur
 
 def send_report(role: Role, report_id: int):
     """Send a draft to the recipient taken from the student's links now."""
-    return _draft_action(role, writing.send_report, report_id, _("The report is sent."),
-                         url_for(f"{role.value}.report", report_id=report_id))
+    return _draft_action(
+        role,
+        writing.send_report,
+        report_id,
+        _("The report is sent."),
+        url_for(f"{role.value}.report", report_id=report_id),
+    )
 
 
 def delete_report(role: Role, report_id: int):
     """Delete a draft."""
-    return _draft_action(role, writing.delete_report, report_id, _("The draft is deleted."),
-                         url_for(_home(role)))
+    return _draft_action(
+        role, writing.delete_report, report_id, _("The draft is deleted."), url_for(_home(role))
+    )
 
 
 LIST_VIEWS = {"outbox": outbox, "inbox": inbox, "all": every_report}
@@ -266,17 +346,25 @@ READER_ROUTES = (("/reports/<int:report_id>", "report", report, ("GET",)),)
 def _bind(view, *args):
     """The view with its first arguments given (named and documented like the view, as Flask
     and its extensions expect of a view function)."""
+
     @wraps(view)
     def bound(**url_values):
         return view(*args, **url_values)
+
     return bound
 
 
 def routes_of(role: Role) -> list[tuple]:
     """Every report route of a role as (rule, endpoint, view, methods), the role bound into the
     view: its lists, then the author's or the reader's pages."""
-    lists = [(page.path, endpoint, _bind(LIST_VIEWS[page.box], role, page), ("GET",))
-             for endpoint, page in LISTS[role].items()]
-    pages = [(rule, endpoint, _bind(view, role), methods) for rule, endpoint, view, methods
-             in (AUTHOR_ROUTES if role in AUTHOR_KIND else READER_ROUTES)]
+    lists = [
+        (page.path, endpoint, _bind(LIST_VIEWS[page.box], role, page), ("GET",))
+        for endpoint, page in LISTS[role].items()
+    ]
+    pages = [
+        (rule, endpoint, _bind(view, role), methods)
+        for rule, endpoint, view, methods in (
+            AUTHOR_ROUTES if role in AUTHOR_KIND else READER_ROUTES
+        )
+    ]
     return lists + pages

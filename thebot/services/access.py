@@ -3,6 +3,7 @@
 Lists and single-record checks are built from the same queries, so a user can open exactly
 what they are shown.
 """
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -52,11 +53,15 @@ def user_ids_visible_to(viewer: User) -> Select:
     parts = [me, student_ids_visible_to(viewer)]
     if viewer.role in (Role.STUDENT, Role.PARENT, Role.TUTOR):
         # the students' teachers (active enrollments)
-        parts.append(select(en.teacher_id).where(en.student_id.in_(students), en.is_active.is_(True)))
+        parts.append(
+            select(en.teacher_id).where(en.student_id.in_(students), en.is_active.is_(True))
+        )
     if viewer.role in (Role.STUDENT, Role.PARENT, Role.TEACHER):
         parts.append(select(sp.tutor_id).where(sp.user_id.in_(students), sp.tutor_id.is_not(None)))
     if viewer.role in (Role.STUDENT, Role.TUTOR, Role.TEACHER):
-        parts.append(select(sp.parent_id).where(sp.user_id.in_(students), sp.parent_id.is_not(None)))
+        parts.append(
+            select(sp.parent_id).where(sp.user_id.in_(students), sp.parent_id.is_not(None))
+        )
     return select(union(*parts).subquery().c[0])
 
 
@@ -79,7 +84,8 @@ def visible_user(viewer: User, user_id: int) -> User:
 def visible_student(viewer: User, student_id: int) -> User:
     """The student with this id if the viewer may see them; NotFound otherwise."""
     query = select(User).where(
-        User.id == student_id, User.role == Role.STUDENT,
+        User.id == student_id,
+        User.role == Role.STUDENT,
         User.id.in_(student_ids_visible_to(viewer)),
     )
     student = db.session.scalar(query)
@@ -105,15 +111,16 @@ def managed_student(actor: User, student_id: int) -> User:
 
 
 def visible_enrollment(viewer: User, enrollment_id: int) -> Enrollment:
-    """The enrollment if the viewer may see it: its student, teacher, the student's tutor and parent."""
+    """The enrollment if the viewer may see it: its student, teacher, their tutor and parent."""
     enrollment = db.session.get(Enrollment, enrollment_id)
     if enrollment is None:
         raise NotFound(_l("No such enrollment."))
     if is_admin(viewer) or enrollment.teacher_id == viewer.id:
         return enrollment
     visible = db.session.scalar(
-        select(User.id).where(User.id == enrollment.student_id,
-                              User.id.in_(student_ids_visible_to(viewer)))
+        select(User.id).where(
+            User.id == enrollment.student_id, User.id.in_(student_ids_visible_to(viewer))
+        )
     )
     if visible is None or viewer.role is Role.TEACHER:
         raise NotFound(_l("No such enrollment."))
@@ -204,7 +211,8 @@ def is_report_reader(viewer: User, report: Report) -> bool:
 def visible_report(viewer: User, report_id: int) -> Report:
     """The report if the viewer may see it (reports_visible_clause); NotFound otherwise."""
     report = db.session.scalar(
-        select(Report).where(Report.id == report_id, reports_visible_clause(viewer)))
+        select(Report).where(Report.id == report_id, reports_visible_clause(viewer))
+    )
     if report is None:
         raise NotFound(_l("No such report."))
     return report
@@ -222,10 +230,19 @@ def report_audience(report: Report) -> list[User]:
     if profile is not None:
         candidate_ids.update({profile.parent_id, profile.tutor_id})
     candidate_ids.discard(None)
-    candidates = db.session.scalars(select(User).where(
-        User.active.is_(True), or_(User.id.in_(candidate_ids), User.role == Role.ADMIN))).all()
-    return [user for user in candidates if db.session.scalar(select(Report.id).where(
-        Report.id == report.id, reports_visible_clause(user))) is not None]
+    candidates = db.session.scalars(
+        select(User).where(
+            User.active.is_(True), or_(User.id.in_(candidate_ids), User.role == Role.ADMIN)
+        )
+    ).all()
+    return [
+        user
+        for user in candidates
+        if db.session.scalar(
+            select(Report.id).where(Report.id == report.id, reports_visible_clause(user))
+        )
+        is not None
+    ]
 
 
 # --- invoices (domain.md section 5) -----------------------------------------------------------

@@ -1,4 +1,5 @@
 """Accounts: creation with the role profile in one transaction, sign-in, API tokens, links."""
+
 from __future__ import annotations
 
 import functools
@@ -56,20 +57,29 @@ def _dummy_hash(method: str) -> str:
     return generate_password_hash("not-a-real-password", method=method)
 
 
-def _validate_account(username: str, email: str | None, full_name: str, password: str | None,
-                      user_id: int | None = None) -> dict[str, str]:
+def _validate_account(
+    username: str,
+    email: str | None,
+    full_name: str,
+    password: str | None,
+    user_id: int | None = None,
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not USERNAME_RE.match(username):
-        errors["username"] = _l("3–64 characters: latin letters, digits, '.', '_' or '-', "
-                                 "starting with a letter or digit.")
-    elif db.session.scalar(select(User.id).where(User.username == username,
-                                                 User.id != (user_id or 0))):
+        errors["username"] = _l(
+            "3–64 characters: latin letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit."
+        )
+    elif db.session.scalar(
+        select(User.id).where(User.username == username, User.id != (user_id or 0))
+    ):
         errors["username"] = _l("This username is taken.")
     if email:
         if not EMAIL_RE.match(email) or len(email) > 254:
             errors["email"] = _l("Enter a valid e-mail address.")
-        elif db.session.scalar(select(User.id).where(User.email == email,
-                                                     User.id != (user_id or 0))):
+        elif db.session.scalar(
+            select(User.id).where(User.email == email, User.id != (user_id or 0))
+        ):
             errors["email"] = _l("This e-mail is used by another account.")
     if not full_name or len(full_name) > 120:
         errors["full_name"] = _l("Enter a name of 1–120 characters.")
@@ -101,8 +111,15 @@ def _profile_values(role: Role, values: dict) -> dict:
     return clean
 
 
-def _add_user(*, role: Role | str, username: str, password: str, full_name: str,
-              email: str | None = None, **profile) -> User:
+def _add_user(
+    *,
+    role: Role | str,
+    username: str,
+    password: str,
+    full_name: str,
+    email: str | None = None,
+    **profile,
+) -> User:
     """Add a user and their role profile to the session (no commit): the one way accounts begin."""
     role = Role(role)
     username = normalize_login(username)
@@ -112,11 +129,20 @@ def _add_user(*, role: Role | str, username: str, password: str, full_name: str,
     if errors:
         raise Invalid(_l("The account details are not valid."), errors)
     values = _profile_values(role, profile)
-    user = User(role=role, username=username, email=email, full_name=full_name,
-                password_hash=_hash(password))
+    user = User(
+        role=role,
+        username=username,
+        email=email,
+        full_name=full_name,
+        password_hash=_hash(password),
+    )
     db.session.add(user)
-    profile_cls = {Role.STUDENT: StudentProfile, Role.PARENT: ParentProfile,
-                   Role.TUTOR: TutorProfile, Role.TEACHER: TeacherProfile}.get(role)
+    profile_cls = {
+        Role.STUDENT: StudentProfile,
+        Role.PARENT: ParentProfile,
+        Role.TUTOR: TutorProfile,
+        Role.TEACHER: TeacherProfile,
+    }.get(role)
     if profile_cls is not None:
         user_profile = profile_cls(user=user, **values)
         db.session.add(user_profile)
@@ -133,8 +159,15 @@ def create_user(actor: User | None, **fields) -> User:
     return user
 
 
-def update_user(actor: User, user_id: int, *, full_name: str, email: str | None,
-                password: str | None = None, **profile) -> User:
+def update_user(
+    actor: User,
+    user_id: int,
+    *,
+    full_name: str,
+    email: str | None,
+    password: str | None = None,
+    **profile,
+) -> User:
     """Change an account's name, e-mail, password and profile fields (admins only)."""
     access.require_admin(actor)
     user = db.session.get(User, user_id)
@@ -160,7 +193,8 @@ def _set_password(user: User, password: str) -> None:
     """A new password ends every browser session (API tokens stay: they are per device)."""
     user.password_hash = _hash(password)
     db.session.execute(
-        update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
         .values(ended_at=utcnow())
     )
 
@@ -169,11 +203,13 @@ def _end_sessions(user: User) -> None:
     """Every browser session, API token and socket of this user stops working."""
     now = utcnow()
     db.session.execute(
-        update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
         .values(ended_at=now)
     )
     db.session.execute(
-        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
     realtime.disconnect_user(user.id)
@@ -211,8 +247,9 @@ def authenticate(login: str, password: str) -> User | None:
     if not check_password_hash(user.password_hash, password or ""):
         return None
     if not user.active:
-        raise AccountDeactivated(_l("This account is deactivated. Ask an administrator to "
-                                    "reactivate it."))
+        raise AccountDeactivated(
+            _l("This account is deactivated. Ask an administrator to reactivate it.")
+        )
     return user
 
 
@@ -236,8 +273,9 @@ def start_login_session(user: User, user_agent: str = "", locale: str | None = N
     """Record a browser sign-in (and the page language); the key goes into the cookie only."""
     remember_locale(user, locale)
     raw = secrets.token_urlsafe(32)
-    db.session.add(LoginSession(user_id=user.id, key_hash=_digest(raw),
-                                user_agent=(user_agent or "")[:200]))
+    db.session.add(
+        LoginSession(user_id=user.id, key_hash=_digest(raw), user_agent=(user_agent or "")[:200])
+    )
     db.session.commit()
     return raw
 
@@ -248,7 +286,9 @@ def login_session_record(user_id, raw_key) -> LoginSession | None:
         return None
     if not str(user_id).isdigit():
         return None
-    record = db.session.scalar(select(LoginSession).where(LoginSession.key_hash == _digest(raw_key)))
+    record = db.session.scalar(
+        select(LoginSession).where(LoginSession.key_hash == _digest(raw_key))
+    )
     if record is None or record.user_id != int(user_id) or not login_session_is_live(record):
         return None
     return record
@@ -262,8 +302,9 @@ def login_session_is_live(record: LoginSession) -> bool:
     return user is not None and user.active
 
 
-def user_of_live_credential(*, token_id: int | None = None,
-                            login_session_id: int | None = None) -> User | None:
+def user_of_live_credential(
+    *, token_id: int | None = None, login_session_id: int | None = None
+) -> User | None:
     """The user behind a token or sign-in record while it is live (sockets re-check with it)."""
     if token_id is not None:
         token = db.session.get(ApiToken, token_id)
@@ -282,7 +323,9 @@ def user_for_login_session(user_id, raw_key) -> User | None:
 
 def end_login_session(raw_key: str) -> None:
     """Sign-out: the sign-in ends for good and its sockets are disconnected."""
-    record = db.session.scalar(select(LoginSession).where(LoginSession.key_hash == _digest(raw_key)))
+    record = db.session.scalar(
+        select(LoginSession).where(LoginSession.key_hash == _digest(raw_key))
+    )
     if record is not None and record.ended_at is None:
         record.ended_at = utcnow()
         realtime.disconnect_login(record.id)
@@ -296,8 +339,12 @@ def issue_token(user: User, device: str = "") -> tuple[str, ApiToken]:
     """A new bearer token for one device (others stay valid); only its digest is stored."""
     raw = secrets.token_urlsafe(32)
     ttl = timedelta(days=current_app.config["API_TOKEN_TTL_DAYS"])
-    token = ApiToken(user_id=user.id, token_hash=_token_digest(raw), device=(device or "")[:120],
-                     expires_at=utcnow() + ttl)
+    token = ApiToken(
+        user_id=user.id,
+        token_hash=_token_digest(raw),
+        device=(device or "")[:120],
+        expires_at=utcnow() + ttl,
+    )
     db.session.add(token)
     db.session.commit()
     return raw, token
@@ -337,11 +384,44 @@ def revoke_token(raw: str) -> bool:
 
 # --- family accounts created by a tutor -------------------------------------------------------
 
-_TRANSLIT = dict(zip(
-    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r",
-     "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"],
-))
+_CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+# One Latin spelling per letter above, in order ("-": the letter is dropped).
+_LATIN = [
+    "a",
+    "b",
+    "v",
+    "g",
+    "d",
+    "e",
+    "e",
+    "zh",
+    "z",
+    "i",
+    "y",
+    "k",
+    "l",
+    "m",
+    "n",
+    "o",
+    "p",
+    "r",
+    "s",
+    "t",
+    "u",
+    "f",
+    "kh",
+    "ts",
+    "ch",
+    "sh",
+    "shch",
+    "-",
+    "y",
+    "-",
+    "e",
+    "yu",
+    "ya",
+]
+_TRANSLIT = {c: ("" if lat == "-" else lat) for c, lat in zip(_CYRILLIC, _LATIN, strict=True)}
 
 
 def _username_base(full_name: str, fallback: str) -> str:
@@ -379,18 +459,30 @@ _FORM_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def new_family_form_key() -> str:
-    """A one-time key for one new-family form (a hidden field): resubmitting it makes nothing new."""
+    """A one-time key for one new-family form (a hidden field): a resubmit makes nothing new."""
     return secrets.token_urlsafe(24)
 
 
 def _family_by_key(actor: User, key_hash: str) -> FamilyCreation | None:
-    return db.session.scalar(select(FamilyCreation).where(
-        FamilyCreation.creator_id == actor.id, FamilyCreation.key_hash == key_hash))
+    return db.session.scalar(
+        select(FamilyCreation).where(
+            FamilyCreation.creator_id == actor.id, FamilyCreation.key_hash == key_hash
+        )
+    )
 
 
-def create_family(actor: User, *, student_name: str, grade, goal: str, parent_name: str,
-                  parent_email: str | None, parent_phone: str, student_email: str | None = None,
-                  form_key: str | None = None) -> FamilyCreation:
+def create_family(
+    actor: User,
+    *,
+    student_name: str,
+    grade,
+    goal: str,
+    parent_name: str,
+    parent_email: str | None,
+    parent_phone: str,
+    student_email: str | None = None,
+    form_key: str | None = None,
+) -> FamilyCreation:
     """A tutor creates a student and the parent's account in one step.
 
     Idempotent per `form_key` (the form's one-time key): the same key from the same tutor
@@ -419,15 +511,26 @@ def create_family(actor: User, *, student_name: str, grade, goal: str, parent_na
     student = parent = None
     # Until the result page issues them, the accounts have passwords nobody knows.
     try:
-        parent = _add_user(role=Role.PARENT, username=_free_username(parent_name or "", "parent"),
-                           password=generate_password(), full_name=parent_name,
-                           email=parent_email, phone=parent_phone)
+        parent = _add_user(
+            role=Role.PARENT,
+            username=_free_username(parent_name or "", "parent"),
+            password=generate_password(),
+            full_name=parent_name,
+            email=parent_email,
+            phone=parent_phone,
+        )
     except Invalid as exc:
         errors.update({f"parent_{k}": v for k, v in exc.fields.items()})
     try:
-        student = _add_user(role=Role.STUDENT, username=_free_username(student_name or "", "student"),
-                            password=generate_password(), full_name=student_name,
-                            email=student_email, grade=grade, goal=goal)
+        student = _add_user(
+            role=Role.STUDENT,
+            username=_free_username(student_name or "", "student"),
+            password=generate_password(),
+            full_name=student_name,
+            email=student_email,
+            grade=grade,
+            goal=goal,
+        )
     except Invalid as exc:
         errors.update({f"student_{k}": v for k, v in exc.fields.items()})
     if errors or student is None or parent is None:
@@ -452,8 +555,9 @@ def created_family(actor: User, family_id: int) -> FamilyCreation:
     return record
 
 
-def reveal_family_credentials(actor: User, family_id: int
-                              ) -> tuple[Credentials, Credentials] | None:
+def reveal_family_credentials(
+    actor: User, family_id: int
+) -> tuple[Credentials, Credentials] | None:
     """Issue and return both passwords of a family this user created: once, and only within
     FAMILY_CREDENTIALS_TTL of its creation. Later calls (a refresh) get None; nothing but the
     hashes is stored, so the passwords exist only in this answer.
@@ -461,10 +565,15 @@ def reveal_family_credentials(actor: User, family_id: int
     record = created_family(actor, family_id)
     now = utcnow()
     claimed = execute_dml(
-        update(FamilyCreation).where(
-            FamilyCreation.id == record.id, FamilyCreation.credentials_shown_at.is_(None),
-            FamilyCreation.created_at > now - FAMILY_CREDENTIALS_TTL)
-        .values(credentials_shown_at=now).execution_options(synchronize_session=False))
+        update(FamilyCreation)
+        .where(
+            FamilyCreation.id == record.id,
+            FamilyCreation.credentials_shown_at.is_(None),
+            FamilyCreation.created_at > now - FAMILY_CREDENTIALS_TTL,
+        )
+        .values(credentials_shown_at=now)
+        .execution_options(synchronize_session=False)
+    )
     if claimed.rowcount != 1 or record.student is None or record.parent is None:
         db.session.commit()
         return None

@@ -4,6 +4,7 @@ under UPLOAD_DIR by a random key. SVG and HTML are never accepted.
 Shared by the chat and homework: `store(stream, filename, folder)` validates and writes a file,
 `path_of(key)` finds it again, `discard(key)` removes one whose record was not saved.
 """
+
 from __future__ import annotations
 
 import io
@@ -41,18 +42,20 @@ TYPES = {
     "webp": FileType("image/webp", ("webp",), True),
     "pdf": FileType("application/pdf", ("pdf",)),
     "txt": FileType("text/plain; charset=utf-8", ("txt",)),
-    "docx": FileType("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                     ("docx",)),
-    "xlsx": FileType("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     ("xlsx",)),
-    "pptx": FileType("application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                     ("pptx",)),
+    "docx": FileType(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ("docx",)
+    ),
+    "xlsx": FileType(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ("xlsx",)
+    ),
+    "pptx": FileType(
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation", ("pptx",)
+    ),
     "odt": FileType("application/vnd.oasis.opendocument.text", ("odt",)),
     "zip": FileType("application/zip", ("zip",)),
 }
 # What the `filetype` package reports, mapped onto the allow-list (apng is a png).
-_SNIFFED = {"png": "png", "apng": "png", "jpg": "jpeg", "gif": "gif", "webp": "webp",
-            "pdf": "pdf"}
+_SNIFFED = {"png": "png", "apng": "png", "jpg": "jpeg", "gif": "gif", "webp": "webp", "pdf": "pdf"}
 _ZIP_FAMILY = {"zip", "docx", "xlsx", "pptx", "odt", "ods", "odp", "epub"}
 # Markup anywhere in a would-be text file makes it HTML/SVG/XML, which is never accepted: the
 # tags that make a document (or run script) and event-handler attributes inside any tag. Markup
@@ -62,17 +65,18 @@ _MARKUP = re.compile(
     rb"|frameset|object|embed|applet|meta|link|base|form|video|audio|div|span|table|marquee)\b"
     rb"|<\s*a\s[^<>]*\bhref\b"
     rb"|<[a-z][^<>]*[\s/\"']on[a-z]{3,}\s*=[^<>]*>",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # Control characters other than tab, line feed, form feed and carriage return (Unicode "Cc").
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _ODT_MIME = b"application/vnd.oasis.opendocument.text"
 # Deciding the type of an archive reads its directory and at most one tiny stored entry; it never
 # inflates anything else. Archives that declare absurd unpacked sizes (zip bombs) are refused.
 MAX_ZIP_ENTRIES = 10_000
-MAX_UNPACKED_BYTES = 1024 * 1024 * 1024   # everything in the archive, as its directory declares
-MAX_RATIO = 1000                           # unpacked/packed, for entries over RATIO_FLOOR
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024  # everything in the archive, as its directory declares
+MAX_RATIO = 1000  # unpacked/packed, for entries over RATIO_FLOOR
 RATIO_FLOOR = 1024 * 1024
-_MIMETYPE_MAX = 128                        # ODF's `mimetype` entry is one short line
+_MIMETYPE_MAX = 128  # ODF's `mimetype` entry is one short line
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,10 @@ class StoredFile:
 
 
 def _refuse() -> Invalid:
-    message = _l("This type of file is not accepted. Send an image (PNG, JPEG, GIF, WebP), "
-                 "a PDF, TXT, DOCX, XLSX, PPTX, ODT or ZIP file.")
+    message = _l(
+        "This type of file is not accepted. Send an image (PNG, JPEG, GIF, WebP), "
+        "a PDF, TXT, DOCX, XLSX, PPTX, ODT or ZIP file."
+    )
     return Invalid(message, {"file": message})
 
 
@@ -103,8 +109,8 @@ def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
     for info in infos:
         total += info.file_size
         if total > MAX_UNPACKED_BYTES or (
-                info.file_size > RATIO_FLOOR
-                and info.file_size > MAX_RATIO * max(info.compress_size, 1)):
+            info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+        ):
             raise _refuse_archive()
 
 
@@ -115,8 +121,7 @@ def _is_odt(archive: zipfile.ZipFile) -> bool:
         info = archive.getinfo("mimetype")
     except KeyError:
         return False
-    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED,
-                                                          zipfile.ZIP_DEFLATED):
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         return False  # encrypted, or a compression whose reads are not bounded: not an ODT
     if info.file_size > _MIMETYPE_MAX or info.compress_size > _MIMETYPE_MAX:
         return False
@@ -132,14 +137,25 @@ def _zip_kind(data: bytes) -> str:
             _check_sizes(infos)
             names = {info.filename for info in infos}
             if "[Content_Types].xml" in names:
-                for part, kind in (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"),
-                                   ("ppt/presentation.xml", "pptx")):
+                for part, kind in (
+                    ("word/document.xml", "docx"),
+                    ("xl/workbook.xml", "xlsx"),
+                    ("ppt/presentation.xml", "pptx"),
+                ):
                     if part in names:
                         return kind
             if _is_odt(archive):
                 return "odt"
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
-            ValueError, OSError, EOFError, zlib.error):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+        OSError,
+        EOFError,
+        zlib.error,
+    ):
         raise _refuse() from None
     return "zip"
 
@@ -213,8 +229,13 @@ def store(stream: IO[bytes], filename: str | None, folder: str) -> StoredFile:
     partial = path.with_name(path.name + ".part")
     partial.write_bytes(data)
     os.replace(partial, path)
-    return StoredFile(key=key, name=safe_name(filename, kind), size=len(data),
-                      content_type=content_type, image=TYPES[kind].image)
+    return StoredFile(
+        key=key,
+        name=safe_name(filename, kind),
+        size=len(data),
+        content_type=content_type,
+        image=TYPES[kind].image,
+    )
 
 
 def path_of(key: str) -> Path | None:

@@ -1,4 +1,5 @@
 """The domain errors every service raises; each transport turns them into its own answer."""
+
 from __future__ import annotations
 
 

@@ -2,6 +2,7 @@
 payloads. Ids are positive integers that fit the database's INTEGER columns; anything else is
 `Invalid` (or `NotFound` for a well-formed number no record can have).
 """
+
 from __future__ import annotations
 
 from typing import Literal, overload
@@ -55,5 +56,7 @@ def payload_id(value: object, field: str = "id", *, required: bool = True) -> in
 
 
 def _invalid(field: str) -> Invalid:
-    return Invalid(_l("'%(name)s' must be a positive whole number.", name=field),
-                   {field: _l("Must be a positive whole number.")})
+    return Invalid(
+        _l("'%(name)s' must be a positive whole number.", name=field),
+        {field: _l("Must be a positive whole number.")},
+    )

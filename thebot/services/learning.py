@@ -1,4 +1,5 @@
 """Subjects and enrollments."""
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,9 @@ def create_subject(actor: User | None, name: str, description: str = "") -> Subj
         access.require_admin(actor)
     name = (name or "").strip()
     if not 1 <= len(name) <= 120:
-        raise Invalid(_l("Enter a subject name."),
-                      {"name": _l("Enter a name of 1–120 characters.")})
+        raise Invalid(
+            _l("Enter a subject name."), {"name": _l("Enter a name of 1–120 characters.")}
+        )
     if db.session.scalar(select(Subject.id).where(func.lower(Subject.name) == name.lower())):
         message = _l("This subject exists already.")
         raise Conflict(message, {"name": message})
@@ -38,7 +40,7 @@ def create_subject(actor: User | None, name: str, description: str = "") -> Subj
 
 
 def taught_subjects(teacher: User) -> set[str]:
-    """The subject names (lower-case) a teacher's profile lists: comma, semicolon or line separated."""
+    """The subject names (lower-case) a teacher's profile lists, comma, semicolon or line apart."""
     profile = teacher.teacher_profile
     if profile is None or not profile.subjects:
         return set()
@@ -50,8 +52,14 @@ def teaches(teacher: User, subject: Subject) -> bool:
     return subject.name.strip().lower() in taught_subjects(teacher)
 
 
-def enroll(actor: User, *, student_id: int, subject_id: int, teacher_id: int,
-           custom_title: str | None = None) -> Enrollment:
+def enroll(
+    actor: User,
+    *,
+    student_id: int,
+    subject_id: int,
+    teacher_id: int,
+    custom_title: str | None = None,
+) -> Enrollment:
     """Enroll a student in a subject with a teacher (admin, or the student's tutor)."""
     student = access.managed_student(actor, student_id)
     subject = db.session.get(Subject, subject_id)
@@ -67,24 +75,34 @@ def enroll(actor: User, *, student_id: int, subject_id: int, teacher_id: int,
     if title and len(title) > 120:
         raise Invalid(_l("The title is too long."), {"custom_title": _l("At most 120 characters.")})
     duplicate = {"subject_id": _l("The student already studies this subject.")}
-    if db.session.scalar(select(Enrollment.id).where(
-            Enrollment.student_id == student.id, Enrollment.subject_id == subject.id,
-            Enrollment.is_active.is_(True))):
-        raise Conflict(_l("The student already has an active enrollment in this subject."),
-                       duplicate)
+    if db.session.scalar(
+        select(Enrollment.id).where(
+            Enrollment.student_id == student.id,
+            Enrollment.subject_id == subject.id,
+            Enrollment.is_active.is_(True),
+        )
+    ):
+        raise Conflict(
+            _l("The student already has an active enrollment in this subject."), duplicate
+        )
     if not teaches(teacher, subject):
-        message = _l("%(teacher)s does not teach %(subject)s.", teacher=teacher.full_name,
-                     subject=subject.name)
+        message = _l(
+            "%(teacher)s does not teach %(subject)s.",
+            teacher=teacher.full_name,
+            subject=subject.name,
+        )
         raise Invalid(message, {"teacher_id": message})
-    enrollment = Enrollment(student_id=student.id, subject_id=subject.id, teacher_id=teacher.id,
-                            custom_title=title)
+    enrollment = Enrollment(
+        student_id=student.id, subject_id=subject.id, teacher_id=teacher.id, custom_title=title
+    )
     db.session.add(enrollment)
     try:
         db.session.flush()
     except IntegrityError:  # a concurrent request won the race; the index decided
         db.session.rollback()
-        raise Conflict(_l("The student already has an active enrollment in this subject."),
-                       duplicate) from None
+        raise Conflict(
+            _l("The student already has an active enrollment in this subject."), duplicate
+        ) from None
     signals.enrolled.send(enrollment)
     db.session.commit()
     return enrollment
@@ -106,9 +124,12 @@ def enrollments_of_students(student_ids: list[int], *, active_only: bool = True)
     """Enrollments grouped by student id, with subject and teacher loaded in one query."""
     if not student_ids:
         return {}
-    query = (select(Enrollment).where(Enrollment.student_id.in_(student_ids))
-             .options(db.joinedload(Enrollment.subject), db.joinedload(Enrollment.teacher))
-             .order_by(Enrollment.created_at))
+    query = (
+        select(Enrollment)
+        .where(Enrollment.student_id.in_(student_ids))
+        .options(db.joinedload(Enrollment.subject), db.joinedload(Enrollment.teacher))
+        .order_by(Enrollment.created_at)
+    )
     if active_only:
         query = query.where(Enrollment.is_active.is_(True))
     grouped: dict[int, list] = {sid: [] for sid in student_ids}
@@ -119,13 +140,20 @@ def enrollments_of_students(student_ids: list[int], *, active_only: bool = True)
 
 def enrollments_taught_by(teacher: User, *, active_only: bool = True) -> list[Enrollment]:
     """A teacher's enrollments with student (and the student's links), subject loaded."""
-    query = (select(Enrollment).where(Enrollment.teacher_id == teacher.id)
-             .options(db.joinedload(Enrollment.subject),
-                      db.joinedload(Enrollment.student).joinedload(User.student_profile)
-                      .joinedload(StudentProfile.tutor),
-                      db.joinedload(Enrollment.student).joinedload(User.student_profile)
-                      .joinedload(StudentProfile.parent))
-             .order_by(Enrollment.created_at))
+    query = (
+        select(Enrollment)
+        .where(Enrollment.teacher_id == teacher.id)
+        .options(
+            db.joinedload(Enrollment.subject),
+            db.joinedload(Enrollment.student)
+            .joinedload(User.student_profile)
+            .joinedload(StudentProfile.tutor),
+            db.joinedload(Enrollment.student)
+            .joinedload(User.student_profile)
+            .joinedload(StudentProfile.parent),
+        )
+        .order_by(Enrollment.created_at)
+    )
     if active_only:
         query = query.where(Enrollment.is_active.is_(True))
     return list(db.session.scalars(query).unique())

@@ -1,4 +1,5 @@
 """The canonical student links (tutor, parent) and what follows when they change."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -14,6 +15,7 @@ UNSET = object()
 # The linkable roles as words inside a sentence ("No such tutor."), in the reader's language.
 ROLE_WORDS = {Role.TUTOR: _l("tutor"), Role.PARENT: _l("parent")}
 
+
 def links_changed(student: User, *, old_tutor_id: int | None, old_parent_id: int | None) -> None:
     """Tell every receiver of `signals.links_changed`, within the current transaction."""
     db.session.flush()
@@ -25,11 +27,15 @@ def _linkable(user_id: int | None, role: Role, field: str) -> int | None:
         return None
     user = db.session.get(User, user_id)
     if user is None or user.role is not role:
-        raise NotFound(_l("No such %(role)s.", role=ROLE_WORDS[role]),
-                       {field: _l("Choose an existing %(role)s.", role=ROLE_WORDS[role])})
+        raise NotFound(
+            _l("No such %(role)s.", role=ROLE_WORDS[role]),
+            {field: _l("Choose an existing %(role)s.", role=ROLE_WORDS[role])},
+        )
     if not user.active:
-        raise Invalid(_l("This %(role)s account is deactivated.", role=ROLE_WORDS[role]),
-                      {field: _l("This account is deactivated.")})
+        raise Invalid(
+            _l("This %(role)s account is deactivated.", role=ROLE_WORDS[role]),
+            {field: _l("This account is deactivated.")},
+        )
     return user.id
 
 
@@ -52,9 +58,10 @@ def set_links(actor: User, student_id: int, *, tutor_id=UNSET, parent_id=UNSET) 
     return student
 
 
-def link_parent(actor: User, student_id: int, *, parent_id: int | None = None,
-                parent_login: str = "") -> User:
-    """Link an existing parent, picked by id or named by exact username or e-mail (the login wins)."""
+def link_parent(
+    actor: User, student_id: int, *, parent_id: int | None = None, parent_login: str = ""
+) -> User:
+    """Link an existing parent, picked by id or by exact username or e-mail (the login wins)."""
     if parent_login and parent_login.strip():
         found = find_by_login(parent_login)
         if found is None or found.role is not Role.PARENT:

@@ -3,6 +3,7 @@
 Without `MAIL_SERVER` the message is written to the log instead (development). A failing SMTP
 server never reaches the action that notified: the task logs it once with its traceback.
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,8 +40,9 @@ def send_after_commit(user_id: int, kind: str, *, title: str, body: str, url: st
     user = db.session.get(User, user_id)
     if user is None or not user.email or not user.active:
         return
-    outgoing = Outgoing(user_id, locale_of(user), user.email, user.full_name, kind, title, body,
-                        absolute_link(url))
+    outgoing = Outgoing(
+        user_id, locale_of(user), user.email, user.full_name, kind, title, body, absolute_link(url)
+    )
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's
     realtime.after_commit(lambda: dispatch(app, outgoing))
 
@@ -68,22 +70,32 @@ def deliver(app: Flask, outgoing: Outgoing) -> None:
             message = build_message(app, outgoing)
             if app.config.get("MAIL_SERVER"):
                 mail.send(message)
-                log.info("notification e-mail sent to user %s (%s)", outgoing.user_id,
-                         outgoing.kind)
+                log.info(
+                    "notification e-mail sent to user %s (%s)", outgoing.user_id, outgoing.kind
+                )
             else:
-                log.info("e-mail (MAIL_SERVER unset, not sent)\nTo: %s\nSubject: %s\n\n%s",
-                         ", ".join(str(to) for to in message.recipients), message.subject,
-                         message.body)
+                log.info(
+                    "e-mail (MAIL_SERVER unset, not sent)\nTo: %s\nSubject: %s\n\n%s",
+                    ", ".join(str(to) for to in message.recipients),
+                    message.subject,
+                    message.body,
+                )
         except Exception:  # a boundary: the channel failing never undoes the action
-            log.exception("notification e-mail to user %s (%s) failed", outgoing.user_id,
-                          outgoing.kind)
+            log.exception(
+                "notification e-mail to user %s (%s) failed", outgoing.user_id, outgoing.kind
+            )
 
 
 def build_message(app: Flask, outgoing: Outgoing) -> Message:
     """The notification as an e-mail with a text and an HTML part, in the recipient's language."""
     with force_locale(outgoing.locale):
-        context = {"name": outgoing.name, "title": outgoing.title, "body": outgoing.body,
-                   "link": outgoing.link, "kind": outgoing.kind}
+        context = {
+            "name": outgoing.name,
+            "title": outgoing.title,
+            "body": outgoing.body,
+            "link": outgoing.link,
+            "kind": outgoing.kind,
+        }
         return Message(
             subject=gettext("THE BOT: %(title)s", title=outgoing.title),
             recipients=[outgoing.to],

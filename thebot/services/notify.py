@@ -3,6 +3,7 @@ after commit, list them, mark them read, and keep per-category settings.
 
 Other areas call `notify(...)` inside their own transaction; nothing is sent unless it commits.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,8 +41,17 @@ URL_MAX = 500
 
 # --- recording --------------------------------------------------------------------------------
 
-def notify(user, kind: str, *, title: str = "", body: str = "", url: str = "",
-           dedupe_key: str | None = None, params: dict | None = None) -> Notification | None:
+
+def notify(
+    user,
+    kind: str,
+    *,
+    title: str = "",
+    body: str = "",
+    url: str = "",
+    dedupe_key: str | None = None,
+    params: dict | None = None,
+) -> Notification | None:
     """Record a notification for `user` (User or id) in the current transaction; push after commit.
 
     With `params` (JSON values: names, ISO dates, user text) the title and body are rendered from
@@ -76,16 +86,33 @@ def notify(user, kind: str, *, title: str = "", body: str = "", url: str = "",
     return record
 
 
-def _insert(user_id: int, kind: str, title: str, body: str, url: str,
-            key: str | None, params: dict | None = None) -> Notification | None:
+def _insert(
+    user_id: int,
+    kind: str,
+    title: str,
+    body: str,
+    url: str,
+    key: str | None,
+    params: dict | None = None,
+) -> Notification | None:
     """Insert unless an unread notification with the same key exists (then None).
 
     The partial unique index decides, with INSERT … ON CONFLICT DO NOTHING, so concurrent
     callers never fail the action that notifies (no savepoint, no IntegrityError).
     """
-    statement = insert_or_ignore(Notification, dict(
-        user_id=user_id, kind=kind, title=title, body=body, url=url[:URL_MAX], dedupe_key=key,
-        params=params, created_at=utcnow())).returning(Notification)
+    statement = insert_or_ignore(
+        Notification,
+        dict(
+            user_id=user_id,
+            kind=kind,
+            title=title,
+            body=body,
+            url=url[:URL_MAX],
+            dedupe_key=key,
+            params=params,
+            created_at=utcnow(),
+        ),
+    ).returning(Notification)
     return db.session.scalars(statement).one_or_none()
 
 
@@ -99,21 +126,30 @@ def _push_after_commit(record: Notification) -> None:
 def _emit_new(payload: dict, room: str, user_id: int) -> None:
     """After commit: the notification and the user's new unread count to their sockets."""
     socketio.emit("notification", payload, to=room, namespace=NAMESPACE)
-    socketio.emit("unread_count", {"count": _unread_count_fresh(user_id)}, to=room,
-                  namespace=NAMESPACE)
+    socketio.emit(
+        "unread_count", {"count": _unread_count_fresh(user_id)}, to=room, namespace=NAMESPACE
+    )
 
 
 def _unread_count_fresh(user_id: int) -> int:
     # Runs after a commit, when the session may not emit SQL: use a connection of its own.
     with db.engine.connect() as connection:
-        return connection.execute(select(func.count(Notification.id)).where(
-            Notification.user_id == user_id, Notification.read_at.is_(None))).scalar_one()
+        return connection.execute(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == user_id, Notification.read_at.is_(None)
+            )
+        ).scalar_one()
 
 
 def _push_count_after_commit(user_id: int) -> None:
-    realtime.after_commit(lambda: socketio.emit(
-        "unread_count", {"count": _unread_count_fresh(user_id)},
-        to=realtime.user_room(user_id), namespace=NAMESPACE))
+    realtime.after_commit(
+        lambda: socketio.emit(
+            "unread_count",
+            {"count": _unread_count_fresh(user_id)},
+            to=realtime.user_room(user_id),
+            namespace=NAMESPACE,
+        )
+    )
 
 
 def stored_text(text: str, *, user, **values) -> str:
@@ -123,6 +159,7 @@ def stored_text(text: str, *, user, **values) -> str:
 
 
 # --- texts ------------------------------------------------------------------------------------
+
 
 def _date(value) -> str:
     """An ISO date from params, in the current language's medium format (9 Nov 2026)."""
@@ -151,17 +188,29 @@ def _invoice_texts(kind: str, params: dict) -> tuple[str, str]:
     the tutor."""
     values = {"amount": _money(params), "student": params["student"]}
     if kind == "invoice_sent":
-        return (gettext("New invoice: %(amount)s for %(student)s", **values),
-                gettext("%(name)s billed you, due %(date)s: %(text)s", name=params["tutor"],
-                        date=_date(params["due"]), text=params.get("description", "")))
+        return (
+            gettext("New invoice: %(amount)s for %(student)s", **values),
+            gettext(
+                "%(name)s billed you, due %(date)s: %(text)s",
+                name=params["tutor"],
+                date=_date(params["due"]),
+                text=params.get("description", ""),
+            ),
+        )
     if kind == "invoice_viewed":
-        return (gettext("Invoice viewed: %(amount)s for %(student)s", **values),
-                gettext("%(name)s has opened the invoice.", name=params["parent"]))
+        return (
+            gettext("Invoice viewed: %(amount)s for %(student)s", **values),
+            gettext("%(name)s has opened the invoice.", name=params["parent"]),
+        )
     if kind == "invoice_paid":
-        return (gettext("Invoice paid: %(amount)s for %(student)s", **values),
-                gettext("%(name)s has paid the invoice.", name=params["parent"]))
-    return (gettext("Invoice overdue: %(amount)s for %(student)s", **values),
-            gettext("It was due on %(date)s.", date=_date(params["due"])))
+        return (
+            gettext("Invoice paid: %(amount)s for %(student)s", **values),
+            gettext("%(name)s has paid the invoice.", name=params["parent"]),
+        )
+    return (
+        gettext("Invoice overdue: %(amount)s for %(student)s", **values),
+        gettext("It was due on %(date)s.", date=_date(params["due"])),
+    )
 
 
 def render(kind: str, params: dict, title: str = "", body: str = "") -> tuple[str, str]:
@@ -171,14 +220,20 @@ def render(kind: str, params: dict, title: str = "", body: str = "") -> tuple[st
     """
     try:
         if kind == "message":
-            return (gettext("New message from %(name)s", name=params["sender"]),
-                    params.get("snippet", ""))
+            return (
+                gettext("New message from %(name)s", name=params["sender"]),
+                params.get("snippet", ""),
+            )
         if kind == "report_sent":
-            return (gettext("New report: %(about)s", about=_report_about(params)),
-                    params.get("summary", ""))
+            return (
+                gettext("New report: %(about)s", about=_report_about(params)),
+                params.get("summary", ""),
+            )
         if kind == "report_read":
-            return (gettext("Report read: %(about)s", about=_report_about(params)),
-                    gettext("%(name)s has read your report.", name=params["reader"]))
+            return (
+                gettext("Report read: %(about)s", about=_report_about(params)),
+                gettext("%(name)s has read your report.", name=params["reader"]),
+            )
         if kind.startswith("invoice_"):
             return _invoice_texts(kind, params)
     except (KeyError, TypeError):
@@ -196,31 +251,45 @@ def texts(record: Notification) -> tuple[str, str]:
 
 # --- reading ----------------------------------------------------------------------------------
 
+
 def notification_dict(record: Notification) -> dict:
     """The contract's JSON shape of one notification (texts in the current language)."""
     title, body = texts(record)
-    return {"id": record.id, "kind": record.kind, "title": title, "body": body,
-            "url": record.url, "created_at": record.created_at.isoformat(),
-            "read": record.read_at is not None}
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "title": title,
+        "body": body,
+        "url": record.url,
+        "created_at": record.created_at.isoformat(),
+        "read": record.read_at is not None,
+    }
 
 
 def unread_count(user: User | int) -> int:
     """How many unread notifications the user has."""
     user_id = user if isinstance(user, int) else user.id
-    return db.session.scalars(select(func.count(Notification.id)).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))).one()
+    return db.session.scalars(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        )
+    ).one()
 
 
-def list_for(user: User, *, before_id: int | None = None,
-             limit: int | None = None) -> list[Notification]:
+def list_for(
+    user: User, *, before_id: int | None = None, limit: int | None = None
+) -> list[Notification]:
     """The user's notifications, newest first, older than `before_id`, at most `limit`."""
     limit = PAGE_SIZE if limit is None else limit
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE_SIZE:
-        raise Invalid(_l("'limit' must be a whole number from 1 to %(max)d.", max=MAX_PAGE_SIZE),
-                      {"limit": _l("From 1 to %(max)d.", max=MAX_PAGE_SIZE)})
+        raise Invalid(
+            _l("'limit' must be a whole number from 1 to %(max)d.", max=MAX_PAGE_SIZE),
+            {"limit": _l("From 1 to %(max)d.", max=MAX_PAGE_SIZE)},
+        )
     if before_id is not None and (not isinstance(before_id, int) or isinstance(before_id, bool)):
-        raise Invalid(_l("'before_id' must be a whole number."),
-                      {"before_id": _l("A whole number.")})
+        raise Invalid(
+            _l("'before_id' must be a whole number."), {"before_id": _l("A whole number.")}
+        )
     query = select(Notification).where(Notification.user_id == user.id)
     if before_id is not None:
         query = query.where(Notification.id < before_id)
@@ -237,6 +306,7 @@ def get_for(user: User, notification_id: int) -> Notification:
 
 # --- marking read -----------------------------------------------------------------------------
 
+
 def mark_read(user: User, notification_id: int) -> int:
     """Mark one of the user's notifications read (a repeat is a no-op); returns the unread count."""
     record = get_for(user, notification_id)
@@ -249,8 +319,11 @@ def mark_read(user: User, notification_id: int) -> int:
 
 def mark_all_read(user: User) -> int:
     """Mark every notification of the user read; returns the unread count (0)."""
-    result = execute_dml(update(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+    result = execute_dml(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
     if result.rowcount:
         _push_count_after_commit(user.id)
     db.session.commit()
@@ -263,9 +336,15 @@ def mark_read_by_key(user_id: int, key: str) -> bool:
     For other areas (the chat marks a room's "new message" read when the user reads the room).
     Returns whether one was marked.
     """
-    result = execute_dml(update(Notification).where(
-        Notification.user_id == user_id, Notification.dedupe_key == key,
-        Notification.read_at.is_(None)).values(read_at=utcnow()))
+    result = execute_dml(
+        update(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.dedupe_key == key,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=utcnow())
+    )
     if result.rowcount:
         _push_count_after_commit(user_id)
     return bool(result.rowcount)
@@ -273,12 +352,14 @@ def mark_read_by_key(user_id: int, key: str) -> bool:
 
 # --- settings ---------------------------------------------------------------------------------
 
+
 def settings_for(user: User | int) -> dict[str, dict[str, bool]]:
     """{category: {"in_app", "email"}} for every category, defaults filled in."""
     user_id = user if isinstance(user, int) else user.id
     result = {c: {"in_app": DEFAULT_IN_APP[c], "email": DEFAULT_EMAIL[c]} for c in CATEGORIES}
-    for row in db.session.scalars(select(NotificationSetting).where(
-            NotificationSetting.user_id == user_id)):
+    for row in db.session.scalars(
+        select(NotificationSetting).where(NotificationSetting.user_id == user_id)
+    ):
         if row.category in result:
             result[row.category] = {"in_app": row.in_app, "email": row.email}
     return result
@@ -287,21 +368,27 @@ def settings_for(user: User | int) -> dict[str, dict[str, bool]]:
 def update_settings(user: User, categories) -> dict[str, dict[str, bool]]:
     """Save the given categories' switches (others unchanged); returns every category's settings."""
     if not isinstance(categories, dict):
-        raise Invalid(_l("'categories' must be an object."),
-                      {"categories": _l("An object by category.")})
+        raise Invalid(
+            _l("'categories' must be an object."), {"categories": _l("An object by category.")}
+        )
     current = settings_for(user)
     for category, switches in categories.items():
         if category not in current:
-            raise Invalid(_l("Unknown category %(name)s.", name=repr(str(category)[:40])),
-                          {"categories": _l("Known categories: %(names)s.",
-                                            names=", ".join(CATEGORIES))})
+            raise Invalid(
+                _l("Unknown category %(name)s.", name=repr(str(category)[:40])),
+                {"categories": _l("Known categories: %(names)s.", names=", ".join(CATEGORIES))},
+            )
         if not isinstance(switches, dict) or set(switches) - {"in_app", "email"}:
-            raise Invalid(_l("Each category takes 'in_app' and/or 'email'."),
-                          {category: _l("Only 'in_app' and 'email' (true or false).")})
+            raise Invalid(
+                _l("Each category takes 'in_app' and/or 'email'."),
+                {category: _l("Only 'in_app' and 'email' (true or false).")},
+            )
         for name, value in switches.items():
             if not isinstance(value, bool):
-                raise Invalid(_l("'%(name)s' must be true or false.", name=name),
-                              {category: _l("true or false.")})
+                raise Invalid(
+                    _l("'%(name)s' must be true or false.", name=name),
+                    {category: _l("true or false.")},
+                )
             current[category][name] = value
     for category in categories:
         row = db.session.get(NotificationSetting, (user.id, category))
@@ -330,13 +417,24 @@ def notify_new_message(message) -> None:
     sender = db.session.get(User, message.sender_id)
     if sender is None:  # the sender's account is gone: nobody to name
         return
-    member_ids = db.session.scalars(select(ChatMember.user_id).where(
-        ChatMember.room_id == message.room_id, ChatMember.user_id != message.sender_id))
+    member_ids = db.session.scalars(
+        select(ChatMember.user_id).where(
+            ChatMember.room_id == message.room_id, ChatMember.user_id != message.sender_id
+        )
+    )
     if message.kind is MessageKind.FILE:
         snippet = f"📎 {message.attachment_name or ''}".strip()
     else:
-        snippet = message.content if len(message.content) <= MESSAGE_SNIPPET else (
-            message.content[:MESSAGE_SNIPPET - 1].rstrip() + "…")
+        snippet = (
+            message.content
+            if len(message.content) <= MESSAGE_SNIPPET
+            else (message.content[: MESSAGE_SNIPPET - 1].rstrip() + "…")
+        )
     for user_id in member_ids.all():
-        notify(user_id, "message", params={"sender": sender.full_name, "snippet": snippet},
-               url=f"/chat/?room={message.room_id}", dedupe_key=room_key(message.room_id))
+        notify(
+            user_id,
+            "message",
+            params={"sender": sender.full_name, "snippet": snippet},
+            url=f"/chat/?room={message.room_id}",
+            dedupe_key=room_key(message.room_id),
+        )

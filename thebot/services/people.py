@@ -1,5 +1,6 @@
 """People as the other areas look them up: by login, their language, and who a user sees
 (loaded for pages and API answers in a fixed number of queries)."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -40,8 +41,10 @@ def students_visible_to(viewer: User) -> list[User]:
     query = (
         select(User)
         .where(User.role == Role.STUDENT, User.id.in_(access.student_ids_visible_to(viewer)))
-        .options(joinedload(User.student_profile).joinedload(StudentProfile.tutor),
-                 joinedload(User.student_profile).joinedload(StudentProfile.parent))
+        .options(
+            joinedload(User.student_profile).joinedload(StudentProfile.tutor),
+            joinedload(User.student_profile).joinedload(StudentProfile.parent),
+        )
         .order_by(func.lower(User.full_name))
     )
     return list(db.session.scalars(query).unique())
@@ -62,6 +65,9 @@ def all_users(role: Role | None = None, search: str = "") -> list[User]:
         query = query.where(User.role == role)
     if search:
         like = f"%{search.strip().lower()}%"
-        query = query.where(func.lower(User.full_name).like(like) | User.username.like(like)
-                            | func.coalesce(User.email, "").like(like))
+        query = query.where(
+            func.lower(User.full_name).like(like)
+            | User.username.like(like)
+            | func.coalesce(User.email, "").like(like)
+        )
     return list(db.session.scalars(query))

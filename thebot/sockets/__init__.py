@@ -1,4 +1,5 @@
 """Socket.IO: the server setup and one Namespace class per namespace."""
+
 from __future__ import annotations
 
 import importlib

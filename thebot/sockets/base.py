@@ -2,6 +2,7 @@
 the ack envelope, the connection registry (so any process can disconnect a socket), and
 releasing the database session after each event.
 """
+
 from __future__ import annotations
 
 import json
@@ -60,8 +61,7 @@ class ConnectRefusal(socketio_exceptions.ConnectionRefusedError):
     def __init__(self, data: dict):
         message = str(data.get("message", ""))
         super().__init__(message)
-        self.error_args = {"message": message,
-                           "data": {"code": data["code"], "message": message}}
+        self.error_args = {"message": message, "data": {"code": data["code"], "message": message}}
 
 
 class Refused(Exception):
@@ -78,8 +78,9 @@ def _authenticate(auth) -> Identity:
         token = auth.get("token")
         token_record = accounts.token_record(token) if isinstance(token, str) else None
         if token_record is None:
-            raise ConnectRefusal({"code": "unauthorized",
-                                  "message": _("The token is invalid, expired or revoked.")})
+            raise ConnectRefusal(
+                {"code": "unauthorized", "message": _("The token is invalid, expired or revoked.")}
+            )
         return Identity(token_record.user_id, token_record.id, None)
     record = accounts.login_session_record(session.get("_user_id"), session.get(LOGIN_KEY))
     if record is None:
@@ -89,8 +90,9 @@ def _authenticate(auth) -> Identity:
 
 def _still_valid(identity: Identity) -> User | None:
     """Re-check a socket's user and credential; None when either has ended."""
-    user = accounts.user_of_live_credential(token_id=identity.token_id,
-                                            login_session_id=identity.login_session_id)
+    user = accounts.user_of_live_credential(
+        token_id=identity.token_id, login_session_id=identity.login_session_id
+    )
     return user if user is not None and user.id == identity.user_id else None
 
 
@@ -119,6 +121,7 @@ def socket_event(handler):
     {"ok": true}. Domain errors become error acks; anything else is logged and answered
     `internal_error`. The database session is released afterwards in every case.
     """
+
     @wraps(handler)
     def wrapper(self, payload=None, *extra):
         try:
@@ -127,14 +130,17 @@ def socket_event(handler):
             if user is None:
                 # Disconnect once the refusal's ack is on its way (a synchronous disconnect
                 # would drop the ack: the client leaves the namespace before it is sent).
-                socketio.start_background_task(_disconnect_after_ack, socket_sid(),
-                                               socket_namespace())
+                socketio.start_background_task(
+                    _disconnect_after_ack, socket_sid(), socket_namespace()
+                )
                 return error("unauthorized", _("Your session has ended. Please sign in again."))
             if not isinstance(payload, dict):
                 return error("bad_request", _("The payload must be a JSON object."))
             if _size(payload) > MAX_PAYLOAD:
-                return error("too_large", _("The payload is larger than %(size)d KiB.",
-                                            size=MAX_PAYLOAD // 1024))
+                return error(
+                    "too_large",
+                    _("The payload is larger than %(size)d KiB.", size=MAX_PAYLOAD // 1024),
+                )
             result = handler(self, user, payload)
             return {"ok": True, **(result or {})}
         except Refused as exc:
@@ -150,6 +156,7 @@ def socket_event(handler):
             return error("internal_error", _("Something went wrong on our side."))
         finally:
             db.session.remove()
+
     return wrapper
 
 
@@ -160,11 +167,16 @@ class AuthedNamespace(Namespace):
         try:
             identity = _authenticate(auth)
             _identities[(self.namespace, socket_sid())] = identity
-            db.session.merge(SocketConnection(sid=socket_sid(), namespace=self.namespace,
-                                              user_id=identity.user_id,
-                                              token_id=identity.token_id,
-                                              login_session_id=identity.login_session_id,
-                                              server_id=liveness.SERVER_ID))
+            db.session.merge(
+                SocketConnection(
+                    sid=socket_sid(),
+                    namespace=self.namespace,
+                    user_id=identity.user_id,
+                    token_id=identity.token_id,
+                    login_session_id=identity.login_session_id,
+                    server_id=liveness.SERVER_ID,
+                )
+            )
             db.session.commit()
             join_room(realtime.user_room(identity.user_id))
             user = db.session.get(User, identity.user_id)
@@ -176,8 +188,9 @@ class AuthedNamespace(Namespace):
         except Exception:  # a boundary: log once, refuse cleanly
             log.exception("socket connect failed on %s", self.namespace)
             db.session.rollback()
-            raise ConnectRefusal({"code": "internal_error",
-                                  "message": _("Something went wrong on our side.")})
+            raise ConnectRefusal(
+                {"code": "internal_error", "message": _("Something went wrong on our side.")}
+            ) from None
         finally:
             db.session.remove()
 
@@ -195,9 +208,12 @@ class AuthedNamespace(Namespace):
     def on_disconnect(self, reason=None):
         identity = _identities.pop((self.namespace, socket_sid()), None)
         try:
-            db.session.execute(delete(SocketConnection).where(
-                SocketConnection.sid == socket_sid(),
-                SocketConnection.namespace == self.namespace))
+            db.session.execute(
+                delete(SocketConnection).where(
+                    SocketConnection.sid == socket_sid(),
+                    SocketConnection.namespace == self.namespace,
+                )
+            )
             if identity is not None:
                 self.disconnected(identity.user_id)
             db.session.commit()
@@ -237,15 +253,21 @@ def guard_client_events(server) -> None:
         except Exception:
             if _decodes(server, data):
                 raise  # not the packet's fault: Engine.IO logs it with its traceback
-            log.warning("dropped a malformed Socket.IO packet (%d bytes) from %s",
-                        len(data), eio_sid)
+            log.warning(
+                "dropped a malformed Socket.IO packet (%d bytes) from %s", len(data), eio_sid
+            )
             return None
 
     def guarded(eio_sid, namespace, ack_id, data):
-        if (not isinstance(data, list) or not data or not isinstance(data[0], str)
-                or data[0] in LIFECYCLE_EVENTS):
+        if (
+            not isinstance(data, list)
+            or not data
+            or not isinstance(data[0], str)
+            or data[0] in LIFECYCLE_EVENTS
+        ):
             data = [REFUSED_EVENT, *(data[1:] if isinstance(data, list) else [])]
         return handle_event(eio_sid, namespace, ack_id, data)
+
     server._handle_event = guarded
     server.eio.on("message", guarded_message)  # Engine.IO holds the handler it was given
 

@@ -2,6 +2,7 @@
 editing, deleting, typing, read cursors and presence. Every handler calls the chat services;
 acks are returned only after the service has committed.
 """
+
 from __future__ import annotations
 
 import logging
@@ -64,24 +65,34 @@ class ChatNamespace(AuthedNamespace):
     @socket_event
     def on_history(self, user, payload):
         """{room_id, before_id?, limit?} -> {messages, has_more}, oldest first."""
-        page, has_more = messages.history(user, payload.get("room_id"),
-                                          before_id=payload.get("before_id"),
-                                          limit=payload.get("limit"))
+        page, has_more = messages.history(
+            user,
+            payload.get("room_id"),
+            before_id=payload.get("before_id"),
+            limit=payload.get("limit"),
+        )
         return {"messages": page, "has_more": has_more}
 
     @socket_event
     def on_send(self, user, payload):
         """{room_id, content, client_id?, reply_to_id?} -> {message}."""
-        message = messages.send_message(user, payload.get("room_id"), payload.get("content"),
-                                        client_id=payload.get("client_id"),
-                                        reply_to_id=payload.get("reply_to_id"))
+        message = messages.send_message(
+            user,
+            payload.get("room_id"),
+            payload.get("content"),
+            client_id=payload.get("client_id"),
+            reply_to_id=payload.get("reply_to_id"),
+        )
         return {"message": message}
 
     @socket_event
     def on_edit(self, user, payload):
         """{message_id, content} -> {message}."""
-        return {"message": messages.edit_message(user, payload.get("message_id"),
-                                                 payload.get("content"))}
+        return {
+            "message": messages.edit_message(
+                user, payload.get("message_id"), payload.get("content")
+            )
+        }
 
     @socket_event
     def on_delete(self, user, payload):
@@ -99,5 +110,6 @@ class ChatNamespace(AuthedNamespace):
     @socket_event
     def on_read(self, user, payload):
         """{room_id, message_id} -> {unread}; the read cursor only moves forward."""
-        return {"unread": messages.mark_read(user, payload.get("room_id"),
-                                             payload.get("message_id"))}
+        return {
+            "unread": messages.mark_read(user, payload.get("room_id"), payload.get("message_id"))
+        }

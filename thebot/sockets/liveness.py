@@ -2,6 +2,7 @@
 away the socket rows of processes that stopped beating (killed, crashed, restarted), so nobody
 stays "online" behind a socket that no longer exists.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,20 +21,24 @@ log = logging.getLogger(__name__)
 SERVER_ID = uuid.uuid4().hex  # this process
 MISSED_BEATS = 3  # a process is dead after this many heartbeats without a sign of life
 
+
 def beat_and_sweep(interval: float) -> int:
     """Record this process's heartbeat and remove the sockets of dead processes; commits."""
     now = utcnow()
-    seen = execute_dml(update(ServerProcess).where(ServerProcess.server_id == SERVER_ID)
-                              .values(seen_at=now))
+    seen = execute_dml(
+        update(ServerProcess).where(ServerProcess.server_id == SERVER_ID).values(seen_at=now)
+    )
     if seen.rowcount == 0:
         db.session.add(ServerProcess(server_id=SERVER_ID, started_at=now, seen_at=now))
         db.session.flush()
     cutoff = now - timedelta(seconds=interval * MISSED_BEATS)
-    dead = list(db.session.scalars(select(ServerProcess.server_id)
-                                   .where(ServerProcess.seen_at < cutoff)))
+    dead = list(
+        db.session.scalars(select(ServerProcess.server_id).where(ServerProcess.seen_at < cutoff))
+    )
     # "" marks sockets recorded before processes were named: none of them can be live now.
-    gone = execute_dml(delete(SocketConnection).where(
-        SocketConnection.server_id.in_(dead + [""]))).rowcount
+    gone = execute_dml(
+        delete(SocketConnection).where(SocketConnection.server_id.in_([*dead, ""]))
+    ).rowcount
     db.session.execute(delete(ServerProcess).where(ServerProcess.server_id.in_(dead)))
     signals.sockets_swept.send(None)
     db.session.commit()

@@ -1,6 +1,7 @@
 """The /notifications namespace: list notifications and mark them read; the server pushes
 `notification` and `unread_count` to each user's private room (see services.notify).
 """
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -25,11 +26,15 @@ class NotificationsNamespace(AuthedNamespace):
     @socket_event
     def on_list(self, user, payload):
         """{before_id?, limit?} -> {notifications, unread}, newest first."""
-        records = notify.list_for(user, before_id=payload_id(payload.get("before_id"), "before_id",
-                                                       required=False),
-                                  limit=_optional_count(payload, "limit"))
-        return {"notifications": [notify.notification_dict(r) for r in records],
-                "unread": notify.unread_count(user)}
+        records = notify.list_for(
+            user,
+            before_id=payload_id(payload.get("before_id"), "before_id", required=False),
+            limit=_optional_count(payload, "limit"),
+        )
+        return {
+            "notifications": [notify.notification_dict(r) for r in records],
+            "unread": notify.unread_count(user),
+        }
 
     @socket_event
     def on_mark_read(self, user, payload):

@@ -2,6 +2,7 @@
 `report_sent` and `report_read` to the private room of everyone who may see the report
 (see services/reports/).
 """
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -20,9 +21,12 @@ class ReportsNamespace(AuthedNamespace):
         """{student_id?, kind?} -> {reports}: what this user may see, newest week first."""
         kind = payload.get("kind")
         if kind is not None and kind not in ("tutor", "teacher"):
-            raise Refused("bad_request", _("'kind' must be \"tutor\" or \"teacher\"."))
-        rows = reading.reports_for(user, kind=kind, student_id=payload_id(
-            payload.get("student_id"), "student_id", required=False))
+            raise Refused("bad_request", _('\'kind\' must be "tutor" or "teacher".'))
+        rows = reading.reports_for(
+            user,
+            kind=kind,
+            student_id=payload_id(payload.get("student_id"), "student_id", required=False),
+        )
         return {"reports": [report_dict(r, user) for r in rows]}
 
     @socket_event

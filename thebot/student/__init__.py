@@ -1,4 +1,5 @@
 """The student's area (pages)."""
+
 from __future__ import annotations
 
 from flask import Blueprint

@@ -1,4 +1,5 @@
 """The student's area."""
+
 from __future__ import annotations
 
 from flask import render_template
@@ -13,5 +14,6 @@ def dashboard():
     """My subjects and teachers, my tutor, my parent."""
     user = me()
     enrollments = learning.enrollments_of_students([user.id])[user.id]
-    return render_template("student/dashboard.html", user=user, profile=user.student_profile,
-                           enrollments=enrollments)
+    return render_template(
+        "student/dashboard.html", user=user, profile=user.student_profile, enrollments=enrollments
+    )

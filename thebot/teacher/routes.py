@@ -1,4 +1,5 @@
 """The teacher's area."""
+
 from __future__ import annotations
 
 from flask import render_template
@@ -13,4 +14,3 @@ def dashboard():
     """My active enrollments: student, subject, the student's tutor and parent."""
     enrollments = learning.enrollments_taught_by(me())
     return render_template("teacher/dashboard.html", enrollments=enrollments)
-

@@ -1,4 +1,5 @@
 """The tutor's area (pages): students, their families and enrollments."""
+
 from __future__ import annotations
 
 from flask import Blueprint

@@ -1,4 +1,5 @@
 """The tutor's area: students, their families and enrollments."""
+
 from __future__ import annotations
 
 from flask import flash, make_response, redirect, render_template, request, url_for
@@ -33,10 +34,15 @@ def new_student():
     if form.validate_on_submit():
         try:
             family = accounts.create_family(
-                me(), student_name=form.student_name.data, grade=form.grade.data,
-                goal=form.goal.data or "", parent_name=form.parent_name.data,
-                parent_email=form.parent_email.data, parent_phone=form.parent_phone.data or "",
-                form_key=form.form_key.data)
+                me(),
+                student_name=form.student_name.data,
+                grade=form.grade.data,
+                goal=form.goal.data or "",
+                parent_name=form.parent_name.data,
+                parent_email=form.parent_email.data,
+                parent_phone=form.parent_phone.data or "",
+                form_key=form.form_key.data,
+            )
         except DomainError as exc:
             show_errors(form, exc)
         else:
@@ -50,8 +56,9 @@ def family(family_id: int):
     actor = me()
     record = accounts.created_family(actor, family_id)
     shown = accounts.reveal_family_credentials(actor, record.id)
-    response = make_response(render_template(
-        "tutor/credentials.html", family=record, credentials=shown))
+    response = make_response(
+        render_template("tutor/credentials.html", family=record, credentials=shown)
+    )
     # Never kept by the browser or a proxy: Back or a reload asks the server, which says no.
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -63,11 +70,17 @@ def _student_page(student_id: int, link_form=None, enroll_form=None, status=200)
     enrollments = learning.enrollments_of_students([student.id], active_only=False)[student.id]
     link_form = link_form or LinkParentForm(formdata=None)
     link_form.parent_id.choices = [(0, "—")] + [
-        (p.id, p.full_name) for p in people.users_visible_to(actor, Role.PARENT)]
+        (p.id, p.full_name) for p in people.users_visible_to(actor, Role.PARENT)
+    ]
     enroll_form = enroll_form or EnrollForm(formdata=None)
     fill_enroll_choices(enroll_form, learning.subjects(), accounts.users_by_role(Role.TEACHER))
-    return render_template("tutor/student.html", student=student, enrollments=enrollments,
-                           link_form=link_form, enroll_form=enroll_form), status
+    return render_template(
+        "tutor/student.html",
+        student=student,
+        enrollments=enrollments,
+        link_form=link_form,
+        enroll_form=enroll_form,
+    ), status
 
 
 @bp.get("/students/<int:student_id>")
@@ -83,11 +96,16 @@ def link_parent(student_id: int):
     access.managed_student(actor, student_id)
     form = LinkParentForm()
     form.parent_id.choices = [(0, "—")] + [
-        (p.id, p.full_name) for p in people.users_visible_to(actor, Role.PARENT)]
+        (p.id, p.full_name) for p in people.users_visible_to(actor, Role.PARENT)
+    ]
     if form.validate_on_submit():
         try:
-            links.link_parent(actor, student_id, parent_id=form.parent_id.data or None,
-                              parent_login=form.parent_login.data or "")
+            links.link_parent(
+                actor,
+                student_id,
+                parent_id=form.parent_id.data or None,
+                parent_login=form.parent_login.data or "",
+            )
         except DomainError as exc:
             show_errors(form, exc)
         else:
@@ -105,8 +123,13 @@ def enroll(student_id: int):
     fill_enroll_choices(form, learning.subjects(), accounts.users_by_role(Role.TEACHER))
     if form.validate_on_submit():
         try:
-            learning.enroll(actor, student_id=student_id, subject_id=form.subject_id.data,
-                            teacher_id=form.teacher_id.data, custom_title=form.custom_title.data)
+            learning.enroll(
+                actor,
+                student_id=student_id,
+                subject_id=form.subject_id.data,
+                teacher_id=form.teacher_id.data,
+                custom_title=form.custom_title.data,
+            )
         except DomainError as exc:
             show_errors(form, exc)
         else:
@@ -121,4 +144,3 @@ def end_enrollment(enrollment_id: int):
     enrollment = learning.end_enrollment(me(), enrollment_id)
     flash(_("The enrollment has ended."), "success")
     return redirect(url_for("tutor.student", student_id=enrollment.student_id))
-

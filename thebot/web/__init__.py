@@ -1,6 +1,7 @@
 """What every page shares: role guards, form error mapping and query ids (here), templating and
 navigation (`templating`), sign-in sessions (`auth_setup`), error pages (`errors`), URL rules
 (`urls`) and the language choice (`i18n`)."""
+
 from __future__ import annotations
 
 from flask import abort, flash, request
@@ -16,6 +17,7 @@ LOGIN_KEY = "login_key"  # the session's sign-in key (its digest is stored serve
 
 def restrict_blueprint(bp, *roles: Role) -> None:
     """Every page of this blueprint is for these roles only."""
+
     @bp.before_request
     @login_required
     def _guard():
@@ -29,7 +31,7 @@ def show_errors(form: FlaskForm, exc: DomainError) -> None:
     for name, message in exc.fields.items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + [message]
+            field.errors = [*field.errors, message]
         else:
             unplaced.append(message)
     if not exc.fields or unplaced:

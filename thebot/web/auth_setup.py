@@ -1,4 +1,5 @@
 """Flask-Login wiring: sessions name a user and their session version."""
+
 from __future__ import annotations
 
 from flask import Flask, flash, redirect, request, session, url_for
@@ -29,4 +30,3 @@ def init_app(app: Flask) -> None:
         # A custom handler replaces Flask-Login's own flash, so say why the sign-in page shows.
         flash(str(login_manager.login_message), login_manager.login_message_category)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-

@@ -1,4 +1,5 @@
 """Error answers for pages: friendly HTML; /api gets the JSON envelope (see api/errors.py)."""
+
 from __future__ import annotations
 
 import logging
@@ -25,9 +26,15 @@ def _page(status: int, title: str, message: str):
 
 def _titles():
     return {
-        400: _("Bad request"), 403: _("Access denied"), 404: _("Page not found"),
-        405: _("Not allowed"), 409: _("Conflict"), 413: _("File too large"),
-        429: _("Too many attempts"), 500: _("Something went wrong"), 503: _("Unavailable"),
+        400: _("Bad request"),
+        403: _("Access denied"),
+        404: _("Page not found"),
+        405: _("Not allowed"),
+        409: _("Conflict"),
+        413: _("File too large"),
+        429: _("Too many attempts"),
+        500: _("Something went wrong"),
+        503: _("Unavailable"),
     }
 
 
@@ -50,28 +57,34 @@ def init_app(app: Flask) -> None:
     def _csrf(exc: CSRFError):
         if _is_api():
             return error_response(400, "bad_request", _("Missing or invalid CSRF token."))
-        return _page(400, _("Form expired"),
-                     _("The form has expired or was sent from another site. Please try again."))
+        return _page(
+            400,
+            _("Form expired"),
+            _("The form has expired or was sent from another site. Please try again."),
+        )
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
         if _is_api():
             return error_response(exc.status, exc.code, exc.message, exc.fields)
         status = exc.status
-        return _page(status, _titles().get(status, _("Error")), _messages().get(status, exc.message))
+        return _page(
+            status, _titles().get(status, _("Error")), _messages().get(status, exc.message)
+        )
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if _is_api():
             return http_error_response(exc)
         status = exc.code or 500
-        return _page(status, _titles().get(status, exc.name), _messages().get(status, exc.description))
+        return _page(
+            status, _titles().get(status, exc.name), _messages().get(status, exc.description)
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()  # the page below may query (e.g. the unread bell)
         if _is_api():
-            return error_response(500, "internal_error",
-                                  _("Something went wrong on our side."))
+            return error_response(500, "internal_error", _("Something went wrong on our side."))
         return _page(500, _titles()[500], _messages()[500])

@@ -1,4 +1,5 @@
 """Languages: Russian and English; the user's choice is kept in a cookie."""
+
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request
@@ -14,7 +15,9 @@ def select_locale() -> str:
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen is not None and chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 def init_app(app: Flask) -> None:

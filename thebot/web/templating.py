@@ -1,4 +1,5 @@
 """Template globals: the navigation of each role and translated role names."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -7,23 +8,44 @@ from flask_login import current_user
 
 from thebot.models import Role
 
-ROLE_LABELS = {Role.STUDENT: _l("Student"), Role.PARENT: _l("Parent"), Role.TUTOR: _l("Tutor"),
-               Role.TEACHER: _l("Teacher"), Role.ADMIN: _l("Administrator")}
+ROLE_LABELS = {
+    Role.STUDENT: _l("Student"),
+    Role.PARENT: _l("Parent"),
+    Role.TUTOR: _l("Tutor"),
+    Role.TEACHER: _l("Teacher"),
+    Role.ADMIN: _l("Administrator"),
+}
 
 # Each role's pages; later parts append (endpoint, label) pairs here.
 NAV: dict[Role, list[tuple[str, object]]] = {
     Role.STUDENT: [("student.dashboard", _l("My studies")), ("chat.index", _l("Chat"))],
-    Role.PARENT: [("parent.dashboard", _l("My children")), ("parent.reports", _l("Reports")),
-                  ("parent.invoices", _l("Invoices")), ("chat.index", _l("Chat"))],
-    Role.TUTOR: [("tutor.dashboard", _l("My students")), ("tutor.new_student", _l("New student")),
-                 ("tutor.reports_to_parents", _l("Reports to parents")),
-                 ("tutor.reports_from_teachers", _l("Reports from teachers")),
-                 ("tutor.invoices", _l("Invoices")), ("chat.index", _l("Chat"))],
-    Role.TEACHER: [("teacher.dashboard", _l("My students")), ("teacher.reports_list", _l("Reports")),
-                   ("chat.index", _l("Chat"))],
-    Role.ADMIN: [("admin.dashboard", _l("Overview")), ("admin.users", _l("People")),
-                 ("admin.subjects", _l("Subjects")), ("admin.reports", _l("Reports")),
-                 ("admin.invoices", _l("Invoices")), ("chat.index", _l("Chat"))],
+    Role.PARENT: [
+        ("parent.dashboard", _l("My children")),
+        ("parent.reports", _l("Reports")),
+        ("parent.invoices", _l("Invoices")),
+        ("chat.index", _l("Chat")),
+    ],
+    Role.TUTOR: [
+        ("tutor.dashboard", _l("My students")),
+        ("tutor.new_student", _l("New student")),
+        ("tutor.reports_to_parents", _l("Reports to parents")),
+        ("tutor.reports_from_teachers", _l("Reports from teachers")),
+        ("tutor.invoices", _l("Invoices")),
+        ("chat.index", _l("Chat")),
+    ],
+    Role.TEACHER: [
+        ("teacher.dashboard", _l("My students")),
+        ("teacher.reports_list", _l("Reports")),
+        ("chat.index", _l("Chat")),
+    ],
+    Role.ADMIN: [
+        ("admin.dashboard", _l("Overview")),
+        ("admin.users", _l("People")),
+        ("admin.subjects", _l("Subjects")),
+        ("admin.reports", _l("Reports")),
+        ("admin.invoices", _l("Invoices")),
+        ("chat.index", _l("Chat")),
+    ],
 }
 
 
@@ -38,4 +60,5 @@ def init_app(app: Flask) -> None:
             if not current_user.is_authenticated:
                 return []
             return NAV.get(current_user.role, [])
+
         return {"nav_items": nav_items, "role_label": role_label, "Role": Role}

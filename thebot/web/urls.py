@@ -1,4 +1,5 @@
 """URL helpers: the id converter of every `<int:…>` route and safe redirect targets."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

@@ -5,6 +5,7 @@ Each transition is one function: it checks who may do it, stamps its time, write
 a no-op. Overdue is derived from the due date, never stored; `notify_overdue` only remembers
 that the parent was told.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,6 +42,7 @@ def today() -> date:
 
 # --- values -----------------------------------------------------------------------------------
 
+
 def parse_amount(value) -> Decimal:
     """An exact amount from a decimal string ("1500", "1500.5", "1500,50") or a Decimal.
 
@@ -53,8 +55,9 @@ def parse_amount(value) -> Decimal:
     elif isinstance(value, Decimal) and value.is_finite():
         amount = value
     else:
-        raise Invalid(_l("The amount must be a decimal string such as \"1500.00\"."),
-                      {"amount": problem})
+        raise Invalid(
+            _l('The amount must be a decimal string such as "1500.00".'), {"amount": problem}
+        )
     if amount != amount.quantize(Decimal("0.01")) or not MIN_AMOUNT <= amount <= MAX_AMOUNT:
         raise Invalid(_l("The amount is out of range."), {"amount": problem})
     return amount.quantize(Decimal("0.01"))
@@ -68,11 +71,14 @@ def parse_due_date(value) -> date:
         except ValueError:
             value = None
     if not isinstance(value, date) or isinstance(value, datetime):
-        raise Invalid(_l("The due date must be a date (YYYY-MM-DD)."),
-                      {"due_date": _l("A date such as 2026-12-31.")})
+        raise Invalid(
+            _l("The due date must be a date (YYYY-MM-DD)."),
+            {"due_date": _l("A date such as 2026-12-31.")},
+        )
     if value < today():
-        raise Invalid(_l("The due date cannot be in the past."),
-                      {"due_date": _l("Today or later.")})
+        raise Invalid(
+            _l("The due date cannot be in the past."), {"due_date": _l("Today or later.")}
+        )
     return value
 
 
@@ -80,8 +86,10 @@ def parse_description(value) -> str:
     """A description of 1–2,000 characters (surrounding space removed)."""
     text = value.strip() if isinstance(value, str) else ""
     if not text or len(text) > DESCRIPTION_MAX:
-        raise Invalid(_l("The description must be 1 to %(max)d characters.", max=DESCRIPTION_MAX),
-                      {"description": _l("From 1 to %(max)d characters.", max=DESCRIPTION_MAX)})
+        raise Invalid(
+            _l("The description must be 1 to %(max)d characters.", max=DESCRIPTION_MAX),
+            {"description": _l("From 1 to %(max)d characters.", max=DESCRIPTION_MAX)},
+        )
     return text
 
 
@@ -92,6 +100,7 @@ def duplicate_key(tutor_id: int, student_id: int, amount: Decimal, description: 
 
 
 # --- who may ----------------------------------------------------------------------------------
+
 
 def may_send(user: User, invoice: Invoice) -> bool:
     """The invoice's tutor, while it is a draft."""
@@ -115,42 +124,60 @@ def is_overdue(invoice: Invoice, today_: date | None = None) -> bool:
 
 # --- transitions ------------------------------------------------------------------------------
 
-def record(invoice: Invoice, actor: User | None, to_status: InvoiceStatus,
-           reason: str | None = None, from_status: InvoiceStatus | None = None) -> None:
+
+def record(
+    invoice: Invoice,
+    actor: User | None,
+    to_status: InvoiceStatus,
+    reason: str | None = None,
+    from_status: InvoiceStatus | None = None,
+) -> None:
     """Write one history row and send `invoice_updated` after commit (for every change)."""
-    db.session.add(InvoiceEvent(invoice=invoice, actor_id=actor.id if actor else None,
-                                from_status=from_status, to_status=to_status, at=utcnow(),
-                                reason=reason))
+    db.session.add(
+        InvoiceEvent(
+            invoice=invoice,
+            actor_id=actor.id if actor else None,
+            from_status=from_status,
+            to_status=to_status,
+            at=utcnow(),
+            reason=reason,
+        )
+    )
     db.session.flush()
     announce.emit_updated(invoice)
 
 
-def _move(invoice: Invoice, actor: User | None, to_status: InvoiceStatus,
-          reason: str | None = None) -> None:
+def _move(
+    invoice: Invoice, actor: User | None, to_status: InvoiceStatus, reason: str | None = None
+) -> None:
     from_status = invoice.status
     invoice.status = to_status
     record(invoice, actor, to_status, reason, from_status)
 
 
 def _tutor_student(actor: User, student_id) -> User:
-    student = db.session.scalar(select(User).where(
-        User.id == parse_id(student_id, "student_id"), User.role == Role.STUDENT))
+    student = db.session.scalar(
+        select(User).where(User.id == parse_id(student_id, "student_id"), User.role == Role.STUDENT)
+    )
     profile = student.student_profile if student is not None else None
     if student is None or profile is None or profile.tutor_id != actor.id:
         raise NotFound(_l("No such student."), {"student_id": _l("Choose one of your students.")})
     return student
 
 
-def create_invoice(actor: User, *, student_id, amount, description, due_date,
-                   enrollment_id=None) -> Invoice:
+def create_invoice(
+    actor: User, *, student_id, amount, description, due_date, enrollment_id=None
+) -> Invoice:
     """A draft invoice from the student's tutor to the student's parent (taken from the profile)."""
     access.require_role(actor, Role.TUTOR)
     student = _tutor_student(actor, student_id)
     errors: dict = {}
     values: dict = {}
-    for name, parse, raw in (("amount", parse_amount, amount),
-                             ("description", parse_description, description),
-                             ("due_date", parse_due_date, due_date)):
+    for name, parse, raw in (
+        ("amount", parse_amount, amount),
+        ("description", parse_description, description),
+        ("due_date", parse_due_date, due_date),
+    ):
         try:
             values[name] = parse(raw)
         except Invalid as exc:
@@ -169,17 +196,32 @@ def create_invoice(actor: User, *, student_id, amount, description, due_date,
     profile = student.student_profile  # present: _tutor_student checked it
     parent_id = profile.parent_id if profile is not None else None
     if parent_id is None:
-        raise Invalid(_l("%(name)s has no parent linked, so there is nobody to bill. Link a "
-                         "parent first.", name=student.full_name),
-                      {"student_id": _l("This student has no parent to bill.")})
+        raise Invalid(
+            _l(
+                "%(name)s has no parent linked, so there is nobody to bill. Link a parent first.",
+                name=student.full_name,
+            ),
+            {"student_id": _l("This student has no parent to bill.")},
+        )
     key = duplicate_key(actor.id, student.id, values["amount"], values["description"])
-    if db.session.scalar(select(Invoice.id).where(Invoice.duplicate_key == key,
-                                                  Invoice.status.in_(OPEN))) is not None:
+    if (
+        db.session.scalar(
+            select(Invoice.id).where(Invoice.duplicate_key == key, Invoice.status.in_(OPEN))
+        )
+        is not None
+    ):
         raise _duplicate()
-    invoice = Invoice(tutor_id=actor.id, student_id=student.id, parent_id=parent_id,
-                      enrollment_id=enrollment.id if enrollment else None, currency="RUB",
-                      duplicate_key=key, status=InvoiceStatus.DRAFT, created_at=utcnow(),
-                      **values)
+    invoice = Invoice(
+        tutor_id=actor.id,
+        student_id=student.id,
+        parent_id=parent_id,
+        enrollment_id=enrollment.id if enrollment else None,
+        currency="RUB",
+        duplicate_key=key,
+        status=InvoiceStatus.DRAFT,
+        created_at=utcnow(),
+        **values,
+    )
     db.session.add(invoice)
     try:
         db.session.flush()
@@ -192,9 +234,10 @@ def create_invoice(actor: User, *, student_id, amount, description, due_date,
 
 
 def _duplicate() -> Conflict:
-    return Conflict(_l("An identical open invoice (same student, amount and description) "
-                       "already exists."),
-                    {"description": _l("An identical open invoice already exists.")})
+    return Conflict(
+        _l("An identical open invoice (same student, amount and description) already exists."),
+        {"description": _l("An identical open invoice already exists.")},
+    )
 
 
 def _own_invoice(actor: User, invoice_id) -> Invoice:
@@ -214,8 +257,10 @@ def send_invoice(actor: User, invoice_id) -> Invoice:
     if invoice.status is InvoiceStatus.CANCELLED:
         raise Conflict(_l("A cancelled invoice cannot be sent."))
     if invoice.due_date < today():
-        raise Conflict(_l("The due date of this draft has passed: cancel it and create a new "
-                          "one."), {"due_date": _l("Today or later.")})
+        raise Conflict(
+            _l("The due date of this draft has passed: cancel it and create a new one."),
+            {"due_date": _l("Today or later.")},
+        )
     invoice.sent_at = utcnow()
     _move(invoice, actor, InvoiceStatus.SENT)
     announce.tell(invoice.parent, "invoice_sent", invoice)
@@ -228,9 +273,11 @@ def open_invoice(viewer: User, invoice_id) -> Invoice:
     invoice = access.visible_invoice(viewer, parse_id(invoice_id, "invoice_id"))
     if invoice.parent_id != viewer.id or invoice.status is not InvoiceStatus.SENT:
         return invoice
-    claimed = execute_dml(update(Invoice).where(
-        Invoice.id == invoice.id, Invoice.status == InvoiceStatus.SENT).values(
-        status=InvoiceStatus.VIEWED, viewed_at=utcnow())).rowcount
+    claimed = execute_dml(
+        update(Invoice)
+        .where(Invoice.id == invoice.id, Invoice.status == InvoiceStatus.SENT)
+        .values(status=InvoiceStatus.VIEWED, viewed_at=utcnow())
+    ).rowcount
     db.session.refresh(invoice)
     if claimed:  # one opening of many concurrent ones records the change
         record(invoice, viewer, InvoiceStatus.VIEWED, from_status=InvoiceStatus.SENT)
@@ -245,8 +292,10 @@ def cancel_invoice(actor: User, invoice_id, reason: str | None = None) -> Invoic
         raise Invalid(_l("The reason must be text."), {"reason": _l("Text, or leave it out.")})
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > REASON_MAX:
-        raise Invalid(_l("The reason is too long."),
-                      {"reason": _l("At most %(count)d characters.", count=REASON_MAX)})
+        raise Invalid(
+            _l("The reason is too long."),
+            {"reason": _l("At most %(count)d characters.", count=REASON_MAX)},
+        )
     invoice = _own_invoice(actor, invoice_id)
     if invoice.tutor_id != actor.id:
         raise Forbidden(_l("Only the invoice's tutor may cancel it."))
@@ -257,6 +306,7 @@ def cancel_invoice(actor: User, invoice_id, reason: str | None = None) -> Invoic
     invoice.cancelled_at, invoice.cancel_reason = utcnow(), reason
     _move(invoice, actor, InvoiceStatus.CANCELLED, reason)
     from thebot.services.billing.payments import cancel_pending
+
     cancel_pending(invoice)
     db.session.commit()
     return invoice
@@ -269,9 +319,11 @@ def mark_paid(invoice: Invoice, reason: str | None = None) -> bool:
     """
     db.session.refresh(invoice)
     from_status = invoice.status
-    claimed = execute_dml(update(Invoice).where(
-        Invoice.id == invoice.id, Invoice.status.in_(PAYABLE)).values(
-        status=InvoiceStatus.PAID, paid_at=utcnow())).rowcount
+    claimed = execute_dml(
+        update(Invoice)
+        .where(Invoice.id == invoice.id, Invoice.status.in_(PAYABLE))
+        .values(status=InvoiceStatus.PAID, paid_at=utcnow())
+    ).rowcount
     db.session.refresh(invoice)
     if not claimed:
         return False
@@ -282,6 +334,7 @@ def mark_paid(invoice: Invoice, reason: str | None = None) -> bool:
 
 # --- following the links ----------------------------------------------------------------------
 
+
 def parent_changed(student: User, *, old_tutor_id: int | None, old_parent_id: int | None) -> None:
     """signals.links_changed: the student's open invoices (draft, sent, viewed) move to the new
     parent, with a history row each. Without a new parent they stay with the old one (an invoice
@@ -291,21 +344,33 @@ def parent_changed(student: User, *, old_tutor_id: int | None, old_parent_id: in
     if new_parent_id is None or new_parent_id == old_parent_id:
         return
     new_parent = db.session.get_one(User, new_parent_id)
-    moving = db.session.scalars(select(Invoice).where(
-        Invoice.student_id == student.id, Invoice.status.in_(OPEN),
-        Invoice.parent_id != new_parent_id).with_for_update()).all()
+    moving = db.session.scalars(
+        select(Invoice)
+        .where(
+            Invoice.student_id == student.id,
+            Invoice.status.in_(OPEN),
+            Invoice.parent_id != new_parent_id,
+        )
+        .with_for_update()
+    ).all()
     for invoice in moving:
         old_name = invoice.parent.full_name
         invoice.parent_id = new_parent_id
         invoice.parent = new_parent
-        reason = str(_l("Billed parent changed from %(old)s to %(new)s.", old=old_name,
-                        new=new_parent.full_name))
+        reason = str(
+            _l(
+                "Billed parent changed from %(old)s to %(new)s.",
+                old=old_name,
+                new=new_parent.full_name,
+            )
+        )
         record(invoice, None, invoice.status, reason, from_status=invoice.status)
         if invoice.sent_at is not None:
             announce.tell(new_parent, "invoice_sent", invoice)
 
 
 # --- the overdue task -------------------------------------------------------------------------
+
 
 def notify_overdue() -> int:
     """Tell each parent once about each overdue invoice; returns how many were told.
@@ -314,14 +379,24 @@ def notify_overdue() -> int:
     processes running this at once tell each parent once.
     """
     now = utcnow()
-    candidates = db.session.scalars(select(Invoice.id).where(
-        Invoice.status.in_(PAYABLE), Invoice.due_date < today(),
-        Invoice.overdue_notified_at.is_(None))).all()
+    candidates = db.session.scalars(
+        select(Invoice.id).where(
+            Invoice.status.in_(PAYABLE),
+            Invoice.due_date < today(),
+            Invoice.overdue_notified_at.is_(None),
+        )
+    ).all()
     told = 0
     for invoice_id in candidates:
-        claimed = execute_dml(update(Invoice).where(
-            Invoice.id == invoice_id, Invoice.overdue_notified_at.is_(None),
-            Invoice.status.in_(PAYABLE)).values(overdue_notified_at=now)).rowcount
+        claimed = execute_dml(
+            update(Invoice)
+            .where(
+                Invoice.id == invoice_id,
+                Invoice.overdue_notified_at.is_(None),
+                Invoice.status.in_(PAYABLE),
+            )
+            .values(overdue_notified_at=now)
+        ).rowcount
         if claimed:
             invoice = db.session.get_one(Invoice, invoice_id)
             announce.tell(invoice.parent, "invoice_overdue", invoice)

@@ -1,6 +1,7 @@
 """The overdue loop: each serving process runs it beside the liveness heartbeat; rows are
 claimed by a conditional UPDATE (invoices.notify_overdue), so any number of processes tell each
 parent once."""
+
 from __future__ import annotations
 
 import logging

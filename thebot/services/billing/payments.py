@@ -5,6 +5,7 @@ provider's webhook or the return page's status check, and pay the invoice once.
 confirmations (a conditional UPDATE decides, and one succeeded payment per invoice is a unique
 index).
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,13 +43,18 @@ def _return_url(value) -> str | None:
             return base + value
         if ABSOLUTE_URL.match(value):
             return value
-    raise Invalid(_l("The return URL must be a path on this site or an http(s) address."),
-                  {"return_url": _l("A path such as /parent/invoices or an https:// address.")})
+    raise Invalid(
+        _l("The return URL must be a path on this site or an http(s) address."),
+        {"return_url": _l("A path such as /parent/invoices or an https:// address.")},
+    )
 
 
 def _pending(invoice_id: int) -> Payment | None:
-    return db.session.scalar(select(Payment).where(Payment.invoice_id == invoice_id,
-                                                   Payment.status == PaymentStatus.PENDING))
+    return db.session.scalar(
+        select(Payment).where(
+            Payment.invoice_id == invoice_id, Payment.status == PaymentStatus.PENDING
+        )
+    )
 
 
 def start_payment(parent: User, invoice_id, return_url: str | None = None) -> Payment:
@@ -67,9 +73,14 @@ def start_payment(parent: User, invoice_id, return_url: str | None = None) -> Pa
         db.session.commit()
         return existing
     chosen = provider()
-    payment = Payment(invoice=invoice, provider=chosen.name, status=PaymentStatus.PENDING,
-                      idempotency_key=secrets.token_hex(16), amount=invoice.amount,
-                      created_at=utcnow())
+    payment = Payment(
+        invoice=invoice,
+        provider=chosen.name,
+        status=PaymentStatus.PENDING,
+        idempotency_key=secrets.token_hex(16),
+        amount=invoice.amount,
+        created_at=utcnow(),
+    )
     db.session.add(payment)
     try:
         db.session.flush()
@@ -80,7 +91,8 @@ def start_payment(parent: User, invoice_id, return_url: str | None = None) -> Pa
             raise
         return existing
     payment.return_url = chosen_return or (
-        f"{current_app.config['BASE_URL']}/parent/payments/{payment.id}")
+        f"{current_app.config['BASE_URL']}/parent/payments/{payment.id}"
+    )
     try:
         created = chosen.create(payment, f"{invoice.description} ({invoice.student.full_name})")
     except (ProviderUnavailable, Invalid):
@@ -119,61 +131,80 @@ def payment_for(viewer: User, payment_id) -> Payment:
 def payments_of(viewer: User, invoice_id) -> list[Payment]:
     """The payments of an invoice the viewer may see, oldest first."""
     invoice = access.visible_invoice(viewer, parse_id(invoice_id, "invoice_id"))
-    return list(db.session.scalars(select(Payment).where(Payment.invoice_id == invoice.id)
-                                   .order_by(Payment.id)))
+    return list(
+        db.session.scalars(
+            select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.id)
+        )
+    )
 
 
 def apply_state(payment: Payment, state: State) -> Payment:
     """Act on what the provider vouches for: succeeded pays, canceled declines, pending waits."""
     if state.status is PaymentStatus.SUCCEEDED:
-        return payment_succeeded(payment.id, amount=state.amount,
-                                 provider_payment_id=state.provider_payment_id)
+        return payment_succeeded(
+            payment.id, amount=state.amount, provider_payment_id=state.provider_payment_id
+        )
     if state.status is PaymentStatus.CANCELED:
         return payment_canceled(payment.id)
     return payment
 
 
-def payment_succeeded(payment_id: int, *, amount: Decimal,
-                      provider_payment_id: str | None = None) -> Payment:
+def payment_succeeded(
+    payment_id: int, *, amount: Decimal, provider_payment_id: str | None = None
+) -> Payment:
     """The provider says the money arrived: the payment succeeds and the invoice is paid, once.
 
     Idempotent (a repeat returns the payment as it is). A differing amount or provider id is
     refused (Invalid) and logged, and nothing changes.
     """
-    payment = db.session.scalar(select(Payment).where(Payment.id == payment_id)
-                                .with_for_update())
+    payment = db.session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
     if payment is None:
         raise NotFound(_l("No such payment."))
     if provider_payment_id and payment.provider_payment_id not in (None, provider_payment_id):
-        log.warning("payment %s confirmed for provider id %s, expected %s: refused",
-                    payment.id, provider_payment_id, payment.provider_payment_id)
+        log.warning(
+            "payment %s confirmed for provider id %s, expected %s: refused",
+            payment.id,
+            provider_payment_id,
+            payment.provider_payment_id,
+        )
         raise Invalid(_l("The confirmation is for another payment."))
     if payment.status is PaymentStatus.SUCCEEDED:
         db.session.commit()
         return payment
     if Decimal(amount) != payment.amount:
-        log.warning("payment %s confirmed with amount %s, expected %s: refused", payment.id,
-                    amount, payment.amount)
+        log.warning(
+            "payment %s confirmed with amount %s, expected %s: refused",
+            payment.id,
+            amount,
+            payment.amount,
+        )
         db.session.rollback()
-        raise Invalid(_l("The confirmed amount differs from the invoice."),
-                      {"amount": _l("Must equal the invoice's amount.")})
+        raise Invalid(
+            _l("The confirmed amount differs from the invoice."),
+            {"amount": _l("Must equal the invoice's amount.")},
+        )
     # From pending, or from canceled when the provider reports the money arrived after all
     # (e.g. the invoice was cancelled while the payer was at the checkout).
-    claimed = execute_dml(update(Payment).where(
-        Payment.id == payment.id, Payment.status != PaymentStatus.SUCCEEDED).values(
-        status=PaymentStatus.SUCCEEDED, paid_at=utcnow())).rowcount
+    claimed = execute_dml(
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.status != PaymentStatus.SUCCEEDED)
+        .values(status=PaymentStatus.SUCCEEDED, paid_at=utcnow())
+    ).rowcount
     db.session.refresh(payment)
     if claimed:
         invoice = db.session.get_one(Invoice, payment.invoice_id)
         if not invoices.mark_paid(invoice):
-            log.warning("payment %s succeeded for invoice %s in state %s: refund it by hand",
-                        payment.id, invoice.id, invoice.status.value)
+            log.warning(
+                "payment %s succeeded for invoice %s in state %s: refund it by hand",
+                payment.id,
+                invoice.id,
+                invoice.status.value,
+            )
     try:
         db.session.commit()
     except IntegrityError:  # another payment of this invoice succeeded first
         db.session.rollback()
-        log.error("a second payment (%s) succeeded for one invoice: refund it by hand",
-                  payment_id)
+        log.error("a second payment (%s) succeeded for one invoice: refund it by hand", payment_id)
         raise Conflict(_l("This invoice is already paid.")) from None
     return payment
 
@@ -183,9 +214,11 @@ def payment_canceled(payment_id: int) -> Payment:
     payment = db.session.get(Payment, payment_id)
     if payment is None:
         raise NotFound(_l("No such payment."))
-    claimed = execute_dml(update(Payment).where(
-        Payment.id == payment.id, Payment.status == PaymentStatus.PENDING).values(
-        status=PaymentStatus.CANCELED)).rowcount
+    claimed = execute_dml(
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.status == PaymentStatus.PENDING)
+        .values(status=PaymentStatus.CANCELED)
+    ).rowcount
     db.session.refresh(payment)
     if claimed:
         announce.emit_updated(db.session.get_one(Invoice, payment.invoice_id))
@@ -195,9 +228,11 @@ def payment_canceled(payment_id: int) -> Payment:
 
 def cancel_pending(invoice: Invoice) -> None:
     """Inside the invoice's cancellation: its pending payment is canceled too (no commit)."""
-    execute_dml(update(Payment).where(
-        Payment.invoice_id == invoice.id, Payment.status == PaymentStatus.PENDING).values(
-        status=PaymentStatus.CANCELED))
+    execute_dml(
+        update(Payment)
+        .where(Payment.invoice_id == invoice.id, Payment.status == PaymentStatus.PENDING)
+        .values(status=PaymentStatus.CANCELED)
+    )
 
 
 def handle_webhook(provider_name: str, body: bytes, headers) -> Payment:

@@ -6,6 +6,7 @@ Each rule is one function that both the checks and the JSON use: `direct_contact
 `posting_refusal` (`can_post` and every send), `edit_refusal` / `delete_refusal` (each message's
 `can_edit` / `can_delete`, the room's `message_rights`, and the edit and delete themselves).
 """
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -29,9 +30,12 @@ def direct_contact_ids(user: User) -> Select:
     """
     if user.role not in (Role.TUTOR, Role.TEACHER, Role.PARENT):
         return select(User.id).where(false())
-    return select(User.id).where(User.id.in_(access.user_ids_visible_to(user)),
-                                 User.role.in_((Role.TUTOR, Role.TEACHER, Role.PARENT)),
-                                 User.active.is_(True), User.id != user.id)
+    return select(User.id).where(
+        User.id.in_(access.user_ids_visible_to(user)),
+        User.role.in_((Role.TUTOR, Role.TEACHER, Role.PARENT)),
+        User.active.is_(True),
+        User.id != user.id,
+    )
 
 
 def may_message_directly(user: User, other_id: int) -> bool:
@@ -45,8 +49,9 @@ def rooms_visible_to(user: User) -> Select:
     query = select(ChatRoom)
     if access.is_admin(user):
         return query
-    return query.where(ChatRoom.id.in_(
-        select(ChatMember.room_id).where(ChatMember.user_id == user.id)))
+    return query.where(
+        ChatRoom.id.in_(select(ChatMember.room_id).where(ChatMember.user_id == user.id))
+    )
 
 
 def visible_room(user: User, room_id: int) -> ChatRoom:
@@ -71,8 +76,9 @@ def membership(room: ChatRoom, user: User) -> ChatMember | None:
     return db.session.get(ChatMember, (room.id, user.id))
 
 
-def is_read_only(room: ChatRoom, contacts: set[int] | None = None, viewer: User | None = None
-                 ) -> bool:
+def is_read_only(
+    room: ChatRoom, contacts: set[int] | None = None, viewer: User | None = None
+) -> bool:
     """Whether the relationship the room serves has ended, leaving only its history.
 
     A subject room whose enrollment ended; a tutor room whose student has no tutor now; a
@@ -107,8 +113,9 @@ def can_moderate(user: User, room: ChatRoom) -> bool:
     return False
 
 
-def posting_refusal(user: User, room: ChatRoom, *, is_member: bool | None = None,
-                    contacts: set[int] | None = None) -> DomainError | None:
+def posting_refusal(
+    user: User, room: ChatRoom, *, is_member: bool | None = None, contacts: set[int] | None = None
+) -> DomainError | None:
     """Why the user may not post in the room now, or None when they may: the one rule behind
     the room JSON's `can_post` and every send, upload, edit and typing check.
 
@@ -138,8 +145,9 @@ def require_moderator(user: User, room: ChatRoom) -> None:
         raise Forbidden(_l("Only the room's teacher or tutor may do this."))
 
 
-def edit_refusal(user: User, own: bool, kind: MessageKind, posting: DomainError | None
-                 ) -> DomainError | None:
+def edit_refusal(
+    user: User, own: bool, kind: MessageKind, posting: DomainError | None
+) -> DomainError | None:
     """Why the user may not edit a message now, or None: only the author (`own`), only text,
     only while they may post in its room (`posting` is their `posting_refusal` there)."""
     if not own:
@@ -161,10 +169,16 @@ def message_rights(user: User, posting: DomainError | None, moderates: bool) -> 
     """What the user may do to a room's messages now, by whose they are and their kind:
     {"own" | "others": {kind: {"can_edit", "can_delete"}}}, from the refusals above (`posting`
     and `moderates` are the user's `posting_refusal` and `can_moderate` for the room)."""
-    return {whose: {kind.value: {
-        "can_edit": edit_refusal(user, own, kind, posting) is None,
-        "can_delete": delete_refusal(user, own, moderates) is None,
-    } for kind in MessageKind} for whose, own in (("own", True), ("others", False))}
+    return {
+        whose: {
+            kind.value: {
+                "can_edit": edit_refusal(user, own, kind, posting) is None,
+                "can_delete": delete_refusal(user, own, moderates) is None,
+            }
+            for kind in MessageKind
+        }
+        for whose, own in (("own", True), ("others", False))
+    }
 
 
 def room_message_rights(user: User, room: ChatRoom) -> dict:

@@ -1,4 +1,5 @@
 """The chat's own refusals, beside the shared domain errors: each carries its contract code."""
+
 from __future__ import annotations
 
 from thebot.services.errors import DomainError

@@ -1,6 +1,7 @@
 """Messages: send (idempotent by client_id, rate-limited), attach, reply, edit, delete,
 history and catch-up, read cursors and unread counts. Events go out after commit.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -25,20 +26,22 @@ from thebot.services.errors import Conflict, Invalid, NotFound
 from thebot.services.ids import MAX_ID, parse_id
 
 MAX_TEXT = 4000
-PAGE_SIZE = 50          # the last messages `join` returns
-MAX_PAGE_SIZE = 100     # `history` limit
-CATCH_UP_LIMIT = 200    # messages after `after_id` returned at once
+PAGE_SIZE = 50  # the last messages `join` returns
+MAX_PAGE_SIZE = 100  # `history` limit
+CATCH_UP_LIMIT = 200  # messages after `after_id` returned at once
 CLIENT_ID_MAX = 64
-
 
 
 # --- checking input ---------------------------------------------------------------------------
 
+
 def _whole(value, name: str) -> int:
     """A positive JSON number (booleans and strings are not numbers); Invalid otherwise."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise Invalid(_l("'%(name)s' must be a positive whole number.", name=name),
-                      {name: _l("A positive whole number.")})
+        raise Invalid(
+            _l("'%(name)s' must be a positive whole number.", name=name),
+            {name: _l("A positive whole number.")},
+        )
     return value
 
 
@@ -73,8 +76,10 @@ def clean_content(content) -> str:
     if not text:
         raise Invalid(_l("Write a message first."), {"content": _l("The message is empty.")})
     if len(text) > MAX_TEXT:
-        raise TooLarge(_l("A message is at most %(count)d characters.", count=MAX_TEXT),
-                       {"content": _l("At most %(count)d characters.", count=MAX_TEXT)})
+        raise TooLarge(
+            _l("A message is at most %(count)d characters.", count=MAX_TEXT),
+            {"content": _l("At most %(count)d characters.", count=MAX_TEXT)},
+        )
     return text
 
 
@@ -82,10 +87,15 @@ def clean_client_id(value) -> str | None:
     """The client's own id for a message (1–64 visible characters), or None."""
     if value is None:
         return None
-    if not isinstance(value, str) or not 1 <= len(value) <= CLIENT_ID_MAX \
-            or not value.isprintable():
-        raise Invalid(_l("'client_id' must be 1–64 visible characters."),
-                      {"client_id": _l("1–64 visible characters.")})
+    if (
+        not isinstance(value, str)
+        or not 1 <= len(value) <= CLIENT_ID_MAX
+        or not value.isprintable()
+    ):
+        raise Invalid(
+            _l("'client_id' must be 1–64 visible characters."),
+            {"client_id": _l("1–64 visible characters.")},
+        )
     return value
 
 
@@ -94,9 +104,13 @@ def _reply_target(room: ChatRoom, reply_to_id) -> int | None:
     reply_to_id = positive_int(reply_to_id, "reply_to_id", required=False)
     if reply_to_id is None:
         return None
-    found = db.session.scalar(select(ChatMessage.id).where(
-        ChatMessage.id == reply_to_id, ChatMessage.room_id == room.id,
-        ChatMessage.deleted_at.is_(None)))
+    found = db.session.scalar(
+        select(ChatMessage.id).where(
+            ChatMessage.id == reply_to_id,
+            ChatMessage.room_id == room.id,
+            ChatMessage.deleted_at.is_(None),
+        )
+    )
     if found is None:
         raise NotFound(_l("The message you reply to is not in this conversation."))
     return reply_to_id
@@ -106,8 +120,11 @@ def _stored(user: User, client_id: str | None, room: ChatRoom) -> ChatMessage | 
     """The message this sender already stored under this client_id (a retry), if any."""
     if client_id is None:
         return None
-    message = db.session.scalar(select(ChatMessage).where(ChatMessage.sender_id == user.id,
-                                                          ChatMessage.client_id == client_id))
+    message = db.session.scalar(
+        select(ChatMessage).where(
+            ChatMessage.sender_id == user.id, ChatMessage.client_id == client_id
+        )
+    )
     if message is not None and message.room_id != room.id:
         raise Conflict(_l("This client_id was used for a message in another conversation."))
     if message is not None and message.deleted_at is not None:
@@ -130,24 +147,34 @@ def _check_rate(user: User) -> None:
     if limit <= 0 or window <= 0:
         return
     since = utcnow() - timedelta(seconds=window)
-    sent = db.session.scalar(select(func.count(ChatMessage.id)).where(
-        ChatMessage.sender_id == user.id, ChatMessage.created_at >= since))
+    sent = db.session.scalar(
+        select(func.count(ChatMessage.id)).where(
+            ChatMessage.sender_id == user.id, ChatMessage.created_at >= since
+        )
+    )
     if sent >= limit:
-        raise RateLimited(_l("You are sending messages too fast. Wait a few seconds and try "
-                             "again."))
+        raise RateLimited(
+            _l("You are sending messages too fast. Wait a few seconds and try again.")
+        )
 
 
 # --- events -----------------------------------------------------------------------------------
+
 
 def _emit_unread(room_id: int, skip_user_id: int | None = None) -> None:
     """After commit, each member (but one) hears their new unread count for the room."""
     for (_room, user_id), count in unread_counts(room_ids=[room_id]).items():
         if user_id != skip_user_id:
-            realtime.emit("unread", {"room_id": room_id, "unread": count}, to=realtime.user_room(user_id),
-                        namespace=realtime.CHAT)
+            realtime.emit(
+                "unread",
+                {"room_id": room_id, "unread": count},
+                to=realtime.user_room(user_id),
+                namespace=realtime.CHAT,
+            )
 
 
 # --- sending ----------------------------------------------------------------------------------
+
 
 def _prepare(user: User, room_id, client_id, reply_to_id):
     """Shared checks of a new message: (room, client_id, reply_to_id, a stored retry or None)."""
@@ -194,14 +221,30 @@ def send_message(user: User, room_id, content, *, client_id=None, reply_to_id=No
         return message_dict(retry)
     text = clean_content(content)
     _check_rate(user)
-    data, _created = _save(user, room, ChatMessage(
-        room_id=room.id, sender=user, kind=MessageKind.TEXT, content=text, client_id=client_id,
-        reply_to_id=reply_to_id))
+    data, _created = _save(
+        user,
+        room,
+        ChatMessage(
+            room_id=room.id,
+            sender=user,
+            kind=MessageKind.TEXT,
+            content=text,
+            client_id=client_id,
+            reply_to_id=reply_to_id,
+        ),
+    )
     return data
 
 
-def send_attachment(user: User, room_id, stream: IO[bytes], filename: str | None, *,
-                    client_id=None, reply_to_id=None) -> dict:
+def send_attachment(
+    user: User,
+    room_id,
+    stream: IO[bytes],
+    filename: str | None,
+    *,
+    client_id=None,
+    reply_to_id=None,
+) -> dict:
     """Post one file (allow-listed by content, at most 10 MB) as a message."""
     room, client_id, reply_to_id, retry = _prepare(user, room_id, client_id, reply_to_id)
     if retry is not None:
@@ -209,10 +252,18 @@ def send_attachment(user: User, room_id, stream: IO[bytes], filename: str | None
         return message_dict(retry)
     _check_rate(user)
     stored = attachments.store(stream, filename, f"chat/{room.id}")
-    message = ChatMessage(room_id=room.id, sender=user, kind=MessageKind.FILE,
-                          content="", client_id=client_id, reply_to_id=reply_to_id,
-                          attachment_key=stored.key, attachment_name=stored.name,
-                          attachment_size=stored.size, attachment_type=stored.content_type)
+    message = ChatMessage(
+        room_id=room.id,
+        sender=user,
+        kind=MessageKind.FILE,
+        content="",
+        client_id=client_id,
+        reply_to_id=reply_to_id,
+        attachment_key=stored.key,
+        attachment_name=stored.name,
+        attachment_size=stored.size,
+        attachment_type=stored.content_type,
+    )
     try:
         data, created = _save(user, room, message)
     except BaseException:
@@ -224,6 +275,7 @@ def send_attachment(user: User, room_id, stream: IO[bytes], filename: str | None
 
 
 # --- changing ---------------------------------------------------------------------------------
+
 
 def _room_of(message: ChatMessage) -> ChatRoom:
     """The room of a message found by `visible_message` (NotFound if it went meanwhile)."""
@@ -237,16 +289,21 @@ def edit_message(user: User, message_id, content) -> dict:
     """The author changes their text message (marked edited) while the room takes messages."""
     message = chat_access.visible_message(user, positive_int(message_id, "message_id"))
     room = _room_of(message)
-    refusal = chat_access.edit_refusal(user, message.sender_id == user.id, message.kind,
-                                       chat_access.posting_refusal(user, room))
+    refusal = chat_access.edit_refusal(
+        user, message.sender_id == user.id, message.kind, chat_access.posting_refusal(user, room)
+    )
     if refusal is not None:
         raise refusal
     text = clean_content(content)
     if text != message.content:
         message.content = text
         message.edited_at = utcnow()
-        realtime.emit("message_edited", message_dict(message), to=realtime.chat_room(room.id),
-                    namespace=realtime.CHAT)
+        realtime.emit(
+            "message_edited",
+            message_dict(message),
+            to=realtime.chat_room(room.id),
+            namespace=realtime.CHAT,
+        )
     data = message_dict(message)
     db.session.commit()
     return data
@@ -256,33 +313,43 @@ def delete_message(user: User, message_id) -> None:
     """Hide a message from everyone (kept for audit): its author, or the room's moderator."""
     message = chat_access.visible_message(user, positive_int(message_id, "message_id"))
     room = _room_of(message)
-    refusal = chat_access.delete_refusal(user, message.sender_id == user.id,
-                                         chat_access.can_moderate(user, room))
+    refusal = chat_access.delete_refusal(
+        user, message.sender_id == user.id, chat_access.can_moderate(user, room)
+    )
     if refusal is not None:
         raise refusal
     message.deleted_at = utcnow()
     message.deleted_by_id = user.id
     db.session.flush()
-    realtime.emit("message_deleted", {"room_id": room.id, "message_id": message.id},
-                to=realtime.chat_room(room.id), namespace=realtime.CHAT)
+    realtime.emit(
+        "message_deleted",
+        {"room_id": room.id, "message_id": message.id},
+        to=realtime.chat_room(room.id),
+        namespace=realtime.CHAT,
+    )
     _emit_unread(room.id)
     db.session.commit()
 
 
 # --- reading ----------------------------------------------------------------------------------
 
+
 def _page(user: User, room: ChatRoom, query, limit: int) -> tuple[list[dict], bool]:
     """Up to `limit` messages, each with what the user may do to it, and whether more exist."""
     rows = list(db.session.scalars(query.limit(limit + 1)))
     rights = chat_access.room_message_rights(user, room)
-    return ([message_dict(m, chat_access.rights_of(rights, user, m)) for m in rows[:limit]],
-            len(rows) > limit)
+    return (
+        [message_dict(m, chat_access.rights_of(rights, user, m)) for m in rows[:limit]],
+        len(rows) > limit,
+    )
 
 
 def _visible_messages(room: ChatRoom):
-    return (select(ChatMessage).where(ChatMessage.room_id == room.id,
-                                      ChatMessage.deleted_at.is_(None))
-            .options(joinedload(ChatMessage.sender)))
+    return (
+        select(ChatMessage)
+        .where(ChatMessage.room_id == room.id, ChatMessage.deleted_at.is_(None))
+        .options(joinedload(ChatMessage.sender))
+    )
 
 
 def history(user: User, room_id, *, before_id=None, limit=None) -> tuple[list[dict], bool]:
@@ -291,8 +358,10 @@ def history(user: User, room_id, *, before_id=None, limit=None) -> tuple[list[di
     before_id = _cursor(before_id, "before_id", required=False)
     limit = PAGE_SIZE if limit is None else _whole(limit, "limit")
     if limit > MAX_PAGE_SIZE:
-        raise Invalid(_l("'limit' must be from 1 to %(max)d.", max=MAX_PAGE_SIZE),
-                      {"limit": _l("From 1 to %(max)d.", max=MAX_PAGE_SIZE)})
+        raise Invalid(
+            _l("'limit' must be from 1 to %(max)d.", max=MAX_PAGE_SIZE),
+            {"limit": _l("From 1 to %(max)d.", max=MAX_PAGE_SIZE)},
+        )
     query = _visible_messages(room).order_by(ChatMessage.id.desc())
     if before_id is not None:
         query = query.where(ChatMessage.id < before_id)
@@ -300,8 +369,9 @@ def history(user: User, room_id, *, before_id=None, limit=None) -> tuple[list[di
     return list(reversed(messages)), has_more
 
 
-def messages_after(user: User, room_id, after_id, *, limit: int = CATCH_UP_LIMIT
-                   ) -> tuple[list[dict], bool]:
+def messages_after(
+    user: User, room_id, after_id, *, limit: int = CATCH_UP_LIMIT
+) -> tuple[list[dict], bool]:
     """Messages newer than `after_id`, oldest first (a reconnecting client's catch-up)."""
     room = chat_access.visible_room(user, positive_int(room_id, "room_id"))
     after_id = _cursor(after_id, "after_id")
@@ -327,22 +397,41 @@ def mark_read(user: User, room_id, message_id) -> int:
     """
     room = chat_access.visible_room(user, positive_int(room_id, "room_id"))
     message_id = positive_int(message_id, "message_id")
-    if db.session.scalar(select(ChatMessage.id).where(ChatMessage.id == message_id,
-                                                      ChatMessage.room_id == room.id)) is None:
+    if (
+        db.session.scalar(
+            select(ChatMessage.id).where(
+                ChatMessage.id == message_id, ChatMessage.room_id == room.id
+            )
+        )
+        is None
+    ):
         raise NotFound(_l("No such message."))
     if chat_access.membership(room, user) is None:
         db.session.commit()
         return 0
     moved = execute_dml(
-        update(ChatMember).where(ChatMember.room_id == room.id, ChatMember.user_id == user.id,
-                                 ChatMember.last_read_id < message_id)
-        .values(last_read_id=message_id)).rowcount
+        update(ChatMember)
+        .where(
+            ChatMember.room_id == room.id,
+            ChatMember.user_id == user.id,
+            ChatMember.last_read_id < message_id,
+        )
+        .values(last_read_id=message_id)
+    ).rowcount
     unread = unread_counts(user_id=user.id, room_ids=[room.id]).get((room.id, user.id), 0)
     if moved:
-        realtime.emit("read", {"room_id": room.id, "user_id": user.id, "message_id": message_id},
-                    to=realtime.chat_room(room.id), namespace=realtime.CHAT)
-        realtime.emit("unread", {"room_id": room.id, "unread": unread}, to=realtime.user_room(user.id),
-                    namespace=realtime.CHAT)
+        realtime.emit(
+            "read",
+            {"room_id": room.id, "user_id": user.id, "message_id": message_id},
+            to=realtime.chat_room(room.id),
+            namespace=realtime.CHAT,
+        )
+        realtime.emit(
+            "unread",
+            {"room_id": room.id, "unread": unread},
+            to=realtime.user_room(user.id),
+            namespace=realtime.CHAT,
+        )
         if unread == 0:  # the room is read: so is its "new message" notification
             notify.mark_read_by_key(user.id, notify.room_key(room.id))
     db.session.commit()
@@ -352,8 +441,10 @@ def mark_read(user: User, room_id, message_id) -> int:
 def unread_summary(user: User) -> dict:
     """The user's unread counts: the total and each room that has unread messages."""
     counts = unread_counts(user_id=user.id)
-    return {"total": sum(counts.values()),
-            "rooms": {str(room_id): count for (room_id, _user), count in counts.items() if count}}
+    return {
+        "total": sum(counts.values()),
+        "rooms": {str(room_id): count for (room_id, _user), count in counts.items() if count},
+    }
 
 
 def attachment_of(user: User, message_id) -> ChatMessage:

@@ -4,6 +4,7 @@ membership that follows the student's links, direct rooms, contacts, locking.
 Its receivers of `signals.enrolled`, `signals.enrollment_ended` and `signals.links_changed` are
 connected in `thebot.connect_signals`.
 """
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -31,43 +32,65 @@ def _ensure_room(kind: RoomKind, keys: dict, conflict: list[str]) -> ChatRoom:
 
     `conflict` names the columns of the kind's partial unique index, which decides races.
     """
-    query = select(ChatRoom).where(ChatRoom.kind == kind,
-                                   *[getattr(ChatRoom, k) == v for k, v in keys.items()])
+    query = select(ChatRoom).where(
+        ChatRoom.kind == kind, *[getattr(ChatRoom, k) == v for k, v in keys.items()]
+    )
     room = db.session.scalar(query)
     if room is None:
-        db.session.execute(insert_or_ignore(ChatRoom, {"kind": kind.value, **keys}, conflict,
-                                            text(f"kind = '{kind.value}'")))
+        db.session.execute(
+            insert_or_ignore(
+                ChatRoom, {"kind": kind.value, **keys}, conflict, text(f"kind = '{kind.value}'")
+            )
+        )
         room = db.session.scalars(query).one()
     return room
 
 
 def _last_message_id(room_id: int) -> int:
-    return db.session.scalars(select(func.coalesce(func.max(ChatMessage.id), 0))
-                              .where(ChatMessage.room_id == room_id)).one()
+    return db.session.scalars(
+        select(func.coalesce(func.max(ChatMessage.id), 0)).where(ChatMessage.room_id == room_id)
+    ).one()
 
 
 def _add_member(room: ChatRoom, user_id: int | None) -> None:
     """Make the user a member; someone joining an existing conversation starts with it read."""
     if user_id is None:
         return
-    db.session.execute(insert_or_ignore(ChatMember, {"room_id": room.id, "user_id": user_id,
-                                                     "last_read_id": _last_message_id(room.id)},
-                                        ["room_id", "user_id"]))
+    db.session.execute(
+        insert_or_ignore(
+            ChatMember,
+            {"room_id": room.id, "user_id": user_id, "last_read_id": _last_message_id(room.id)},
+            ["room_id", "user_id"],
+        )
+    )
 
 
 def _remove_member(room: ChatRoom, user_id: int | None) -> None:
     """End a membership: the person's sockets leave the room and they stop seeing it."""
     if user_id is None:
         return
-    db.session.execute(delete(ChatMember).where(ChatMember.room_id == room.id,
-                                                ChatMember.user_id == user_id))
-    sids = list(db.session.scalars(select(ChatSocketJoin.sid).where(
-        ChatSocketJoin.room_id == room.id, ChatSocketJoin.user_id == user_id)))
+    db.session.execute(
+        delete(ChatMember).where(ChatMember.room_id == room.id, ChatMember.user_id == user_id)
+    )
+    sids = list(
+        db.session.scalars(
+            select(ChatSocketJoin.sid).where(
+                ChatSocketJoin.room_id == room.id, ChatSocketJoin.user_id == user_id
+            )
+        )
+    )
     if sids:
-        db.session.execute(delete(ChatSocketJoin).where(ChatSocketJoin.room_id == room.id,
-                                                        ChatSocketJoin.user_id == user_id))
-        realtime.emit("presence", {"room_id": room.id, "user_id": user_id, "online": False},
-                    to=realtime.chat_room(room.id), namespace=realtime.CHAT)
+        db.session.execute(
+            delete(ChatSocketJoin).where(
+                ChatSocketJoin.room_id == room.id, ChatSocketJoin.user_id == user_id
+            )
+        )
+        realtime.emit(
+            "presence",
+            {"room_id": room.id, "user_id": user_id, "online": False},
+            to=realtime.chat_room(room.id),
+            namespace=realtime.CHAT,
+        )
     name = realtime.chat_room(room.id)
     for sid in sids:
         realtime.leave_room(sid, name, namespace=realtime.CHAT)
@@ -76,18 +99,27 @@ def _remove_member(room: ChatRoom, user_id: int | None) -> None:
 def announce_room(room: ChatRoom) -> None:
     """After commit, tell each member (in their own view) and any reading admin of a change."""
     db.session.flush()
-    member_ids = set(db.session.scalars(select(ChatMember.user_id)
-                                        .where(ChatMember.room_id == room.id)))
+    member_ids = set(
+        db.session.scalars(select(ChatMember.user_id).where(ChatMember.room_id == room.id))
+    )
     for user in db.session.scalars(select(User).where(User.id.in_(member_ids))):
-        realtime.emit("room_updated", serialize.room_for(user, room), to=realtime.user_room(user.id),
-                    namespace=realtime.CHAT)
-    readers = db.session.execute(select(ChatSocketJoin.sid, ChatSocketJoin.user_id).where(
-        ChatSocketJoin.room_id == room.id, ChatSocketJoin.user_id.not_in(member_ids))).all()
+        realtime.emit(
+            "room_updated",
+            serialize.room_for(user, room),
+            to=realtime.user_room(user.id),
+            namespace=realtime.CHAT,
+        )
+    readers = db.session.execute(
+        select(ChatSocketJoin.sid, ChatSocketJoin.user_id).where(
+            ChatSocketJoin.room_id == room.id, ChatSocketJoin.user_id.not_in(member_ids)
+        )
+    ).all()
     for sid, user_id in readers:
         reader = db.session.get(User, user_id)
         if reader is not None:
-            realtime.emit("room_updated", serialize.room_for(reader, room), to=sid,
-                        namespace=realtime.CHAT)
+            realtime.emit(
+                "room_updated", serialize.room_for(reader, room), to=sid, namespace=realtime.CHAT
+            )
 
 
 # --- rooms that follow the relationships (receivers run inside the sender's transaction) ------
@@ -95,12 +127,17 @@ def announce_room(room: ChatRoom) -> None:
 
 def ensure_subject_room(enrollment: Enrollment) -> ChatRoom:
     """The enrollment's room with the student, the teacher and the student's parent."""
-    room = _ensure_room(RoomKind.SUBJECT, {"enrollment_id": enrollment.id,
-                                           "student_id": enrollment.student_id},
-                        ["enrollment_id"])
+    room = _ensure_room(
+        RoomKind.SUBJECT,
+        {"enrollment_id": enrollment.id, "student_id": enrollment.student_id},
+        ["enrollment_id"],
+    )
     profile = enrollment.student.student_profile
-    for user_id in (enrollment.student_id, enrollment.teacher_id,
-                    profile.parent_id if profile else None):
+    for user_id in (
+        enrollment.student_id,
+        enrollment.teacher_id,
+        profile.parent_id if profile else None,
+    ):
         _add_member(room, user_id)
     return room
 
@@ -109,8 +146,11 @@ def ensure_tutor_room(student: User) -> ChatRoom:
     """The student's tutor room with the student, the tutor and the parent."""
     room = _ensure_room(RoomKind.TUTOR, {"student_id": student.id}, ["student_id"])
     profile = student.student_profile
-    for user_id in (student.id, profile.tutor_id if profile else None,
-                    profile.parent_id if profile else None):
+    for user_id in (
+        student.id,
+        profile.tutor_id if profile else None,
+        profile.parent_id if profile else None,
+    ):
         _add_member(room, user_id)
     return room
 
@@ -125,8 +165,13 @@ def enrollment_ended(enrollment: Enrollment) -> None:
     room = ensure_subject_room(enrollment)
     announce_room(room)
     profile = enrollment.student.student_profile
-    _announce_direct_rooms_of({enrollment.teacher_id, profile.tutor_id if profile else None,
-                               profile.parent_id if profile else None})
+    _announce_direct_rooms_of(
+        {
+            enrollment.teacher_id,
+            profile.tutor_id if profile else None,
+            profile.parent_id if profile else None,
+        }
+    )
 
 
 def _announce_direct_rooms_of(user_ids: set) -> None:
@@ -135,9 +180,12 @@ def _announce_direct_rooms_of(user_ids: set) -> None:
     if not user_ids:
         return
     db.session.flush()
-    rooms = db.session.scalars(select(ChatRoom).where(
-        ChatRoom.kind == RoomKind.DIRECT,
-        or_(ChatRoom.user_low_id.in_(user_ids), ChatRoom.user_high_id.in_(user_ids))))
+    rooms = db.session.scalars(
+        select(ChatRoom).where(
+            ChatRoom.kind == RoomKind.DIRECT,
+            or_(ChatRoom.user_low_id.in_(user_ids), ChatRoom.user_high_id.in_(user_ids)),
+        )
+    )
     for room in rooms:
         announce_room(room)
 
@@ -162,13 +210,20 @@ def links_changed(student: User, *, old_tutor_id: int | None, old_parent_id: int
             changed.add(room)
     for room in changed:
         announce_room(room)
-    teachers = set(db.session.scalars(select(Enrollment.teacher_id).where(
-        Enrollment.student_id == student.id, Enrollment.is_active.is_(True))))
-    _announce_direct_rooms_of({old_tutor_id, profile.tutor_id, old_parent_id, profile.parent_id}
-                              | teachers)
+    teachers = set(
+        db.session.scalars(
+            select(Enrollment.teacher_id).where(
+                Enrollment.student_id == student.id, Enrollment.is_active.is_(True)
+            )
+        )
+    )
+    _announce_direct_rooms_of(
+        {old_tutor_id, profile.tutor_id, old_parent_id, profile.parent_id} | teachers
+    )
 
 
 # --- reading ----------------------------------------------------------------------------------
+
 
 def _recency(room: dict) -> tuple:
     """Rooms sort by their last message's time (then its id), rooms without messages last."""
@@ -194,32 +249,54 @@ def room_of(user: User, room_id: int) -> dict:
 
 def contacts_of(user: User) -> list[dict]:
     """Who the user may message directly, with the id of their existing direct room if any."""
-    people = list(db.session.scalars(
-        select(User).where(User.id.in_(chat_access.direct_contact_ids(user)))
-        .order_by(func.lower(User.full_name))))
+    people = list(
+        db.session.scalars(
+            select(User)
+            .where(User.id.in_(chat_access.direct_contact_ids(user)))
+            .order_by(func.lower(User.full_name))
+        )
+    )
     ids = [person.id for person in people]
     rooms = db.session.execute(
         select(ChatRoom.id, ChatRoom.user_low_id, ChatRoom.user_high_id).where(
             ChatRoom.kind == RoomKind.DIRECT,
             ((ChatRoom.user_low_id == user.id) & ChatRoom.user_high_id.in_(ids))
-            | ((ChatRoom.user_high_id == user.id) & ChatRoom.user_low_id.in_(ids)))).all()
+            | ((ChatRoom.user_high_id == user.id) & ChatRoom.user_low_id.in_(ids)),
+        )
+    ).all()
     room_by_person = {(low if high == user.id else high): room_id for room_id, low, high in rooms}
-    return [{"id": p.id, "full_name": p.full_name, "role": p.role.value,
-             "room_id": room_by_person.get(p.id)} for p in people]
+    return [
+        {
+            "id": p.id,
+            "full_name": p.full_name,
+            "role": p.role.value,
+            "room_id": room_by_person.get(p.id),
+        }
+        for p in people
+    ]
 
 
 # --- acting -----------------------------------------------------------------------------------
+
 
 def open_direct_room(user: User, other_id: int) -> dict:
     """The direct room with `other_id`, created on first contact; refused pairs are NotFound."""
     if not isinstance(other_id, int) or not chat_access.may_message_directly(user, other_id):
         raise NotFound(_l("You cannot start a conversation with this person."))
     low, high = sorted((user.id, other_id))
-    existed = db.session.scalar(select(ChatRoom.id).where(
-        ChatRoom.kind == RoomKind.DIRECT, ChatRoom.user_low_id == low,
-        ChatRoom.user_high_id == high)) is not None
-    room = _ensure_room(RoomKind.DIRECT, {"user_low_id": low, "user_high_id": high},
-                        ["user_low_id", "user_high_id"])
+    existed = (
+        db.session.scalar(
+            select(ChatRoom.id).where(
+                ChatRoom.kind == RoomKind.DIRECT,
+                ChatRoom.user_low_id == low,
+                ChatRoom.user_high_id == high,
+            )
+        )
+        is not None
+    )
+    room = _ensure_room(
+        RoomKind.DIRECT, {"user_low_id": low, "user_high_id": high}, ["user_low_id", "user_high_id"]
+    )
     _add_member(room, low)
     _add_member(room, high)
     if not existed:

@@ -1,5 +1,6 @@
 """What is told about a report and where: its notifications' params and links, and the live
 events sent after commit to everyone who may see it."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -12,8 +13,9 @@ from thebot.services import access
 def emit_to_audience(name: str, report: Report, payload: Callable[[User], dict]) -> None:
     """After commit, send an event to the private room of everyone who may see the report."""
     for user in access.report_audience(report):
-        realtime.emit(name, payload(user), to=realtime.user_room(user.id),
-                      namespace=realtime.REPORTS)
+        realtime.emit(
+            name, payload(user), to=realtime.user_room(user.id), namespace=realtime.REPORTS
+        )
 
 
 def report_key(report_id: int) -> str:
@@ -24,8 +26,11 @@ def report_key(report_id: int) -> str:
 def about(report: Report) -> dict:
     """What a report notification says the report is about (rendered in the reader's language
     when shown: notify.render)."""
-    return {"student": report.student.full_name, "week": report.week_start.isoformat(),
-            "subject": report.subject_title if report.kind is ReportKind.TEACHER else None}
+    return {
+        "student": report.student.full_name,
+        "week": report.week_start.isoformat(),
+        "subject": report.subject_title if report.kind is ReportKind.TEACHER else None,
+    }
 
 
 def report_path(report: Report, user: User) -> str:

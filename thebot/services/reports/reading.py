@@ -1,6 +1,7 @@
 """Reading weekly reports: opening one (its reader marks it read), lists, inbox counters and the
 progress chart. Who may see a report is decided in one place, `access.reports_visible_clause`;
 every list and lookup here goes through it."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,18 +27,26 @@ def _mark_read(report: Report, reader: User) -> None:
     """Mark a sent report read once (by its recipient) and tell the author and the audience."""
     now = utcnow()
     done = execute_dml(
-        update(Report).where(Report.id == report.id, Report.status == ReportStatus.SENT)
+        update(Report)
+        .where(Report.id == report.id, Report.status == ReportStatus.SENT)
         .values(status=ReportStatus.READ, read_at=now)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     db.session.refresh(report)
     if done.rowcount != 1:  # read meanwhile by another request: nothing more to tell
         return
     notify.mark_read_by_key(reader.id, report_key(report.id))  # its "new report" is seen now
-    notify.notify(report.author_id, "report_read",
-                  params={**about(report), "reader": reader.full_name},
-                  url=report_path(report, report.author))
-    payload = {"report_id": report.id, "read_at": iso(report.read_at),
-               "reader": {"id": reader.id, "full_name": reader.full_name}}
+    notify.notify(
+        report.author_id,
+        "report_read",
+        params={**about(report), "reader": reader.full_name},
+        url=report_path(report, report.author),
+    )
+    payload = {
+        "report_id": report.id,
+        "read_at": iso(report.read_at),
+        "reader": {"id": reader.id, "full_name": reader.full_name},
+    }
     emit_to_audience("report_read", report, lambda _user: payload)
 
 
@@ -62,13 +71,25 @@ def mark_read(viewer: User, report_id) -> Report:
 
 
 def _loaded(query):
-    return query.options(joinedload(Report.author), joinedload(Report.student),
-                         joinedload(Report.recipient), joinedload(Report.subject),
-                         joinedload(Report.enrollment).joinedload(Enrollment.subject))
+    return query.options(
+        joinedload(Report.author),
+        joinedload(Report.student),
+        joinedload(Report.recipient),
+        joinedload(Report.subject),
+        joinedload(Report.enrollment).joinedload(Enrollment.subject),
+    )
 
 
-def reports_for(viewer: User, *, student_id=None, kind=None, box: str = "all", status=None,
-                author_id=None, limit: int | None = None) -> list[Report]:
+def reports_for(
+    viewer: User,
+    *,
+    student_id=None,
+    kind=None,
+    box: str = "all",
+    status=None,
+    author_id=None,
+    limit: int | None = None,
+) -> list[Report]:
     """The reports this viewer may see, newest week first, optionally narrowed.
 
     box: "sent" (written by the viewer), "received" (written by others), "all".
@@ -80,21 +101,27 @@ def reports_for(viewer: User, *, student_id=None, kind=None, box: str = "all", s
     if kind is not None:
         query = query.where(Report.kind == parse_kind(kind))
     if box not in BOXES:
-        raise Invalid(_l("'box' must be sent, received or all."),
-                      {"box": _l("sent, received or all.")})
+        raise Invalid(
+            _l("'box' must be sent, received or all."), {"box": _l("sent, received or all.")}
+        )
     if box == "sent":
         query = query.where(Report.author_id == viewer.id)
     elif box == "received":
         query = query.where(Report.author_id != viewer.id)
     if status is not None:
         if status not in {"draft", "sent", "read", "unread"}:
-            raise Invalid(_l("'status' must be draft, sent, read or unread."),
-                          {"status": _l("draft, sent, read or unread.")})
+            raise Invalid(
+                _l("'status' must be draft, sent, read or unread."),
+                {"status": _l("draft, sent, read or unread.")},
+            )
         query = query.where(Report.status == ReportStatus("sent" if status == "unread" else status))
     if author_id is not None:
         query = query.where(Report.author_id == payload_id(author_id, "author_id"))
-    query = _loaded(query).join(Report.student).order_by(
-        Report.week_start.desc(), func.lower(User.full_name), Report.id.desc())
+    query = (
+        _loaded(query)
+        .join(Report.student)
+        .order_by(Report.week_start.desc(), func.lower(User.full_name), Report.id.desc())
+    )
     if limit is not None:
         query = query.limit(limit)
     return list(db.session.scalars(query).unique())
@@ -107,8 +134,14 @@ def is_unread_for(report: Report, viewer: User) -> bool:
 
 def unread_count(viewer: User) -> int:
     """How many reports wait for this viewer to read them."""
-    return db.session.scalar(select(func.count(Report.id)).where(
-        access.report_reader_clause(viewer), Report.status == ReportStatus.SENT)) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Report.id)).where(
+                access.report_reader_clause(viewer), Report.status == ReportStatus.SENT
+            )
+        )
+        or 0
+    )
 
 
 def progress_series(viewer: User, student_id: int, weeks: int = 12) -> list[dict]:
@@ -121,19 +154,27 @@ def progress_series(viewer: User, student_id: int, weeks: int = 12) -> list[dict
             by_week.setdefault(report.week_start, []).append(report)
     points = []
     for week in sorted(by_week):
-        tutor = max((r for r in by_week[week] if r.kind is ReportKind.TUTOR),
-                    key=lambda r: r.id, default=None)
+        tutor = max(
+            (r for r in by_week[week] if r.kind is ReportKind.TUTOR),
+            key=lambda r: r.id,
+            default=None,
+        )
         teacher = [r for r in by_week[week] if r.kind is ReportKind.TEACHER]
         # Both homework numbers or neither (rules._check_pair): done is set where set is.
         counted = [(r.homework_done or 0, r.homework_set) for r in teacher if r.homework_set]
         done, given = sum(d for d, _s in counted), sum(s for _d, s in counted)
         grades = [r.average_grade for r in teacher if r.average_grade is not None]
-        point = {"week_start": week,
-                 "attendance": tutor.attendance_share if tutor else None,
-                 "progress": tutor.progress_percent if tutor else None,
-                 "homework": round(100 * done / given) if given else None,
-                 "homework_done": done if given else None, "homework_set": given or None,
-                 "grade": (sum(grades, Decimal(0)) / len(grades)).quantize(Decimal("0.01")) if grades else None}
+        point = {
+            "week_start": week,
+            "attendance": tutor.attendance_share if tutor else None,
+            "progress": tutor.progress_percent if tutor else None,
+            "homework": round(100 * done / given) if given else None,
+            "homework_done": done if given else None,
+            "homework_set": given or None,
+            "grade": (sum(grades, Decimal(0)) / len(grades)).quantize(Decimal("0.01"))
+            if grades
+            else None,
+        }
         if any(point[key] is not None for key in SERIES):
             points.append(point)
     return points[-weeks:]

@@ -1,5 +1,6 @@
 """The rules of a weekly report's content (domain.md section 4): the week, the fields and their
 ranges, the kinds, who receives a report and who may edit it."""
+
 from __future__ import annotations
 
 import re
@@ -50,12 +51,16 @@ def parse_week(value) -> date:
         except ValueError:
             raise Invalid(_l("'week_start' is not a real date."), field) from None
     if value.weekday() != 0:
-        raise Invalid(_l("A report's week starts on a Monday."),
-                      {"week_start": _l("Choose a Monday: a report's week starts on a Monday.")})
+        raise Invalid(
+            _l("A report's week starts on a Monday."),
+            {"week_start": _l("Choose a Monday: a report's week starts on a Monday.")},
+        )
     # A week has started somewhere once UTC+14 has reached its Monday.
     if value < EARLIEST_WEEK or value > (utcnow() + timedelta(hours=14)).date():
-        raise Invalid(_l("Reports are written for weeks that have started."),
-                      {"week_start": _l("Choose this week or an earlier one.")})
+        raise Invalid(
+            _l("Reports are written for weeks that have started."),
+            {"week_start": _l("Choose this week or an earlier one.")},
+        )
     return value
 
 
@@ -65,11 +70,14 @@ def _whole(value, name: str, low: int, high: int) -> int | None:
     if isinstance(value, str) and _WHOLE.fullmatch(value):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid(_l("'%(name)s' must be a whole number.", name=name),
-                      {name: _l("Enter a whole number.")})
+        raise Invalid(
+            _l("'%(name)s' must be a whole number.", name=name), {name: _l("Enter a whole number.")}
+        )
     if not low <= value <= high:
-        raise Invalid(_l("'%(name)s' must be from %(low)d to %(high)d.", name=name, low=low,
-                         high=high), {name: _l("From %(low)d to %(high)d.", low=low, high=high)})
+        raise Invalid(
+            _l("'%(name)s' must be from %(low)d to %(high)d.", name=name, low=low, high=high),
+            {name: _l("From %(low)d to %(high)d.", low=low, high=high)},
+        )
     return value
 
 
@@ -84,8 +92,12 @@ def _grade(value) -> Decimal | None:
     except InvalidOperation:
         raise Invalid(_l("'average_grade' must be a number."), field) from None
     exponent = grade.as_tuple().exponent  # a str ("n", "N", "F") only when not finite
-    if (not grade.is_finite() or not isinstance(exponent, int) or exponent < -2
-            or not GRADE_MIN <= grade <= GRADE_MAX):
+    if (
+        not grade.is_finite()
+        or not isinstance(exponent, int)
+        or exponent < -2
+        or not GRADE_MIN <= grade <= GRADE_MAX
+    ):
         raise Invalid(_l("'average_grade' must be from 1.00 to 5.00."), field)
     return grade.quantize(Decimal("0.01"))
 
@@ -97,11 +109,15 @@ def _text(value, name: str) -> str:
         raise Invalid(_l("'%(name)s' must be text.", name=name), {name: _l("Enter text.")})
     value = value.strip()
     if "\x00" in value:
-        raise Invalid(_l("'%(name)s' contains a character that is not allowed.", name=name),
-                      {name: _l("Remove the invisible control character.")})
+        raise Invalid(
+            _l("'%(name)s' contains a character that is not allowed.", name=name),
+            {name: _l("Remove the invisible control character.")},
+        )
     if len(value) > TEXT_MAX:
-        raise Invalid(_l("'%(name)s' is too long.", name=name),
-                      {name: _l("At most %(count)d characters.", count=TEXT_MAX)})
+        raise Invalid(
+            _l("'%(name)s' is too long.", name=name),
+            {name: _l("At most %(count)d characters.", count=TEXT_MAX)},
+        )
     return value
 
 
@@ -111,11 +127,14 @@ def clean_fields(kind: ReportKind, changes: dict, report: Report | None) -> dict
     unknown = sorted(set(changes) - allowed)
     if unknown:
         names = ", ".join(unknown)[:200]
-        message = (_l("Unknown field(s) for a tutor report: %(names)s.", names=names)
-                   if kind is ReportKind.TUTOR else
-                   _l("Unknown field(s) for a teacher report: %(names)s.", names=names))
-        raise Invalid(message,
-                      {name: _l("Not a field of this kind of report.") for name in unknown[:10]})
+        message = (
+            _l("Unknown field(s) for a tutor report: %(names)s.", names=names)
+            if kind is ReportKind.TUTOR
+            else _l("Unknown field(s) for a teacher report: %(names)s.", names=names)
+        )
+        raise Invalid(
+            message, {name: _l("Not a field of this kind of report.") for name in unknown[:10]}
+        )
     values = {name: getattr(report, name) for name in allowed} if report else {}
     for name in allowed:
         if report is not None and name not in changes:
@@ -133,10 +152,12 @@ def clean_fields(kind: ReportKind, changes: dict, report: Report | None) -> dict
             values[name] = _whole(value, name, 0, 100)
     if not values["summary"]:
         raise Invalid(_l("The summary is required."), {"summary": _l("Write a short summary.")})
-    _check_pair(values, "days_present", "days_planned",
-                _l("Days present cannot exceed days planned."))
-    _check_pair(values, "homework_done", "homework_set",
-                _l("Homework done cannot exceed homework set."))
+    _check_pair(
+        values, "days_present", "days_planned", _l("Days present cannot exceed days planned.")
+    )
+    _check_pair(
+        values, "homework_done", "homework_set", _l("Homework done cannot exceed homework set.")
+    )
     return values
 
 
@@ -145,8 +166,9 @@ def _check_pair(values: dict, part: str, whole: str, message) -> None:
         return
     if (values[part] is None) != (values[whole] is None):
         missing = part if values[part] is None else whole
-        raise Invalid(_l("Give both numbers or neither."),
-                      {missing: _l("Give both numbers or neither.")})
+        raise Invalid(
+            _l("Give both numbers or neither."), {missing: _l("Give both numbers or neither.")}
+        )
     if values[part] is not None and values[part] > values[whole]:
         raise Invalid(message, {part: message})
 
@@ -156,8 +178,9 @@ def parse_kind(value) -> ReportKind:
     if isinstance(value, ReportKind):
         return value
     if value not in {k.value for k in ReportKind}:
-        raise Invalid(_l("'kind' must be \"tutor\" or \"teacher\"."),
-                      {"kind": _l("tutor or teacher.")})
+        raise Invalid(
+            _l('\'kind\' must be "tutor" or "teacher".'), {"kind": _l("tutor or teacher.")}
+        )
     return ReportKind(value)
 
 

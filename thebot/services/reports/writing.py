@@ -4,6 +4,7 @@ A tutor report goes from the student's tutor to the student's parent; a teacher 
 teacher of an active enrollment to the student's tutor. Only the author changes a report, and only
 while it is a draft (`rules.may_edit`).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -42,11 +43,14 @@ def _teacher_enrollment(actor: User, enrollment_id) -> Enrollment:
     """One of the teacher's own active enrollments (others' answer NotFound)."""
     enrollment = db.session.get(Enrollment, payload_id(enrollment_id, "enrollment_id"))
     if enrollment is None or enrollment.teacher_id != actor.id:
-        raise NotFound(_l("No such enrollment."),
-                       {"enrollment_id": _l("Choose one of your students.")})
+        raise NotFound(
+            _l("No such enrollment."), {"enrollment_id": _l("Choose one of your students.")}
+        )
     if not enrollment.is_active:
-        raise Conflict(_l("This enrollment has ended: reports are written for active ones only."),
-                       {"enrollment_id": _l("This enrollment has ended.")})
+        raise Conflict(
+            _l("This enrollment has ended: reports are written for active ones only."),
+            {"enrollment_id": _l("This enrollment has ended.")},
+        )
     return enrollment
 
 
@@ -70,10 +74,20 @@ def writable_enrollments(teacher: User) -> list[Enrollment]:
     return learning.enrollments_taught_by(teacher)
 
 
-def _duplicate(kind: ReportKind, author_id: int, student_id: int, subject_id: int | None,
-               week: date, exclude_id: int | None = None) -> Report | None:
-    query = select(Report).where(Report.kind == kind, Report.author_id == author_id,
-                                 Report.student_id == student_id, Report.week_start == week)
+def _duplicate(
+    kind: ReportKind,
+    author_id: int,
+    student_id: int,
+    subject_id: int | None,
+    week: date,
+    exclude_id: int | None = None,
+) -> Report | None:
+    query = select(Report).where(
+        Report.kind == kind,
+        Report.author_id == author_id,
+        Report.student_id == student_id,
+        Report.week_start == week,
+    )
     if kind is ReportKind.TEACHER:
         query = query.where(Report.subject_id == subject_id)
     if exclude_id is not None:
@@ -83,30 +97,44 @@ def _duplicate(kind: ReportKind, author_id: int, student_id: int, subject_id: in
 
 def _refuse_duplicate(existing: Report) -> None:
     if existing.is_draft:
-        raise Conflict(_l("There is already a draft for this student and week."),
-                       {"week_start": _l("There is already a draft for this week.")})
-    raise Conflict(_l("There is already a sent report for this student and week."),
-                   {"week_start": _l("There is already a sent report for this week.")})
+        raise Conflict(
+            _l("There is already a draft for this student and week."),
+            {"week_start": _l("There is already a draft for this week.")},
+        )
+    raise Conflict(
+        _l("There is already a sent report for this student and week."),
+        {"week_start": _l("There is already a sent report for this week.")},
+    )
 
 
-
-def create_report(actor: User, *, kind, week_start, student_id=None, enrollment_id=None,
-                  fields: dict | None = None) -> Report:
+def create_report(
+    actor: User,
+    *,
+    kind,
+    week_start,
+    student_id=None,
+    enrollment_id=None,
+    fields: dict | None = None,
+) -> Report:
     """Create a draft: a tutor about one of their students, a teacher for an active enrollment."""
     kind = parse_kind(kind)
     if kind is ReportKind.TUTOR:
         access.require_role(actor, Role.TUTOR)
         if enrollment_id is not None:
-            raise Invalid(_l("A tutor report is about a student, not an enrollment."),
-                          {"enrollment_id": _l("Leave this out for a tutor report.")})
+            raise Invalid(
+                _l("A tutor report is about a student, not an enrollment."),
+                {"enrollment_id": _l("Leave this out for a tutor report.")},
+            )
         student, enrollment = _tutor_student(actor, student_id), None
     else:
         access.require_role(actor, Role.TEACHER)
         enrollment = _teacher_enrollment(actor, enrollment_id)
         student = enrollment.student
         if student_id is not None and student_id != student.id:
-            raise Invalid(_l("The student is not the enrollment's student."),
-                          {"student_id": _l("Must be the enrollment's student.")})
+            raise Invalid(
+                _l("The student is not the enrollment's student."),
+                {"student_id": _l("Must be the enrollment's student.")},
+            )
     week = parse_week(week_start)
     values = clean_fields(kind, dict(fields or {}), None)
     subject_id = enrollment.subject_id if enrollment else None
@@ -114,10 +142,18 @@ def create_report(actor: User, *, kind, week_start, student_id=None, enrollment_
     if existing is not None:
         _refuse_duplicate(existing)
     now = utcnow()
-    report = Report(kind=kind, status=ReportStatus.DRAFT, author_id=actor.id,
-                    student_id=student.id, enrollment_id=enrollment.id if enrollment else None,
-                    subject_id=subject_id, week_start=week, created_at=now, updated_at=now,
-                    **values)
+    report = Report(
+        kind=kind,
+        status=ReportStatus.DRAFT,
+        author_id=actor.id,
+        student_id=student.id,
+        enrollment_id=enrollment.id if enrollment else None,
+        subject_id=subject_id,
+        week_start=week,
+        created_at=now,
+        updated_at=now,
+        **values,
+    )
     db.session.add(report)
     flush_or_conflict()
     db.session.commit()
@@ -142,12 +178,15 @@ def update_report(actor: User, report_id, changes: dict) -> Report:
     week = parse_week(changes.pop("week_start")) if "week_start" in changes else report.week_start
     for fixed in ("kind", "student_id", "enrollment_id"):
         if fixed in changes:
-            raise Invalid(_l("'%(name)s' cannot be changed; write a new report instead.",
-                             name=fixed), {fixed: _l("Cannot be changed.")})
+            raise Invalid(
+                _l("'%(name)s' cannot be changed; write a new report instead.", name=fixed),
+                {fixed: _l("Cannot be changed.")},
+            )
     values = clean_fields(report.kind, changes, report)
     if week != report.week_start:
-        existing = _duplicate(report.kind, actor.id, report.student_id, report.subject_id, week,
-                              exclude_id=report.id)
+        existing = _duplicate(
+            report.kind, actor.id, report.student_id, report.subject_id, week, exclude_id=report.id
+        )
         if existing is not None:
             _refuse_duplicate(existing)
     report.week_start = week
@@ -174,20 +213,27 @@ def send_report(actor: User, report_id) -> Report:
     if recipient is None:
         raise NoRecipient(
             _l("The student has no parent linked, so there is nobody to send it to.")
-            if report.kind is ReportKind.TUTOR else
-            _l("The student has no tutor linked, so there is nobody to send it to."))
+            if report.kind is ReportKind.TUTOR
+            else _l("The student has no tutor linked, so there is nobody to send it to.")
+        )
     now = utcnow()
     done = execute_dml(
-        update(Report).where(Report.id == report.id, Report.status == ReportStatus.DRAFT)
+        update(Report)
+        .where(Report.id == report.id, Report.status == ReportStatus.DRAFT)
         .values(status=ReportStatus.SENT, recipient_id=recipient.id, sent_at=now, updated_at=now)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     if done.rowcount != 1:  # sent meanwhile by another request
         db.session.rollback()
         raise Conflict(_l("This report has been sent already."))
     db.session.refresh(report)
-    notify.notify(recipient, "report_sent",
-                  params={**about(report), "summary": report.summary[:300]},
-                  url=report_path(report, recipient), dedupe_key=report_key(report.id))
+    notify.notify(
+        recipient,
+        "report_sent",
+        params={**about(report), "summary": report.summary[:300]},
+        url=report_path(report, recipient),
+        dedupe_key=report_key(report.id),
+    )
     emit_to_audience("report_sent", report, lambda user: report_dict(report, user))
     db.session.commit()
     return report

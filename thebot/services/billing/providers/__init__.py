@@ -4,6 +4,7 @@ A provider creates a payment (amount, description, idempotency key, return URL) 
 confirmation URL; fetches a payment's status; and verifies a webhook, answering the status it
 trusts (signed by us for the fake provider, fetched back from the API for YooKassa).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -63,8 +64,10 @@ def provider(name: str | None = None) -> Provider:
     name = name or current_app.config.get("PAYMENT_PROVIDER") or "fake"
     if name == "fake":
         from thebot.services.billing.providers.fake import FakeProvider
+
         return FakeProvider()
     if name == "yookassa":
         from thebot.services.billing.providers.yookassa import YooKassaProvider
+
         return YooKassaProvider.from_config(current_app.config)
     raise Invalid(_l("Unknown payment provider."), {"provider": _l("fake or yookassa.")})

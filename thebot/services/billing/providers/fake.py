@@ -1,6 +1,7 @@
 """The fake provider (the default): a checkout page served by the app whose Pay and Decline
 buttons post a confirmation signed by the server (HMAC-SHA256 with PAYMENT_WEBHOOK_SECRET) into
 the same webhook route a real provider uses."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,9 @@ def webhook_secret() -> bytes:
     secret = current_app.config.get("PAYMENT_WEBHOOK_SECRET")
     if secret:
         return secret.encode()
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), b"thebot payment webhook",
-                    hashlib.sha256).digest()
+    return hmac.new(
+        current_app.config["SECRET_KEY"].encode(), b"thebot payment webhook", hashlib.sha256
+    ).digest()
 
 
 def sign(payment_id: int, outcome: str, amount: str) -> str:
@@ -36,8 +38,12 @@ def sign(payment_id: int, outcome: str, amount: str) -> str:
 def confirmation_fields(payment: Payment, outcome: str) -> dict[str, str]:
     """The signed form fields the checkout page posts for Pay ("succeeded") or Decline."""
     amount = f"{payment.amount:.2f}"
-    return {"payment_id": str(payment.id), "outcome": outcome, "amount": amount,
-            "signature": sign(payment.id, outcome, amount)}
+    return {
+        "payment_id": str(payment.id),
+        "outcome": outcome,
+        "amount": amount,
+        "signature": sign(payment.id, outcome, amount),
+    }
 
 
 class FakeProvider:
@@ -46,8 +52,10 @@ class FakeProvider:
     def create(self, payment: Payment, description: str) -> Created:
         """No remote call: the checkout page is ours."""
         base = current_app.config["BASE_URL"]
-        return Created(provider_payment_id=f"fake-{payment.id}",
-                       confirmation_url=f"{base}/payments/fake/{payment.id}")
+        return Created(
+            provider_payment_id=f"fake-{payment.id}",
+            confirmation_url=f"{base}/payments/fake/{payment.id}",
+        )
 
     def fetch(self, payment: Payment) -> State | None:
         """The fake provider keeps no state of its own: only its webhook says anything."""
