@@ -33,6 +33,10 @@ class User(UserMixin, Model):
     active: Mapped[bool] = mapped_column(default=True)
     # The language last chosen on a page (None: never chosen); notifications and e-mails use it.
     locale: Mapped[str | None] = mapped_column(String(8))
+    # The IANA zone times are shown in (profile setting); stored times are UTC.
+    time_zone: Mapped[str] = mapped_column(
+        String(64), default="Europe/Moscow", server_default="Europe/Moscow"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     student_profile: Mapped[StudentProfile | None] = relationship(
