@@ -25,17 +25,22 @@ run: install
 	$(FLASK) demo load --if-empty
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python wsgi.py
 
+# pytest-xdist workers; JOBS=0 runs serially. Two workers on the 2-core reference machine: the
+# figures are in docs/development.md ("Test suite speed").
+JOBS ?= 2
+XDIST := -n $(JOBS)
+
 # The whole suite on SQLite; with TEST_POSTGRES_URL set (CI sets it), again on PostgreSQL.
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 	  echo "== again on PostgreSQL =="; \
-	  TEST_DATABASE_URL="$$TEST_POSTGRES_URL" $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS); \
+	  TEST_DATABASE_URL="$$TEST_POSTGRES_URL" $(BIN)/python -m pytest -m "not browser" $(XDIST) $(PYTEST_ARGS); \
 	fi
 
 # The inner loop: SQLite, no browser, no extra server processes, stop at the first failure.
 test-fast: install
-	$(BIN)/python -m pytest -m "not browser and not realtime" -x -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not browser and not realtime" $(XDIST) -x -q $(PYTEST_ARGS)
 
 # Style guards (also run by .ci/run): zero findings.
 lint: install
