@@ -28,6 +28,7 @@ from thebot.models.chat import (  # noqa: F401
     RoomKind,
 )
 from thebot.models.families import FamilyCreation  # noqa: F401
+from thebot.models.homework import Homework, HomeworkStatus, HomeworkSubmission  # noqa: F401
 from thebot.models.learning import Enrollment, Subject  # noqa: F401
 from thebot.models.lessons import CalendarFeed, Lesson, LessonEvent, LessonStatus  # noqa: F401
 from thebot.models.notifications import Notification, NotificationSetting  # noqa: F401
