@@ -30,6 +30,7 @@ from thebot.models.chat import (  # noqa: F401
 from thebot.models.families import FamilyCreation  # noqa: F401
 from thebot.models.homework import Homework, HomeworkStatus, HomeworkSubmission  # noqa: F401
 from thebot.models.learning import Enrollment, Subject  # noqa: F401
+from thebot.models.lesson_billing import InvoiceLesson  # noqa: F401
 from thebot.models.lessons import CalendarFeed, Lesson, LessonEvent, LessonStatus  # noqa: F401
 from thebot.models.notifications import Notification, NotificationSetting  # noqa: F401
 from thebot.models.reports import Report, ReportKind, ReportStatus  # noqa: F401

@@ -165,10 +165,17 @@ def _tutor_student(actor: User, student_id) -> User:
     return student
 
 
-def create_invoice(
+def create_invoice(actor: User, **values) -> Invoice:
+    """A draft invoice from the student's tutor to the student's parent (taken from the profile)."""
+    invoice = draft_invoice(actor, **values)
+    db.session.commit()
+    return invoice
+
+
+def draft_invoice(
     actor: User, *, student_id, amount, description, due_date, enrollment_id=None
 ) -> Invoice:
-    """A draft invoice from the student's tutor to the student's parent (taken from the profile)."""
+    """create_invoice inside the caller's transaction (flushed, not committed): every rule."""
     access.require_role(actor, Role.TUTOR)
     student = _tutor_student(actor, student_id)
     errors: dict = {}
@@ -229,7 +236,6 @@ def create_invoice(
         db.session.rollback()
         raise _duplicate() from None
     record(invoice, actor, InvoiceStatus.DRAFT)
-    db.session.commit()
     return invoice
 
 
