@@ -1,5 +1,6 @@
 """The suite's fixtures live in tests/support/ (registered here as plugins); test modules import
 plain helpers from tests.support modules and never from each other."""
+
 from __future__ import annotations
 
 import pytest

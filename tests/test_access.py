@@ -1,5 +1,6 @@
 """Who may see whom (domain.md section 2), checked in the access module and through the API and
 pages: lists show exactly the visible people, and anything else answers 404."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,11 +17,30 @@ VISIBLE = {
     "parent2": {"parent2", "student3", "tutor2", "teacher"},
     "tutor": {"tutor", "student", "student2", "student4", "parent", "teacher", "teacher2"},
     "tutor2": {"tutor2", "student3", "parent2", "teacher"},
-    "teacher": {"teacher", "student", "student2", "student3", "tutor", "tutor2", "parent",
-                "parent2"},
+    "teacher": {
+        "teacher",
+        "student",
+        "student2",
+        "student3",
+        "tutor",
+        "tutor2",
+        "parent",
+        "parent2",
+    },
     "teacher2": {"teacher2", "student", "student4", "tutor", "parent"},
-    "admin": {"admin", "tutor", "tutor2", "teacher", "teacher2", "parent", "parent2", "student",
-              "student2", "student3", "student4"},
+    "admin": {
+        "admin",
+        "tutor",
+        "tutor2",
+        "teacher",
+        "teacher2",
+        "parent",
+        "parent2",
+        "student",
+        "student2",
+        "student3",
+        "student4",
+    },
 }
 STUDENTS = {"student", "student2", "student3", "student4"}
 
@@ -29,6 +49,7 @@ def visible_usernames(viewer) -> set[str]:
     from thebot.extensions import db
     from thebot.models import User
     from thebot.services import access
+
     ids = select(User.username).where(User.id.in_(access.user_ids_visible_to(viewer)))
     return set(db.session.scalars(ids))
 
@@ -41,6 +62,7 @@ def test_user_ids_visible_to_follows_the_domain_table(demo):
 def test_single_checks_agree_with_the_lists(demo):
     from thebot.services import access
     from thebot.services.errors import NotFound
+
     for username, allowed_names in VISIBLE.items():
         viewer = demo[username]
         for other in demo.values():
@@ -94,20 +116,26 @@ def test_students_can_be_managed_only_by_their_tutor_and_admin(web, demo):
 def test_a_student_sees_their_parent_by_name_only(web, demo):
     token = api_token("student", via=web)
     me = web.api("GET", "/api/v1/me", token=token).get_json()
-    assert me["profile"]["parent"] == {"id": demo.parent.id, "full_name": "Irina Petrova",
-                                       "role": "parent"}
+    assert me["profile"]["parent"] == {
+        "id": demo.parent.id,
+        "full_name": "Irina Petrova",
+        "role": "parent",
+    }
     assert "+7 900" not in str(web.api("GET", "/api/v1/people", token=token).get_json())
 
 
 def test_enrollments_are_visible_to_their_people_only(web, demo, ctx):
     from thebot.extensions import db
     from thebot.models import Enrollment
-    maths_of_student3 = db.session.scalar(select(Enrollment).where(
-        Enrollment.student_id == demo.student3.id))
+
+    maths_of_student3 = db.session.scalar(
+        select(Enrollment).where(Enrollment.student_id == demo.student3.id)
+    )
     allowed = {"student3", "parent2", "tutor2", "teacher", "admin"}
     for username in VISIBLE:
-        response = web.api("GET", f"/api/v1/enrollments/{maths_of_student3.id}",
-                           token=api_token(username, via=web))
+        response = web.api(
+            "GET", f"/api/v1/enrollments/{maths_of_student3.id}", token=api_token(username, via=web)
+        )
         if username in allowed:
             assert response.get_json()["student"]["full_name"] == "Maria Ivanova", username
         else:
@@ -118,8 +146,10 @@ def test_ending_an_enrollment_ends_the_teachers_view_of_the_family(web, demo, ct
     from thebot.extensions import db
     from thebot.models import Enrollment
     from thebot.services import learning
-    enrollment = db.session.scalar(select(Enrollment).where(
-        Enrollment.student_id == demo.student4.id))
+
+    enrollment = db.session.scalar(
+        select(Enrollment).where(Enrollment.student_id == demo.student4.id)
+    )
     token = api_token("teacher2", via=web)
     assert web.api("GET", f"/api/v1/students/{demo.student4.id}", token=token).status_code == 200
     learning.end_enrollment(demo.tutor, enrollment.id)
@@ -128,14 +158,17 @@ def test_ending_an_enrollment_ends_the_teachers_view_of_the_family(web, demo, ct
     people = {p["full_name"] for p in listed}
     assert "Daniil Sokolov" not in people
     # the teacher keeps the ended enrollment itself (its history stays theirs)
-    assert web.api("GET", f"/api/v1/enrollments/{enrollment.id}",
-                   token=token).get_json()["active"] is False
+    assert (
+        web.api("GET", f"/api/v1/enrollments/{enrollment.id}", token=token).get_json()["active"]
+        is False
+    )
     # and the student no longer sees the teacher
     assert "teacher2" not in visible_usernames(demo.student4)
 
 
 def test_changing_a_parent_moves_visibility_with_the_link(web, demo):
     from thebot.services import links
+
     old_token, new_token = api_token("parent", via=web), api_token("parent2", via=web)
     links.set_links(demo.tutor, demo.student2.id, parent_id=demo.parent2.id)
     path = f"/api/v1/students/{demo.student2.id}"
@@ -148,6 +181,7 @@ def test_changing_a_parent_moves_visibility_with_the_link(web, demo):
 def test_service_refusals_are_404_when_unseen_and_403_when_only_seen(demo):
     from thebot.services import learning, links
     from thebot.services.errors import Forbidden, NotFound
+
     with pytest.raises(NotFound):  # another tutor's student
         links.set_links(demo.tutor2, demo.student.id, parent_id=demo.parent2.id)
     with pytest.raises(Forbidden):  # the parent sees the child but does not manage it
@@ -155,13 +189,15 @@ def test_service_refusals_are_404_when_unseen_and_403_when_only_seen(demo):
     with pytest.raises(Forbidden):  # a tutor cannot move a student to another tutor
         links.set_links(demo.tutor, demo.student.id, tutor_id=demo.tutor2.id)
     with pytest.raises(Forbidden):  # the teacher sees the student but does not manage them
-        learning.enroll(demo.teacher, student_id=demo.student.id, subject_id=1,
-                        teacher_id=demo.teacher.id)
+        learning.enroll(
+            demo.teacher, student_id=demo.student.id, subject_id=1, teacher_id=demo.teacher.id
+        )
     assert demo.student.student_profile.parent_id == demo.parent.id
     assert demo.student.student_profile.tutor_id == demo.tutor.id
 
 
 # --- pages ------------------------------------------------------------------------------------
+
 
 def test_parent_opens_own_child_and_gets_404_for_another_familys_child(web, demo):
     web.login("parent")
@@ -178,13 +214,15 @@ def test_parent_opens_own_child_and_gets_404_for_another_familys_child(web, demo
 def test_tutor_gets_404_for_another_tutors_student_pages_and_actions(web, demo, ctx):
     from thebot.extensions import db
     from thebot.models import Enrollment
+
     web.login("tutor2")
     assert web.get(f"/tutor/students/{demo.student.id}").status_code == 404
     assert "Anna Petrova" not in text_of(web.get(f"/tutor/students/{demo.student.id}"))
     response = web.post(f"/tutor/students/{demo.student.id}/parent", {"parent_id": demo.parent2.id})
     assert response.status_code == 404
-    enrollment = db.session.scalar(select(Enrollment).where(
-        Enrollment.student_id == demo.student.id))
+    enrollment = db.session.scalar(
+        select(Enrollment).where(Enrollment.student_id == demo.student.id)
+    )
     assert web.post(f"/tutor/enrollments/{enrollment.id}/end").status_code == 404
     db.session.expire_all()
     assert enrollment.is_active is True

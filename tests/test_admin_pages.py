@@ -1,6 +1,7 @@
 """The administrator's pages over HTTP: accounts of every role (with their profiles), editing,
 deactivation, links, enrollments and subjects; every form shows its field errors and a refused
 form changes nothing."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,23 +19,43 @@ def admin_web(web, demo):
     return web
 
 
-@pytest.mark.parametrize("role,profile,expected", [
-    ("student", {"grade": "7", "goal": "Pass the exam"}, {"grade": 7, "goal": "Pass the exam"}),
-    ("parent", {"phone": "+7 999 000-00-00"}, {"phone": "+7 999 000-00-00"}),
-    ("tutor", {"bio": "Ten years", "subjects": "Maths"}, {"bio": "Ten years", "subjects": "Maths"}),
-    ("teacher", {"bio": "Physicist", "subjects": "Physics"},
-     {"bio": "Physicist", "subjects": "Physics"}),
-    ("admin", {}, None),
-])
+@pytest.mark.parametrize(
+    "role,profile,expected",
+    [
+        ("student", {"grade": "7", "goal": "Pass the exam"}, {"grade": 7, "goal": "Pass the exam"}),
+        ("parent", {"phone": "+7 999 000-00-00"}, {"phone": "+7 999 000-00-00"}),
+        (
+            "tutor",
+            {"bio": "Ten years", "subjects": "Maths"},
+            {"bio": "Ten years", "subjects": "Maths"},
+        ),
+        (
+            "teacher",
+            {"bio": "Physicist", "subjects": "Physics"},
+            {"bio": "Physicist", "subjects": "Physics"},
+        ),
+        ("admin", {}, None),
+    ],
+)
 def test_admin_creates_an_account_of_every_role_with_its_profile(
-        web_factory, make_user, role, profile, expected):
+    web_factory, make_user, role, profile, expected
+):
     make_user("admin", "boss")
     admin_web = web_factory()
     admin_web.login("boss")
-    form = {"role": role, "username": f"New.{role}", "full_name": f"New {role.title()}",
-            "email": f"New.{role}@Example.org", "password": NEW_PASSWORD,
-            # fields of other roles are ignored
-            "phone": "", "bio": "", "subjects": "", "goal": "", **profile}
+    form = {
+        "role": role,
+        "username": f"New.{role}",
+        "full_name": f"New {role.title()}",
+        "email": f"New.{role}@Example.org",
+        "password": NEW_PASSWORD,
+        # fields of other roles are ignored
+        "phone": "",
+        "bio": "",
+        "subjects": "",
+        "goal": "",
+        **profile,
+    }
     response = admin_web.post("/admin/users/new", form)
     assert response.status_code == 302
     page = admin_web.get(response.headers["Location"])
@@ -53,27 +74,50 @@ def test_admin_creates_an_account_of_every_role_with_its_profile(
 
 def test_new_account_form_shows_field_errors_and_creates_nothing(admin_web, demo):
     before = user_count()
-    response = admin_web.post("/admin/users/new", {
-        "role": "student", "username": "Tutor", "full_name": "Someone",
-        "email": "tutor@thebot.local", "password": NEW_PASSWORD, "grade": "5"})
+    response = admin_web.post(
+        "/admin/users/new",
+        {
+            "role": "student",
+            "username": "Tutor",
+            "full_name": "Someone",
+            "email": "tutor@thebot.local",
+            "password": NEW_PASSWORD,
+            "grade": "5",
+        },
+    )
     assert response.status_code == 400
-    assert field_errors(response) == {"username": ["This username is taken."],
-                                      "email": ["This e-mail is used by another account."]}
-    response = admin_web.post("/admin/users/new", {
-        "role": "student", "username": "x", "full_name": "", "password": "short", "grade": "13"})
+    assert field_errors(response) == {
+        "username": ["This username is taken."],
+        "email": ["This e-mail is used by another account."],
+    }
+    response = admin_web.post(
+        "/admin/users/new",
+        {"role": "student", "username": "x", "full_name": "", "password": "short", "grade": "13"},
+    )
     errors = field_errors(response)
     assert response.status_code == 400
     assert set(errors) == {"full_name", "password", "grade"}
     assert "Number must be between 1 and 12." in errors["grade"]
-    response = admin_web.post("/admin/users/new", {
-        "role": "parent", "username": "someone", "full_name": "Someone", "email": "not-an-email",
-        "password": NEW_PASSWORD})
+    response = admin_web.post(
+        "/admin/users/new",
+        {
+            "role": "parent",
+            "username": "someone",
+            "full_name": "Someone",
+            "email": "not-an-email",
+            "password": NEW_PASSWORD,
+        },
+    )
     assert field_errors(response) == {"email": ["Enter a valid e-mail address."]}
-    response = admin_web.post("/admin/users/new", {
-        "role": "wizard", "username": "merlin", "full_name": "Merlin", "password": NEW_PASSWORD})
+    response = admin_web.post(
+        "/admin/users/new",
+        {"role": "wizard", "username": "merlin", "full_name": "Merlin", "password": NEW_PASSWORD},
+    )
     assert "role" in field_errors(response)
-    response = admin_web.post("/admin/users/new", {
-        "role": "teacher", "username": "bad name!", "full_name": "Bad", "password": NEW_PASSWORD})
+    response = admin_web.post(
+        "/admin/users/new",
+        {"role": "teacher", "username": "bad name!", "full_name": "Bad", "password": NEW_PASSWORD},
+    )
     assert field_errors(response)["username"][0].startswith("3–64 characters")
     assert user_count() == before
 
@@ -81,9 +125,16 @@ def test_new_account_form_shows_field_errors_and_creates_nothing(admin_web, demo
 def test_admin_edits_name_email_profile_and_password(admin_web, web_factory, demo):
     student_web = web_factory()
     student_web.login("student")
-    response = admin_web.post(f"/admin/users/{demo.student.id}", {
-        "full_name": "Anna P. Petrova", "email": "Anna@Example.org", "password": NEW_PASSWORD,
-        "grade": "10", "goal": "EGE maths"})
+    response = admin_web.post(
+        f"/admin/users/{demo.student.id}",
+        {
+            "full_name": "Anna P. Petrova",
+            "email": "Anna@Example.org",
+            "password": NEW_PASSWORD,
+            "grade": "10",
+            "goal": "EGE maths",
+        },
+    )
     assert response.status_code == 302
     assert "Saved." in text_of(admin_web.get(response.headers["Location"]))
     user = find_user("student")
@@ -98,25 +149,37 @@ def test_admin_edits_name_email_profile_and_password(admin_web, web_factory, dem
 
 def test_saving_an_account_as_shown_keeps_it(admin_web, demo):
     # the demo e-mails use the reserved .local domain; the form must accept what it shows
-    response = admin_web.post(f"/admin/users/{demo.tutor.id}", {
-        "full_name": "Tatiana Smirnova", "email": "tutor@thebot.local", "bio": "New bio",
-        "subjects": "Russian"})
+    response = admin_web.post(
+        f"/admin/users/{demo.tutor.id}",
+        {
+            "full_name": "Tatiana Smirnova",
+            "email": "tutor@thebot.local",
+            "bio": "New bio",
+            "subjects": "Russian",
+        },
+    )
     assert response.status_code == 302
     user = find_user("tutor")
     assert (user.email, user.tutor_profile.bio) == ("tutor@thebot.local", "New bio")
 
 
 def test_edit_form_shows_field_errors_and_changes_nothing(admin_web, demo):
-    response = admin_web.post(f"/admin/users/{demo.parent.id}", {
-        "full_name": "Irina", "email": "parent2@thebot.local", "phone": "123"})
+    response = admin_web.post(
+        f"/admin/users/{demo.parent.id}",
+        {"full_name": "Irina", "email": "parent2@thebot.local", "phone": "123"},
+    )
     assert response.status_code == 400
     assert field_errors(response) == {"email": ["This e-mail is used by another account."]}
-    response = admin_web.post(f"/admin/users/{demo.parent.id}", {
-        "full_name": "", "email": "", "password": "short"})
+    response = admin_web.post(
+        f"/admin/users/{demo.parent.id}", {"full_name": "", "email": "", "password": "short"}
+    )
     assert set(field_errors(response)) == {"full_name", "password"}
     user = find_user("parent")
     assert (user.full_name, user.email, user.parent_profile.phone) == (
-        "Irina Petrova", "parent@thebot.local", "+7 900 111-22-33")
+        "Irina Petrova",
+        "parent@thebot.local",
+        "+7 900 111-22-33",
+    )
 
 
 def test_deactivation_ends_sessions_and_sign_in_until_reactivated(admin_web, web_factory, demo):
@@ -137,8 +200,9 @@ def test_deactivation_ends_sessions_and_sign_in_until_reactivated(admin_web, web
 
 
 def test_admin_cannot_deactivate_themselves(admin_web, demo):
-    response = admin_web.post(f"/admin/users/{demo.admin.id}/active", {"active": "0"},
-                              follow_redirects=True)
+    response = admin_web.post(
+        f"/admin/users/{demo.admin.id}/active", {"active": "0"}, follow_redirects=True
+    )
     assert "You cannot deactivate your own account." in text_of(response)
     assert find_user("admin").active is True
     assert admin_web.get("/admin/").status_code == 200
@@ -148,8 +212,10 @@ def test_admin_links_a_student_to_tutor_and_parent(admin_web, web_factory, demo,
     newcomer = make_user("student", "newcomer", full_name="Nina Newcomer")
     page = text_of(admin_web.get(f"/admin/users/{newcomer.id}"))
     assert "Links" in page and "No subjects yet." in page
-    response = admin_web.post(f"/admin/users/{newcomer.id}/links",
-                              {"tutor_id": demo.tutor2.id, "parent_id": demo.parent2.id})
+    response = admin_web.post(
+        f"/admin/users/{newcomer.id}/links",
+        {"tutor_id": demo.tutor2.id, "parent_id": demo.parent2.id},
+    )
     assert response.status_code == 302
     assert "Links saved." in text_of(admin_web.get(response.headers["Location"]))
     profile = find_user("newcomer").student_profile
@@ -168,13 +234,16 @@ def _page(web_factory, username, path):
 
 
 def test_links_form_refuses_unknown_people_and_non_students(admin_web, demo):
-    response = admin_web.post(f"/admin/users/{demo.student.id}/links",
-                              {"tutor_id": demo.teacher.id, "parent_id": demo.parent.id})
+    response = admin_web.post(
+        f"/admin/users/{demo.student.id}/links",
+        {"tutor_id": demo.teacher.id, "parent_id": demo.parent.id},
+    )
     assert response.status_code == 400
     assert field_errors(response) == {"tutor_id": ["Not a valid choice."]}
     assert find_user("student").student_profile.tutor_id == demo.tutor.id
-    response = admin_web.post(f"/admin/users/{demo.teacher.id}/links",
-                              {"tutor_id": demo.tutor.id, "parent_id": 0})
+    response = admin_web.post(
+        f"/admin/users/{demo.teacher.id}/links", {"tutor_id": demo.tutor.id, "parent_id": 0}
+    )
     assert response.status_code == 404
     assert admin_web.get("/admin/users/999999").status_code == 404
 
@@ -183,48 +252,71 @@ def test_admin_enrolls_and_ends_enrollments(admin_web, web_factory, demo, ctx):
     from thebot.extensions import db
     from thebot.models import Enrollment, Subject
     from thebot.services import accounts
+
     english = db.session.scalar(select(Subject).where(Subject.name == "English"))
     # Only a teacher of the subject (their profile lists it) is enrolled, also by an admin.
-    response = admin_web.post(f"/admin/users/{demo.student4.id}/enrollments", {
-        "subject_id": english.id, "teacher_id": demo.teacher.id, "custom_title": "IELTS prep"})
+    response = admin_web.post(
+        f"/admin/users/{demo.student4.id}/enrollments",
+        {"subject_id": english.id, "teacher_id": demo.teacher.id, "custom_title": "IELTS prep"},
+    )
     assert response.status_code == 400
     assert field_errors(response) == {"teacher_id": ["Mikhail Orlov does not teach English."]}
-    accounts.update_user(demo.admin, demo.teacher.id, full_name=demo.teacher.full_name,
-                         email=demo.teacher.email, subjects="Maths; English")
-    response = admin_web.post(f"/admin/users/{demo.student4.id}/enrollments", {
-        "subject_id": english.id, "teacher_id": demo.teacher.id, "custom_title": "IELTS prep"})
+    accounts.update_user(
+        demo.admin,
+        demo.teacher.id,
+        full_name=demo.teacher.full_name,
+        email=demo.teacher.email,
+        subjects="Maths; English",
+    )
+    response = admin_web.post(
+        f"/admin/users/{demo.student4.id}/enrollments",
+        {"subject_id": english.id, "teacher_id": demo.teacher.id, "custom_title": "IELTS prep"},
+    )
     assert response.status_code == 302
     page = text_of(admin_web.get(response.headers["Location"]))
     assert "The student is enrolled." in page and "IELTS prep — Mikhail Orlov" in page
     assert "Daniil Sokolov" in text_of(_page(web_factory, "teacher", "/teacher/"))
     # the same subject again while active: a field error, nothing stored
-    response = admin_web.post(f"/admin/users/{demo.student4.id}/enrollments", {
-        "subject_id": english.id, "teacher_id": demo.teacher2.id})
+    response = admin_web.post(
+        f"/admin/users/{demo.student4.id}/enrollments",
+        {"subject_id": english.id, "teacher_id": demo.teacher2.id},
+    )
     assert response.status_code == 400
     assert field_errors(response) == {"subject_id": ["The student already studies this subject."]}
-    enrollment = db.session.scalar(select(Enrollment).where(
-        Enrollment.student_id == demo.student4.id, Enrollment.subject_id == english.id))
+    enrollment = db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.student_id == demo.student4.id, Enrollment.subject_id == english.id
+        )
+    )
     response = admin_web.post(f"/admin/enrollments/{enrollment.id}/end")
     assert response.headers["Location"] == f"/admin/users/{demo.student4.id}"
     assert "The enrollment has ended." in text_of(admin_web.get(response.headers["Location"]))
     assert "Daniil Sokolov" not in text_of(_page(web_factory, "teacher", "/teacher/"))
     # once ended, the subject may be taken again
-    response = admin_web.post(f"/admin/users/{demo.student4.id}/enrollments", {
-        "subject_id": english.id, "teacher_id": demo.teacher.id})
+    response = admin_web.post(
+        f"/admin/users/{demo.student4.id}/enrollments",
+        {"subject_id": english.id, "teacher_id": demo.teacher.id},
+    )
     assert response.status_code == 302
     db.session.expire_all()
-    rows = db.session.scalars(select(Enrollment).where(
-        Enrollment.student_id == demo.student4.id, Enrollment.subject_id == english.id)).all()
+    rows = db.session.scalars(
+        select(Enrollment).where(
+            Enrollment.student_id == demo.student4.id, Enrollment.subject_id == english.id
+        )
+    ).all()
     assert sorted(r.is_active for r in rows) == [False, True]
 
 
 def test_enroll_form_requires_a_subject_and_a_teacher(admin_web, demo):
-    response = admin_web.post(f"/admin/users/{demo.student4.id}/enrollments",
-                              {"subject_id": 0, "teacher_id": 0})
+    response = admin_web.post(
+        f"/admin/users/{demo.student4.id}/enrollments", {"subject_id": 0, "teacher_id": 0}
+    )
     assert response.status_code == 400
     assert set(field_errors(response)) == {"subject_id", "teacher_id"}
-    response = admin_web.post(f"/admin/users/{demo.student4.id}/enrollments",
-                              {"subject_id": subject_id("Maths"), "teacher_id": demo.tutor.id})
+    response = admin_web.post(
+        f"/admin/users/{demo.student4.id}/enrollments",
+        {"subject_id": subject_id("Maths"), "teacher_id": demo.tutor.id},
+    )
     assert field_errors(response) == {"teacher_id": ["Not a valid choice."]}
 
 

@@ -4,6 +4,7 @@ send and the notifications they cause announce nothing, and nothing is stored.
 Driven through the JSON API (Flask test client) with Socket.IO test clients of the same server
 listening; the commit is made to fail from outside the product, by a `before_commit` listener.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,11 +27,13 @@ class CommitRefused(Exception):
 @pytest.fixture
 def failing_commits():
     """While active, every commit in the process fails (as a lost database would make it)."""
+
     def refuse(_session):
         raise CommitRefused("the database went away")
 
     def start():
         event.listen(Session, "before_commit", refuse)
+
     yield start
     if event.contains(Session, "before_commit", refuse):
         event.remove(Session, "before_commit", refuse)
@@ -55,8 +58,7 @@ def count(model, **where) -> int:
     return db.session.scalar(query)
 
 
-def test_a_chat_send_whose_commit_fails_announces_nothing(app, web, demo, failing_commits,
-                                                          caplog):
+def test_a_chat_send_whose_commit_fails_announces_nothing(app, web, demo, failing_commits, caplog):
     room = subject_room(demo.student, "Maths")
     student, _ = listener(app, demo.student, "/chat")
     parent_bell, _ = listener(app, demo.parent, "/notifications")
@@ -67,8 +69,12 @@ def test_a_chat_send_whose_commit_fails_announces_nothing(app, web, demo, failin
 
     failing_commits()
     caplog.set_level(logging.ERROR)
-    answer = web.api("POST", f"/api/v1/chat/rooms/{room}/messages", token=teacher_token,
-                     json={"content": "Never stored"})
+    answer = web.api(
+        "POST",
+        f"/api/v1/chat/rooms/{room}/messages",
+        token=teacher_token,
+        json={"content": "Never stored"},
+    )
     assert answer.status_code == 500
     assert answer.get_json()["error"]["code"] == "internal_error"
     assert events_of(student, "/chat") == []
@@ -77,10 +83,14 @@ def test_a_chat_send_whose_commit_fails_announces_nothing(app, web, demo, failin
     assert (count(ChatMessage), count(Notification)) == (messages, notes)
 
 
-def test_a_report_send_whose_commit_fails_announces_nothing(app, web, demo, ctx,
-                                                            failing_commits):
-    draft = writing.create_report(demo.tutor, kind="tutor", week_start="2025-03-03",
-                                  student_id=demo.student.id, fields={"summary": "A steady week."})
+def test_a_report_send_whose_commit_fails_announces_nothing(app, web, demo, ctx, failing_commits):
+    draft = writing.create_report(
+        demo.tutor,
+        kind="tutor",
+        week_start="2025-03-03",
+        student_id=demo.student.id,
+        fields={"summary": "A steady week."},
+    )
     parent, _ = listener(app, demo.parent, "/reports")
     parent_bell, _ = listener(app, demo.parent, "/notifications")
     _, tutor_token = listener(app, demo.tutor, "/reports")

@@ -1,5 +1,6 @@
 """Browser sign-in over HTTP: login by username or e-mail, one answer for failures, CSRF,
 rate limits, sign-out that ends the session server-side, inactive accounts."""
+
 from __future__ import annotations
 
 from tests.support import PASSWORD
@@ -85,6 +86,7 @@ def test_logout_needs_csrf(web, demo):
 
 def test_deactivated_user_loses_session_and_cannot_sign_in(web, web_factory, demo):
     from thebot.services import accounts
+
     web.login("teacher")
     assert web.get("/teacher/").status_code == 200
     accounts.set_active(demo.admin, demo.teacher.id, False)
@@ -97,8 +99,15 @@ def test_deactivated_user_loses_session_and_cannot_sign_in(web, web_factory, dem
 def test_next_parameter_only_redirects_within_the_site(web, demo):
     page = web.get("/auth/login?next=https://evil.example/")
     token = web.csrf()
-    response = web.post("/auth/login", {"login": "tutor", "password": PASSWORD,
-                                        "next": "https://evil.example/", "csrf_token": token})
+    response = web.post(
+        "/auth/login",
+        {
+            "login": "tutor",
+            "password": PASSWORD,
+            "next": "https://evil.example/",
+            "csrf_token": token,
+        },
+    )
     assert page.status_code == 200
     assert response.headers["Location"] == "/"
     web._csrf = None  # signing in renewed the session and its CSRF token

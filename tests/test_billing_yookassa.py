@@ -1,6 +1,7 @@
 """The YooKassa adapter against a stand-in of its HTTP API (started here, speaking its documented
 JSON): creating a payment with an Idempotence-Key and basic auth, webhooks trusted only after
 fetching the payment back, status polling, declines and a differing amount."""
+
 from __future__ import annotations
 
 import base64
@@ -53,17 +54,33 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length", 0))
         body = json.loads(self.rfile.read(length))
-        self.server.requests.append({"method": "POST", "path": self.path, "body": body,
-                                     "key": self.headers.get("Idempotence-Key")})
+        self.server.requests.append(
+            {
+                "method": "POST",
+                "path": self.path,
+                "body": body,
+                "key": self.headers.get("Idempotence-Key"),
+            }
+        )
         if not self._authorised():
             return
         remote_id = str(uuid.uuid4())
-        payment = {"id": remote_id, "status": "pending", "paid": False, "amount": body["amount"],
-                   "confirmation": {"type": "redirect", "confirmation_url":
-                                    f"https://yoomoney.example/checkout?orderId={remote_id}"},
-                   "created_at": "2026-12-01T10:00:00.000Z", "description": body["description"],
-                   "metadata": body["metadata"], "recipient": {"account_id": SHOP},
-                   "refundable": False, "test": True}
+        payment = {
+            "id": remote_id,
+            "status": "pending",
+            "paid": False,
+            "amount": body["amount"],
+            "confirmation": {
+                "type": "redirect",
+                "confirmation_url": f"https://yoomoney.example/checkout?orderId={remote_id}",
+            },
+            "created_at": "2026-12-01T10:00:00.000Z",
+            "description": body["description"],
+            "metadata": body["metadata"],
+            "recipient": {"account_id": SHOP},
+            "refundable": False,
+            "test": True,
+        }
         self.server.payments[remote_id] = payment
         self._answer(200, payment)
 
@@ -84,11 +101,21 @@ def yookassa(app):
     server = StandIn(free_port())
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    saved = {k: app.config.get(k) for k in ("PAYMENT_PROVIDER", "YOOKASSA_SHOP_ID",
-                                            "YOOKASSA_SECRET_KEY", "YOOKASSA_BASE_URL")}
-    app.config.update(PAYMENT_PROVIDER="yookassa", YOOKASSA_SHOP_ID=SHOP,
-                      YOOKASSA_SECRET_KEY=SECRET,
-                      YOOKASSA_BASE_URL=f"http://127.0.0.1:{server.server_port}/v3")
+    saved = {
+        k: app.config.get(k)
+        for k in (
+            "PAYMENT_PROVIDER",
+            "YOOKASSA_SHOP_ID",
+            "YOOKASSA_SECRET_KEY",
+            "YOOKASSA_BASE_URL",
+        )
+    }
+    app.config.update(
+        PAYMENT_PROVIDER="yookassa",
+        YOOKASSA_SHOP_ID=SHOP,
+        YOOKASSA_SECRET_KEY=SECRET,
+        YOOKASSA_BASE_URL=f"http://127.0.0.1:{server.server_port}/v3",
+    )
     yield server
     app.config.update(saved)
     server.shutdown()
@@ -99,34 +126,51 @@ def yookassa(app):
 def fam(ctx, make_user):
     from thebot.services import links
     from thebot.services.billing import invoices
+
     admin, tutor = make_user("admin"), make_user("tutor")
     parent, student = make_user("parent"), make_user("student", full_name="Sam Student")
     links.set_links(admin, student.id, tutor_id=tutor.id, parent_id=parent.id)
-    invoice = invoices.create_invoice(tutor, student_id=student.id, amount="1500.00",
-                                      description="Октябрь: 8 занятий",
-                                      due_date=invoices.today() + timedelta(days=5))
+    invoice = invoices.create_invoice(
+        tutor,
+        student_id=student.id,
+        amount="1500.00",
+        description="Октябрь: 8 занятий",
+        due_date=invoices.today() + timedelta(days=5),
+    )
     invoices.send_invoice(tutor, invoice.id)
-    return SimpleNamespace(parent=parent, tutor=tutor, invoice_id=invoice.id,
-                           token=api_token(parent))
+    return SimpleNamespace(
+        parent=parent, tutor=tutor, invoice_id=invoice.id, token=api_token(parent)
+    )
 
 
 def _start(web, fam) -> dict:
-    answer = web.api("POST", f"/api/v1/invoices/{fam.invoice_id}/payments", token=fam.token,
-                     json={"return_url": "/parent/invoices"})
+    answer = web.api(
+        "POST",
+        f"/api/v1/invoices/{fam.invoice_id}/payments",
+        token=fam.token,
+        json={"return_url": "/parent/invoices"},
+    )
     assert answer.status_code == 201, answer.get_json()
     return answer.get_json()["payment"]
 
 
 def _notify(web, remote_id: str, event: str = "payment.succeeded"):
-    note = {"type": "notification", "event": event,
-            "object": {"id": remote_id, "status": event.split(".")[1],
-                       "amount": {"value": "1500.00", "currency": "RUB"}}}
+    note = {
+        "type": "notification",
+        "event": event,
+        "object": {
+            "id": remote_id,
+            "status": event.split(".")[1],
+            "amount": {"value": "1500.00", "currency": "RUB"},
+        },
+    }
     return web.http.post("/payments/webhook/yookassa", json=note)
 
 
 def _invoice_status(fam) -> str:
     from thebot.extensions import db
     from thebot.models import Invoice
+
     db.session.expire_all()
     return db.session.get(Invoice, fam.invoice_id).status.value
 
@@ -134,6 +178,7 @@ def _invoice_status(fam) -> str:
 def test_a_payment_is_created_with_an_idempotence_key_and_basic_auth(web, fam, yookassa, ctx):
     from thebot.extensions import db
     from thebot.models import Payment
+
     payment = _start(web, fam)
     assert payment["provider"] == "yookassa" and payment["status"] == "pending"
     [call] = yookassa.requests
@@ -141,18 +186,23 @@ def test_a_payment_is_created_with_an_idempotence_key_and_basic_auth(web, fam, y
     assert call["path"] == "/v3/payments" and call["key"] == stored.idempotency_key
     assert call["body"]["amount"] == {"value": "1500.00", "currency": "RUB"}
     assert call["body"]["capture"] is True
-    assert call["body"]["confirmation"] == {"type": "redirect",
-                                            "return_url": "http://127.0.0.1:5000/parent/invoices"}
+    assert call["body"]["confirmation"] == {
+        "type": "redirect",
+        "return_url": "http://127.0.0.1:5000/parent/invoices",
+    }
     assert call["body"]["metadata"] == {"payment_id": str(payment["id"])}
     assert "Октябрь" in call["body"]["description"]
-    assert payment["confirmation_url"] == yookassa.payments[stored.provider_payment_id][
-        "confirmation"]["confirmation_url"]
+    assert (
+        payment["confirmation_url"]
+        == yookassa.payments[stored.provider_payment_id]["confirmation"]["confirmation_url"]
+    )
     assert _start(web, fam)["id"] == payment["id"] and len(yookassa.requests) == 1
 
 
 def test_a_webhook_is_trusted_only_as_far_as_the_api_confirms_it(web, fam, yookassa, ctx):
     from thebot.extensions import db
     from thebot.models import Payment
+
     payment = _start(web, fam)
     remote_id = db.session.get(Payment, payment["id"]).provider_payment_id
     forged = _notify(web, remote_id)  # the API still says pending
@@ -171,6 +221,7 @@ def test_a_webhook_is_trusted_only_as_far_as_the_api_confirms_it(web, fam, yooka
 def test_polling_a_pending_payment_asks_the_api(web, fam, yookassa, ctx):
     from thebot.extensions import db
     from thebot.models import Payment
+
     payment = _start(web, fam)
     remote_id = db.session.get(Payment, payment["id"]).provider_payment_id
     path = f"/api/v1/payments/{payment['id']}"
@@ -186,6 +237,7 @@ def test_polling_a_pending_payment_asks_the_api(web, fam, yookassa, ctx):
 def test_a_canceled_payment_leaves_the_invoice_payable(web, fam, yookassa, ctx):
     from thebot.extensions import db
     from thebot.models import Payment
+
     payment = _start(web, fam)
     remote_id = db.session.get(Payment, payment["id"]).provider_payment_id
     yookassa.payments[remote_id]["status"] = "canceled"
@@ -197,10 +249,12 @@ def test_a_canceled_payment_leaves_the_invoice_payable(web, fam, yookassa, ctx):
 def test_a_differing_amount_at_the_api_is_refused_and_logged(web, fam, yookassa, ctx, caplog):
     from thebot.extensions import db
     from thebot.models import Payment
+
     payment = _start(web, fam)
     remote_id = db.session.get(Payment, payment["id"]).provider_payment_id
-    yookassa.payments[remote_id].update(status="succeeded",
-                                        amount={"value": "15.00", "currency": "RUB"})
+    yookassa.payments[remote_id].update(
+        status="succeeded", amount={"value": "15.00", "currency": "RUB"}
+    )
     with caplog.at_level(logging.WARNING, logger="thebot.services.billing.payments"):
         assert _notify(web, remote_id).status_code == 400
     assert any("expected 1500.00" in r.getMessage() for r in caplog.records)
@@ -210,6 +264,7 @@ def test_a_differing_amount_at_the_api_is_refused_and_logged(web, fam, yookassa,
 def test_an_unreachable_api_is_an_error_and_nothing_is_stored(web, fam, yookassa, app, ctx):
     from thebot.extensions import db
     from thebot.models import Payment
+
     app.config["YOOKASSA_SECRET_KEY"] = "wrong"
     answer = web.api("POST", f"/api/v1/invoices/{fam.invoice_id}/payments", token=fam.token)
     assert answer.status_code == 502

@@ -4,10 +4,12 @@ rooms with a deactivated person, racing uploads that leave one file, own message
 admins downloading what they read, titles that lead with what differs, rooms by recency and a
 chronological demo history.
 """
+
 from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import struct
 import threading
 import time
@@ -26,9 +28,11 @@ from thebot.services.chat import rooms as chat_rooms
 from thebot.services.errors import Invalid
 
 MB = 1024 * 1024
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
-       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff"
-       b"\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff"
+    b"\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 @pytest.fixture
@@ -46,9 +50,13 @@ def api(web, tok, method, path, **kw):
 
 
 def upload(web, tok, room_id, data: bytes, name: str, **fields):
-    return web.api("POST", f"/api/v1/chat/rooms/{room_id}/attachments", token=tok,
-                   data={"file": (io.BytesIO(data), name), **fields},
-                   content_type="multipart/form-data")
+    return web.api(
+        "POST",
+        f"/api/v1/chat/rooms/{room_id}/attachments",
+        token=tok,
+        data={"file": (io.BytesIO(data), name), **fields},
+        content_type="multipart/form-data",
+    )
 
 
 def error_of(response, status: int) -> dict:
@@ -67,15 +75,15 @@ def stored_files(uploads_dir) -> list[str]:
 
 # --- zip bombs ----------------------------------------------------------------------------------
 
+
 def zip_of(name: str, size: int, method: int) -> bytes:
     """An archive with one entry of `size` zero bytes, written in 1 MB pieces (the bomb itself
     is never held in memory)."""
     buffer = io.BytesIO()
     chunk = b"\0" * MB
-    with zipfile.ZipFile(buffer, "w", method) as archive:
-        with archive.open(name, "w") as entry:
-            for _ in range(size // MB):
-                entry.write(chunk)
+    with zipfile.ZipFile(buffer, "w", method) as archive, archive.open(name, "w") as entry:
+        for _ in range(size // MB):
+            entry.write(chunk)
     return buffer.getvalue()
 
 
@@ -107,25 +115,33 @@ def measured(action):
     return result, elapsed, peak
 
 
-def test_a_zip_bomb_is_refused_quickly_with_flat_memory(web, demo, token, maths, uploads_dir,
-                                                        bzip2_bomb):
+def test_a_zip_bomb_is_refused_quickly_with_flat_memory(
+    web, demo, token, maths, uploads_dir, bzip2_bomb
+):
     assert len(bzip2_bomb) < 1024
     files, count = stored_files(uploads_dir), message_count()
     answer, elapsed, peak = measured(
-        lambda: upload(web, token("student"), maths, bzip2_bomb, "essay.odt"))
+        lambda: upload(web, token("student"), maths, bzip2_bomb, "essay.odt")
+    )
     error = error_of(answer, 400)
     assert error["code"] == "validation_error"
-    assert error["message"] == ("This archive is not accepted: it would unpack to far more than "
-                                "its size.")
+    assert error["message"] == (
+        "This archive is not accepted: it would unpack to far more than its size."
+    )
     assert error["fields"]["file"] == error["message"]
     assert elapsed < 2 and peak < 16 * MB, (elapsed, peak)
     assert message_count() == count and stored_files(uploads_dir) == files
 
 
 def test_the_zip_bomb_refusal_is_translated(web, demo, token, maths, bzip2_bomb):
-    answer = web.api("POST", f"/api/v1/chat/rooms/{maths}/attachments", token=token("student"),
-                     headers={"Accept-Language": "ru"}, content_type="multipart/form-data",
-                     data={"file": (io.BytesIO(bzip2_bomb), "essay.odt")})
+    answer = web.api(
+        "POST",
+        f"/api/v1/chat/rooms/{maths}/attachments",
+        token=token("student"),
+        headers={"Accept-Language": "ru"},
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(bzip2_bomb), "essay.odt")},
+    )
     message = error_of(answer, 400)["message"]
     assert message.startswith("Этот архив не принят")
 
@@ -151,17 +167,18 @@ def test_archives_declaring_absurd_sizes_are_refused(web, demo, token, maths):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("notes/ch1.txt", "Similar triangles. " * 2000)
-    assert upload(web, token("student"), maths, buffer.getvalue(),
-                  "notes.zip").get_json()["message"]["attachment"]["content_type"] == (
-        "application/zip")
+    assert upload(web, token("student"), maths, buffer.getvalue(), "notes.zip").get_json()[
+        "message"
+    ]["attachment"]["content_type"] == ("application/zip")
 
 
 def test_an_odt_is_recognised_by_a_bounded_read_of_its_mimetype(web, demo, token, maths):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(zipfile.ZipInfo("mimetype"), b"application/vnd.oasis.opendocument.text")
-        archive.writestr("content.xml", b"<office:document-content/>" * 100,
-                         compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr(
+            "content.xml", b"<office:document-content/>" * 100, compress_type=zipfile.ZIP_DEFLATED
+        )
     message = upload(web, token("student"), maths, buffer.getvalue(), "essay").get_json()["message"]
     assert message["attachment"]["content_type"] == "application/vnd.oasis.opendocument.text"
     assert message["attachment"]["name"] == "essay.odt"
@@ -185,8 +202,9 @@ HIDDEN_MARKUP = [
 
 
 @pytest.mark.parametrize("data, name", HIDDEN_MARKUP)
-def test_markup_anywhere_in_a_text_file_is_refused(web, demo, token, maths, uploads_dir, data,
-                                                   name):
+def test_markup_anywhere_in_a_text_file_is_refused(
+    web, demo, token, maths, uploads_dir, data, name
+):
     files, count = stored_files(uploads_dir), message_count()
     error = error_of(upload(web, token("student"), maths, data, name), 400)
     assert error["code"] == "validation_error" and "not accepted" in error["message"]
@@ -200,8 +218,10 @@ def test_a_bare_svg_is_never_stored_as_text(web, demo, token, maths):
         attachments.sniff(BARE_SVG)
     error = error_of(upload(web, token("student"), maths, BARE_SVG, "drawing.txt"), 400)
     assert error["code"] == "validation_error"
-    assert db.session.scalar(select(ChatMessage).where(
-        ChatMessage.attachment_name.like("drawing%"))) is None
+    assert (
+        db.session.scalar(select(ChatMessage).where(ChatMessage.attachment_name.like("drawing%")))
+        is None
+    )
 
 
 def test_text_with_angle_brackets_that_is_not_markup_is_text(web, demo, token, maths):
@@ -212,12 +232,17 @@ def test_text_with_angle_brackets_that_is_not_markup_is_text(web, demo, token, m
 
 # --- one charset --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, encoding, content_type", [
-    ("Задача 1: x = 2\n", "utf-8", "text/plain; charset=utf-8"),
-    ("Задача 1: x = 2\n", "cp1251", "text/plain; charset=windows-1251"),
-])
-def test_text_downloads_send_one_charset_the_right_one(web, demo, token, maths, text, encoding,
-                                                       content_type):
+
+@pytest.mark.parametrize(
+    "text, encoding, content_type",
+    [
+        ("Задача 1: x = 2\n", "utf-8", "text/plain; charset=utf-8"),
+        ("Задача 1: x = 2\n", "cp1251", "text/plain; charset=windows-1251"),
+    ],
+)
+def test_text_downloads_send_one_charset_the_right_one(
+    web, demo, token, maths, text, encoding, content_type
+):
     data = text.encode(encoding)
     message = upload(web, token("student"), maths, data, "task.txt").get_json()["message"]
     assert message["attachment"]["content_type"] == content_type
@@ -234,27 +259,41 @@ def test_a_ten_megabyte_text_file_is_checked_quickly(web, demo, token, maths):
     started = time.perf_counter()
     answer = upload(web, token("student"), maths, data, "long.txt")
     assert answer.status_code == 201 and answer.get_json()["message"]["attachment"]["size"] == len(
-        data)
+        data
+    )
     assert time.perf_counter() - started < 3
 
 
 # --- a deleted message stays deleted ------------------------------------------------------------
 
+
 def test_resending_a_deleted_messages_client_id_does_not_bring_it_back(web, demo, token, maths):
     tok = token("student")
-    sent = api(web, tok, "POST", f"/rooms/{maths}/messages",
-               json={"content": "oops", "client_id": "gone-1"}).get_json()["message"]
+    sent = api(
+        web,
+        tok,
+        "POST",
+        f"/rooms/{maths}/messages",
+        json={"content": "oops", "client_id": "gone-1"},
+    ).get_json()["message"]
     assert api(web, tok, "DELETE", f"/messages/{sent['id']}").get_json() == {"ok": True}
     count = message_count()
-    again = api(web, tok, "POST", f"/rooms/{maths}/messages",
-                json={"content": "oops", "client_id": "gone-1"})
+    again = api(
+        web,
+        tok,
+        "POST",
+        f"/rooms/{maths}/messages",
+        json={"content": "oops", "client_id": "gone-1"},
+    )
     error = error_of(again, 409)
     assert error == {"code": "conflict", "message": "This message was deleted."}
     # The same for a file message's upload retry; nothing is stored, nothing reappears.
     upload_sent = upload(web, tok, maths, PNG, "dot.png", client_id="gone-2").get_json()["message"]
     api(web, token("teacher"), "DELETE", f"/messages/{upload_sent['id']}")  # the moderator
-    assert error_of(upload(web, tok, maths, PNG, "dot.png", client_id="gone-2"),
-                    409)["message"] == "This message was deleted."
+    assert (
+        error_of(upload(web, tok, maths, PNG, "dot.png", client_id="gone-2"), 409)["message"]
+        == "This message was deleted."
+    )
     assert message_count() == count + 1
     history = api(web, tok, "GET", f"/rooms/{maths}/messages").get_json()["messages"]
     assert {"gone-1", "gone-2"}.isdisjoint({m["client_id"] for m in history})
@@ -269,8 +308,10 @@ def test_a_socket_resend_of_a_deleted_message_is_a_conflict(live_server, demo, c
     assert client.call("delete", {"message_id": sent["message"]["id"]})["ok"] is True
     client.drain()
     again = client.call("send", {"room_id": maths, "content": "typo", "client_id": "gone-s"})
-    assert again == {"ok": False, "error": {"code": "conflict",
-                                            "message": "This message was deleted."}}
+    assert again == {
+        "ok": False,
+        "error": {"code": "conflict", "message": "This message was deleted."},
+    }
     # Nothing was announced as posted: the next event is the next real message.
     fresh = client.call("send", {"room_id": maths, "content": "fixed", "client_id": "gone-s2"})
     received = client.received_until("message", lambda m: m["id"] == fresh["message"]["id"])
@@ -279,11 +320,14 @@ def test_a_socket_resend_of_a_deleted_message_is_a_conflict(live_server, demo, c
 
 # --- one posting rule -----------------------------------------------------------------------------
 
+
 def test_a_direct_room_with_a_deactivated_person_takes_no_messages_from_either_side(
-        web, demo, token):
+    web, demo, token
+):
     tutor_tok = token("tutor")
-    room = api(web, tutor_tok, "POST", "/direct",
-               json={"user_id": demo.teacher.id}).get_json()["room"]
+    room = api(web, tutor_tok, "POST", "/direct", json={"user_id": demo.teacher.id}).get_json()[
+        "room"
+    ]
     stored = db.session.get(ChatRoom, room["id"])
     low, high = stored.user_low_id, stored.user_high_id
     by_id = {demo.tutor.id: "tutor", demo.teacher.id: "teacher"}
@@ -293,23 +337,39 @@ def test_a_direct_room_with_a_deactivated_person_takes_no_messages_from_either_s
         view = api(web, tokens[by_id[stays]], "GET", f"/rooms/{room['id']}").get_json()["room"]
         assert view["can_post"] is False and view["read_only"] is True
         count = message_count()
-        refused = api(web, tokens[by_id[stays]], "POST", f"/rooms/{room['id']}/messages",
-                      json={"content": "are you there?"})
+        refused = api(
+            web,
+            tokens[by_id[stays]],
+            "POST",
+            f"/rooms/{room['id']}/messages",
+            json={"content": "are you there?"},
+        )
         assert error_of(refused, 409)["code"] == "locked" and message_count() == count
-        listed = {r["id"]: r for r in api(web, tokens[by_id[stays]], "GET",
-                                          "/rooms").get_json()["rooms"]}
+        listed = {
+            r["id"]: r for r in api(web, tokens[by_id[stays]], "GET", "/rooms").get_json()["rooms"]
+        }
         assert listed[room["id"]]["can_post"] is False
         accounts.set_active(demo.admin, gone, True)
         view = api(web, tokens[by_id[stays]], "GET", f"/rooms/{room['id']}").get_json()["room"]
         assert view["can_post"] is True
-    assert api(web, token("tutor"), "POST", f"/rooms/{room['id']}/messages",
-               json={"content": "back again"}).status_code == 201
+    assert (
+        api(
+            web,
+            token("tutor"),
+            "POST",
+            f"/rooms/{room['id']}/messages",
+            json={"content": "back again"},
+        ).status_code
+        == 201
+    )
 
 
-def test_the_socket_refuses_the_same_sends_the_room_says_it_refuses(live_server, demo, connect,
-                                                                     token, web):
-    room = api(web, token("parent2"), "POST", "/direct",
-               json={"user_id": demo.teacher.id}).get_json()["room"]
+def test_the_socket_refuses_the_same_sends_the_room_says_it_refuses(
+    live_server, demo, connect, token, web
+):
+    room = api(
+        web, token("parent2"), "POST", "/direct", json={"user_id": demo.teacher.id}
+    ).get_json()["room"]
     stored = db.session.get(ChatRoom, room["id"])
     writer = "teacher" if stored.user_low_id == demo.parent2.id else "parent2"
     accounts.set_active(demo.admin, stored.user_low_id, False)  # the lower id is deactivated
@@ -326,8 +386,10 @@ def test_the_socket_refuses_the_same_sends_the_room_says_it_refuses(live_server,
 
 # --- racing uploads -------------------------------------------------------------------------------
 
+
 def test_racing_uploads_with_one_client_id_leave_one_message_and_one_file(
-        web_factory, demo, token, maths, uploads_dir, monkeypatch):
+    web_factory, demo, token, maths, uploads_dir, monkeypatch
+):
     real_store = attachments.store
     # Where the database lets both requests in (SQLite), both write a file before either inserts
     # its row. On PostgreSQL one sender's sends take turns on a row lock, so the second request
@@ -340,6 +402,7 @@ def test_racing_uploads_with_one_client_id_leave_one_message_and_one_file(
         with contextlib.suppress(threading.BrokenBarrierError):
             both_stored.wait()
         return stored
+
     monkeypatch.setattr(attachments, "store", store_then_wait)
     files = stored_files(uploads_dir)
     tok = token("student")
@@ -347,6 +410,7 @@ def test_racing_uploads_with_one_client_id_leave_one_message_and_one_file(
 
     def send():
         answers.append(upload(web_factory(), tok, maths, PNG, "dot.png", client_id="race-1"))
+
     threads = [threading.Thread(target=send) for _ in range(2)]
     for thread in threads:
         thread.start()
@@ -364,13 +428,20 @@ def test_racing_uploads_with_one_client_id_leave_one_message_and_one_file(
 
 # --- own messages are never unread ----------------------------------------------------------------
 
+
 def test_a_members_own_messages_never_count_as_unread(web, demo, token, maths):
     teacher, student = token("teacher"), token("student")
-    before = {name: api(web, tok, "GET", "/unread").get_json()
-              for name, tok in (("teacher", teacher), ("student", student))}
+    before = {
+        name: api(web, tok, "GET", "/unread").get_json()
+        for name, tok in (("teacher", teacher), ("student", student))
+    }
     for text in ("one", "two", "three"):
-        assert api(web, teacher, "POST", f"/rooms/{maths}/messages",
-                   json={"content": text}).status_code == 201
+        assert (
+            api(
+                web, teacher, "POST", f"/rooms/{maths}/messages", json={"content": text}
+            ).status_code
+            == 201
+        )
     teacher_now = api(web, teacher, "GET", "/unread").get_json()
     student_now = api(web, student, "GET", "/unread").get_json()
     assert teacher_now == before["teacher"]
@@ -382,11 +453,14 @@ def test_a_members_own_messages_never_count_as_unread(web, demo, token, maths):
 def test_the_live_unread_count_leaves_out_own_messages(live_server, demo, connect, maths):
     teacher = connect("teacher")
     teacher.join(maths)
-    baseline = teacher.call("read", {"room_id": maths, "message_id": teacher.join(maths)[
-        "messages"][-1]["id"]})
+    baseline = teacher.call(
+        "read", {"room_id": maths, "message_id": teacher.join(maths)["messages"][-1]["id"]}
+    )
     assert baseline["ok"] is True and baseline["unread"] == 0
-    own = [teacher.call("send", {"room_id": maths, "content": f"note {n}"})["message"]["id"]
-           for n in range(3)]
+    own = [
+        teacher.call("send", {"room_id": maths, "content": f"note {n}"})["message"]["id"]
+        for n in range(3)
+    ]
     teacher.drain()
     # A deletion tells every member their count: the teacher's own messages are not in it.
     assert teacher.call("delete", {"message_id": own[0]})["ok"] is True
@@ -394,7 +468,8 @@ def test_the_live_unread_count_leaves_out_own_messages(live_server, demo, connec
     assert unread == {"room_id": maths, "unread": 0}
 
 
-# --- admins read attachments ------------------------------------------------------------------------
+# --- admins read attachments ----------------------------------------------------------------------
+
 
 def test_admins_download_and_see_inline_images_of_the_rooms_they_read(web, demo, token, maths):
     message = upload(web, token("teacher"), maths, PNG, "diagram.png").get_json()["message"]
@@ -406,11 +481,14 @@ def test_admins_download_and_see_inline_images_of_the_rooms_they_read(web, demo,
     by_token = web.api("GET", message["attachment"]["url"], token=token("admin"))
     assert by_token.data == PNG
     # Someone who does not read the room still gets the same 404 as for a missing file.
-    assert error_of(web.api("GET", message["attachment"]["url"], token=token("student2")),
-                    404)["code"] == "not_found"
+    assert (
+        error_of(web.api("GET", message["attachment"]["url"], token=token("student2")), 404)["code"]
+        == "not_found"
+    )
 
 
-# --- titles and order ------------------------------------------------------------------------------
+# --- titles and order -----------------------------------------------------------------------------
+
 
 def titles(web, tok) -> list[str]:
     return [room["title"] for room in api(web, tok, "GET", "/rooms").get_json()["rooms"]]
@@ -419,13 +497,22 @@ def titles(web, tok) -> list[str]:
 def test_titles_lead_with_what_tells_rooms_apart(web, demo, token):
     assert set(titles(web, token("student"))) == {"Maths", "Physics", "Tutoring"}
     assert set(titles(web, token("teacher"))) >= {
-        "Anna Petrova · Maths", "Pavel Petrov · Maths", "Maria Ivanova · Maths"}
+        "Anna Petrova · Maths",
+        "Pavel Petrov · Maths",
+        "Maria Ivanova · Maths",
+    }
     assert set(titles(web, token("parent"))) >= {
-        "Anna Petrova · Maths", "Anna Petrova · Tutoring", "Pavel Petrov · Tutoring"}
-    assert set(titles(web, token("tutor"))) >= {"Anna Petrova · Tutoring",
-                                                "Pavel Petrov · Tutoring"}
-    ru = web.api("GET", "/api/v1/chat/rooms", token=token("student"),
-                 headers={"Accept-Language": "ru"}).get_json()["rooms"]
+        "Anna Petrova · Maths",
+        "Anna Petrova · Tutoring",
+        "Pavel Petrov · Tutoring",
+    }
+    assert set(titles(web, token("tutor"))) >= {
+        "Anna Petrova · Tutoring",
+        "Pavel Petrov · Tutoring",
+    }
+    ru = web.api(
+        "GET", "/api/v1/chat/rooms", token=token("student"), headers={"Accept-Language": "ru"}
+    ).get_json()["rooms"]
     assert "Репетитор" in {room["title"] for room in ru}
 
 
@@ -435,24 +522,33 @@ def test_rooms_are_ordered_by_their_last_messages_time(web, demo, token):
     assert times == sorted(times, reverse=True) and len(times) >= 4
     # A new message moves its room to the top, whatever the ids of the older messages.
     last = rooms[-1]
-    assert api(web, token("parent"), "POST", f"/rooms/{last['id']}/messages",
-               json={"content": "news"}).status_code == 201
+    assert (
+        api(
+            web, token("parent"), "POST", f"/rooms/{last['id']}/messages", json={"content": "news"}
+        ).status_code
+        == 201
+    )
     assert api(web, token("parent"), "GET", "/rooms").get_json()["rooms"][0]["id"] == last["id"]
 
 
 def test_the_demo_history_is_chronological_in_every_room(ctx, demo):
-    rows = db.session.execute(select(ChatMessage.room_id, ChatMessage.id, ChatMessage.created_at)
-                              .order_by(ChatMessage.room_id, ChatMessage.id)).all()
+    rows = db.session.execute(
+        select(ChatMessage.room_id, ChatMessage.id, ChatMessage.created_at).order_by(
+            ChatMessage.room_id, ChatMessage.id
+        )
+    ).all()
     by_room: dict[int, list] = {}
     for room_id, _id, created_at in rows:
         by_room.setdefault(room_id, []).append(created_at)
     assert len(by_room) >= 6
     for room_id, times in by_room.items():
-        assert all(a < b for a, b in zip(times, times[1:])), (room_id, times)
+        assert all(a < b for a, b in itertools.pairwise(times)), (room_id, times)
     # And across rooms the list order follows time, not ids (the demo writes rooms one by one).
     maths = subject_room(demo.student, "Maths")
     tutor = tutor_room(demo.student)
     rooms = [r["id"] for r in chat_rooms.rooms_of(demo.parent) if r["id"] in (maths, tutor)]
     assert rooms == [maths, tutor]  # Maths: a day ago; tutoring: two days ago
-    assert db.session.scalar(select(func.count(ChatRoom.id)).where(
-        ChatRoom.kind == RoomKind.DIRECT)) >= 3
+    assert (
+        db.session.scalar(select(func.count(ChatRoom.id)).where(ChatRoom.kind == RoomKind.DIRECT))
+        >= 3
+    )

@@ -3,6 +3,7 @@ python-socketio clients: every client event's happy path and error codes, the se
 idempotent resends, catch-up after a reconnect, presence, typing, read cursors, moderation,
 the rate limit, and sessions that end (deactivation, revoked token, HTTP logout).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -33,19 +34,28 @@ def refused(ack: dict, code: str) -> None:
 
 # --- connecting -------------------------------------------------------------------------------
 
+
 def test_connect_with_session_cookie_or_token_and_refuse_anyone_else(live_server, demo, connect):
     by_cookie = connect("student", via="cookie")
     by_token = connect("teacher", via="token")
     assert {r["title"] for r in by_cookie.call("rooms")["rooms"]} == {
-        "Maths", "Physics", "Tutoring"}
+        "Maths",
+        "Physics",
+        "Tutoring",
+    }
     assert by_token.call("rooms")["ok"] is True
     for auth in (None, {"token": "not-a-token"}, {"token": 42}):
         client = socketio.Client(reconnection=False)
         reasons = []
         client.on("connect_error", reasons.append, namespace="/chat")
         with pytest.raises(socketio.exceptions.ConnectionError):
-            client.connect(live_server.url, namespaces=["/chat"], auth=auth,
-                           transports=["websocket"], wait_timeout=WAIT)
+            client.connect(
+                live_server.url,
+                namespaces=["/chat"],
+                auth=auth,
+                transports=["websocket"],
+                wait_timeout=WAIT,
+            )
         assert reasons and reasons[0]["data"]["code"] == "unauthorized", reasons
         assert reasons[0]["message"] == reasons[0]["data"]["message"] != ""
         client.disconnect()
@@ -54,8 +64,11 @@ def test_connect_with_session_cookie_or_token_and_refuse_anyone_else(live_server
 def test_rooms_matches_the_api(live_server, demo, connect):
     client = connect("parent")
     token = api_token("parent", via=live_server.url)
-    over_http = requests.get(f"{live_server.url}/api/v1/chat/rooms", timeout=WAIT,
-                             headers={"Authorization": f"Bearer {token}"}).json()["rooms"]
+    over_http = requests.get(
+        f"{live_server.url}/api/v1/chat/rooms",
+        timeout=WAIT,
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()["rooms"]
     over_socket = client.call("rooms")["rooms"]
     strip = lambda rooms: [{k: v for k, v in r.items() if k != "members"} for r in rooms]  # noqa
     assert strip(over_socket) == strip(over_http)
@@ -98,6 +111,7 @@ def test_bad_payloads_get_an_error_and_change_nothing(live_server, demo, connect
 
 # --- join, history, send ----------------------------------------------------------------------
 
+
 def test_join_returns_the_room_and_the_last_messages_oldest_first(live_server, demo, connect):
     client = connect("student")
     room = subject_room(demo.student, "Maths")
@@ -110,8 +124,7 @@ def test_join_returns_the_room_and_the_last_messages_oldest_first(live_server, d
     assert me["online"] is True
     # Rooms of other families, and rooms that do not exist, look the same.
     refused(client.call("join", {"room_id": subject_room(demo.student3, "Maths")}), "not_found")
-    refused(client.call("history", {"room_id": subject_room(demo.student3, "Maths")}),
-            "not_found")
+    refused(client.call("history", {"room_id": subject_room(demo.student3, "Maths")}), "not_found")
 
 
 def test_history_pages_backwards(live_server, demo, connect):
@@ -119,16 +132,20 @@ def test_history_pages_backwards(live_server, demo, connect):
     room = subject_room(demo.student, "Maths")
     page = client.call("history", {"room_id": room, "limit": 3})
     assert page["ok"] and len(page["messages"]) == 3 and page["has_more"] is True
-    older = client.call("history", {"room_id": room, "before_id": page["messages"][0]["id"],
-                                    "limit": 100})
+    older = client.call(
+        "history", {"room_id": room, "before_id": page["messages"][0]["id"], "limit": 100}
+    )
     assert len(older["messages"]) == 5 and older["has_more"] is False
     assert older["messages"][-1]["id"] < page["messages"][0]["id"]
 
 
 def test_send_reaches_joined_members_and_unread_reaches_everyone(live_server, demo, connect):
     room = subject_room(demo.student, "Maths")
-    teacher, student, parent = connect("teacher"), connect("student", via="cookie"), \
-        connect("parent")
+    teacher, student, parent = (
+        connect("teacher"),
+        connect("student", via="cookie"),
+        connect("parent"),
+    )
     teacher.join(room)
     student.join(room)
     parent_rooms = {r["id"]: r["unread"] for r in parent.call("rooms")["rooms"]}
@@ -166,8 +183,10 @@ def test_reply_must_be_in_the_same_room(live_server, demo, connect):
     here = client.call("send", {"room_id": maths, "content": "maths"})["message"]
     reply = client.call("send", {"room_id": maths, "content": "re", "reply_to_id": here["id"]})
     assert reply["ok"] and reply["message"]["reply_to_id"] == here["id"]
-    refused(client.call("send", {"room_id": maths, "content": "re", "reply_to_id": there["id"]}),
-            "not_found")
+    refused(
+        client.call("send", {"room_id": maths, "content": "re", "reply_to_id": there["id"]}),
+        "not_found",
+    )
 
 
 def test_catch_up_after_a_reconnect_has_no_gap_and_no_duplicate(live_server, demo, connect):
@@ -176,8 +195,10 @@ def test_catch_up_after_a_reconnect_has_no_gap_and_no_duplicate(live_server, dem
     student = connect("student")
     last_seen = student.join(room)["messages"][-1]["id"]
     student.close()
-    missed = [teacher.call("send", {"room_id": room, "content": f"while away {i}"})["message"]
-              for i in range(3)]
+    missed = [
+        teacher.call("send", {"room_id": room, "content": f"while away {i}"})["message"]
+        for i in range(3)
+    ]
     again = connect("student")
     ack = again.join(room, after_id=last_seen)
     assert [m["id"] for m in ack["messages"]] == [m["id"] for m in missed]
@@ -194,7 +215,9 @@ def test_admin_reads_any_room_but_posts_in_none(live_server, demo, connect):
     refused(admin.call("send", {"room_id": room, "content": "hello"}), "forbidden")
     refused(admin.call("typing", {"room_id": room, "typing": True}), "forbidden")
     assert admin.call("read", {"room_id": room, "message_id": ack["messages"][-1]["id"]}) == {
-        "ok": True, "unread": 0}
+        "ok": True,
+        "unread": 0,
+    }
     db.session.expire_all()
     assert db.session.get(ChatMember, (room, demo.admin.id)) is None
     # The admin is no member, so joining made nobody "online".
@@ -204,6 +227,7 @@ def test_admin_reads_any_room_but_posts_in_none(live_server, demo, connect):
 
 
 # --- edit, delete, lock -----------------------------------------------------------------------
+
 
 def test_edit_and_delete_are_broadcast(live_server, demo, connect):
     room = subject_room(demo.student, "Maths")
@@ -219,8 +243,9 @@ def test_edit_and_delete_are_broadcast(live_server, demo, connect):
     refused(student.call("edit", {"message_id": mine["id"], "content": ""}), "bad_request")
     assert student.call("delete", {"message_id": mine["id"]}) == {"ok": True}
     assert teacher.wait_for("message_deleted") == {"room_id": room, "message_id": mine["id"]}
-    assert mine["id"] not in [m["id"] for m in teacher.call("history", {"room_id": room})[
-        "messages"]]
+    assert mine["id"] not in [
+        m["id"] for m in teacher.call("history", {"room_id": room})["messages"]
+    ]
     refused(student.call("delete", {"message_id": mine["id"]}), "not_found")
 
 
@@ -232,8 +257,12 @@ def test_moderator_deletes_and_locks_and_the_room_hears_it(live_server, demo, co
     assert teacher.call("delete", {"message_id": spam["id"]}) == {"ok": True}
     assert student.wait_for("message_deleted")["message_id"] == spam["id"]
     token = api_token("teacher", via=live_server.url)
-    answer = requests.post(f"{live_server.url}/api/v1/chat/rooms/{room}/lock", timeout=WAIT,
-                           json={"locked": True}, headers={"Authorization": f"Bearer {token}"})
+    answer = requests.post(
+        f"{live_server.url}/api/v1/chat/rooms/{room}/lock",
+        timeout=WAIT,
+        json={"locked": True},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert answer.status_code == 200
     update = student.wait_for("room_updated", lambda r: r["id"] == room)
     assert update["locked"] is True and update["can_post"] is False
@@ -248,9 +277,13 @@ def test_ending_an_enrollment_makes_the_room_read_only_live(live_server, demo, c
     student.join(room)
     admin = browser_session(live_server.url, "admin")
     from thebot.models import ChatRoom
+
     enrollment_id = db.session.get(ChatRoom, room).enrollment_id
-    admin.post(f"{live_server.url}/admin/enrollments/{enrollment_id}/end", timeout=WAIT,
-               data={"csrf_token": admin.csrf_token})
+    admin.post(
+        f"{live_server.url}/admin/enrollments/{enrollment_id}/end",
+        timeout=WAIT,
+        data={"csrf_token": admin.csrf_token},
+    )
     update = student.wait_for("room_updated", lambda r: r["id"] == room)
     assert update["locked"] is True and update["can_post"] is False
     refused(student.call("send", {"room_id": room, "content": "hello?"}), "locked")
@@ -260,20 +293,26 @@ def test_ending_an_enrollment_makes_the_room_read_only_live(live_server, demo, c
 def test_a_direct_room_whose_link_ends_turns_read_only_live(live_server, demo, connect):
     parent = connect("parent")
     token = api_token("parent", via=live_server.url)
-    opened = requests.post(f"{live_server.url}/api/v1/chat/direct", timeout=WAIT,
-                           json={"user_id": demo.teacher2.id},
-                           headers={"Authorization": f"Bearer {token}"}).json()["room"]
+    opened = requests.post(
+        f"{live_server.url}/api/v1/chat/direct",
+        timeout=WAIT,
+        json={"user_id": demo.teacher2.id},
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()["room"]
     assert opened["can_post"] is True and opened["read_only"] is False
     # Physics with teacher2 is the only link between this parent and that teacher.
     physics = subject_room(demo.student, "Physics")
     from thebot.models import ChatRoom
+
     enrollment_id = db.session.get(ChatRoom, physics).enrollment_id
     admin = browser_session(live_server.url, "admin")
-    admin.post(f"{live_server.url}/admin/enrollments/{enrollment_id}/end", timeout=WAIT,
-               data={"csrf_token": admin.csrf_token})
+    admin.post(
+        f"{live_server.url}/admin/enrollments/{enrollment_id}/end",
+        timeout=WAIT,
+        data={"csrf_token": admin.csrf_token},
+    )
     # (opening the room announced it too: wait for the update that ends it)
-    update = parent.wait_for("room_updated",
-                             lambda r: r["id"] == opened["id"] and r["read_only"])
+    update = parent.wait_for("room_updated", lambda r: r["id"] == opened["id"] and r["read_only"])
     assert update["can_post"] is False and update["locked"] is True
     refused(parent.call("send", {"room_id": opened["id"], "content": "still there?"}), "locked")
 
@@ -285,10 +324,16 @@ def test_a_parent_who_is_unlinked_stops_hearing_the_room(live_server, demo, conn
     old_parent.join(room)
     tutor.join(room)
     admin = browser_session(live_server.url, "admin")
-    answer = admin.post(f"{live_server.url}/admin/users/{demo.student.id}/links", timeout=WAIT,
-                        allow_redirects=False,
-                        data={"csrf_token": admin.csrf_token, "tutor_id": demo.tutor.id,
-                              "parent_id": demo.parent2.id})
+    answer = admin.post(
+        f"{live_server.url}/admin/users/{demo.student.id}/links",
+        timeout=WAIT,
+        allow_redirects=False,
+        data={
+            "csrf_token": admin.csrf_token,
+            "tutor_id": demo.tutor.id,
+            "parent_id": demo.parent2.id,
+        },
+    )
     assert answer.status_code == 302
     joined = new_parent.wait_for("room_updated", lambda r: r["id"] == room)
     assert "Sergey Ivanov" in {m["full_name"] for m in joined["members"]}
@@ -305,6 +350,7 @@ def test_a_parent_who_is_unlinked_stops_hearing_the_room(live_server, demo, conn
 
 # --- typing, read, presence -------------------------------------------------------------------
 
+
 def test_typing_reaches_the_others_but_not_the_typist(live_server, demo, connect):
     room = tutor_room(demo.student)
     student, student_phone, tutor = connect("student"), connect("student"), connect("tutor")
@@ -312,8 +358,11 @@ def test_typing_reaches_the_others_but_not_the_typist(live_server, demo, connect
         client.join(room)
     assert student.call("typing", {"room_id": room, "typing": True}) == {"ok": True}
     heard = tutor.wait_for("typing")
-    assert heard == {"room_id": room, "user": {"id": demo.student.id, "full_name": "Anna Petrova"},
-                     "typing": True}
+    assert heard == {
+        "room_id": room,
+        "user": {"id": demo.student.id, "full_name": "Anna Petrova"},
+        "typing": True,
+    }
     # A fence: the tutor's next message reaches both student sockets after any typing event.
     tutor.call("send", {"room_id": room, "content": "take your time", "client_id": "fence-t"})
     for own in (student, student_phone):
@@ -326,18 +375,22 @@ def test_read_moves_the_cursor_forward_and_tells_the_room(live_server, demo, con
     teacher, parent = connect("teacher"), connect("parent")
     teacher.join(room)
     parent.join(room)
-    ids = [teacher.call("send", {"room_id": room, "content": f"hw {i}"})["message"]["id"]
-           for i in range(2)]
+    ids = [
+        teacher.call("send", {"room_id": room, "content": f"hw {i}"})["message"]["id"]
+        for i in range(2)
+    ]
     assert parent.wait_for("unread", lambda u: u["room_id"] == room)["unread"] == 1
     assert parent.wait_for("unread", lambda u: u["room_id"] == room)["unread"] == 2
     ack = parent.call("read", {"room_id": room, "message_id": ids[1]})
     assert ack == {"ok": True, "unread": 0}
-    assert teacher.wait_for("read") == {"room_id": room, "user_id": demo.parent.id,
-                                        "message_id": ids[1]}
+    assert teacher.wait_for("read") == {
+        "room_id": room,
+        "user_id": demo.parent.id,
+        "message_id": ids[1],
+    }
     cleared = parent.wait_for("unread", lambda u: u["room_id"] == room)
     assert cleared == {"room_id": room, "unread": 0}
-    assert parent.call("read", {"room_id": room, "message_id": ids[0]}) == {"ok": True,
-                                                                            "unread": 0}
+    assert parent.call("read", {"room_id": room, "message_id": ids[0]}) == {"ok": True, "unread": 0}
     db.session.expire_all()
     assert db.session.get(ChatMember, (room, demo.parent.id)).last_read_id == ids[1]
 
@@ -349,7 +402,10 @@ def test_presence_counts_connections(live_server, demo, connect):
     laptop, phone = connect("student", via="cookie"), connect("student")
     laptop.join(room)
     assert teacher.wait_for("presence", lambda p: p["user_id"] == demo.student.id) == {
-        "room_id": room, "user_id": demo.student.id, "online": True}
+        "room_id": room,
+        "user_id": demo.student.id,
+        "online": True,
+    }
     phone.join(room)
     assert phone.call("leave", {"room_id": room}) == {"ok": True}
     # Still online through the laptop: up to the teacher's own next message, no presence change.
@@ -360,13 +416,23 @@ def test_presence_counts_connections(live_server, demo, connect):
     assert online[demo.student.id] is True
     laptop.close()
     assert teacher.wait_for("presence", lambda p: p["user_id"] == demo.student.id) == {
-        "room_id": room, "user_id": demo.student.id, "online": False}
+        "room_id": room,
+        "user_id": demo.student.id,
+        "online": False,
+    }
     db.session.expire_all()
-    assert db.session.scalar(select(func.count()).select_from(ChatSocketJoin).where(
-        ChatSocketJoin.user_id == demo.student.id)) == 0
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(ChatSocketJoin)
+            .where(ChatSocketJoin.user_id == demo.student.id)
+        )
+        == 0
+    )
 
 
 # --- limits and ending sessions ---------------------------------------------------------------
+
 
 def test_the_send_limit_applies_to_sockets(live_server, demo, connect):
     client = connect("student")
@@ -378,7 +444,8 @@ def test_the_send_limit_applies_to_sockets(live_server, demo, connect):
 
 
 def test_a_deactivated_user_is_refused_on_the_next_event_and_disconnected(
-        live_server, demo, connect):
+    live_server, demo, connect
+):
     client = connect("teacher")
     room = subject_room(demo.student, "Maths")
     client.join(room)
@@ -392,8 +459,11 @@ def test_a_revoked_token_disconnects_its_sockets(live_server, demo, connect):
     token = api_token("tutor", via=live_server.url)
     client = connect(token=token)
     other = connect("tutor")
-    answer = requests.post(f"{live_server.url}/api/v1/auth/logout", timeout=WAIT,
-                           headers={"Authorization": f"Bearer {token}"})
+    answer = requests.post(
+        f"{live_server.url}/api/v1/auth/logout",
+        timeout=WAIT,
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert answer.status_code == 200
     client.wait_disconnected()
     assert other.call("rooms")["ok"] is True  # the tutor's other device stays signed in
@@ -415,8 +485,12 @@ def test_http_logout_disconnects_that_sessions_sockets(live_server, demo, connec
     client = connect(http=session)
     other = connect("parent", via="cookie")
     assert client.call("rooms")["ok"] is True
-    answer = session.post(f"{live_server.url}/auth/logout", timeout=WAIT,
-                          data={"csrf_token": session.csrf_token}, allow_redirects=False)
+    answer = session.post(
+        f"{live_server.url}/auth/logout",
+        timeout=WAIT,
+        data={"csrf_token": session.csrf_token},
+        allow_redirects=False,
+    )
     assert answer.status_code == 302
     client.wait_disconnected()
     assert other.call("rooms")["ok"] is True

@@ -1,5 +1,6 @@
 """The command line (contract.md section 1): `flask --app wsgi demo load` (idempotent) and
 `flask --app wsgi users create`, run as real processes against the test database."""
+
 from __future__ import annotations
 
 import os
@@ -16,21 +17,37 @@ from tests.support.http import text_of
 @pytest.fixture
 def flask_cli(app, database_url):
     """flask_cli(*args, input=None) -> CompletedProcess of `flask --app wsgi …`."""
-    env = {**os.environ, "THEBOT_ENV": "test", "DATABASE_URL": database_url,
-           "SECRET_KEY": "test-secret-key", "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+    env = {
+        **os.environ,
+        "THEBOT_ENV": "test",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "PYTHONWARNINGS": "ignore::DeprecationWarning",
+    }
 
     def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
-                              env=env, input=input, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+            cwd=ROOT,
+            env=env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
     return run
 
 
 def table_counts() -> dict[str, int]:
     from thebot.extensions import db
     from thebot.models import Enrollment, StudentProfile, Subject, User
+
     db.session.expire_all()
-    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
-            for model in (User, StudentProfile, Subject, Enrollment)}
+    return {
+        model.__name__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (User, StudentProfile, Subject, Enrollment)
+    }
 
 
 def test_demo_load_builds_the_contracts_demo_data_and_is_idempotent(flask_cli, ctx, web):
@@ -56,16 +73,29 @@ def test_demo_load_completes_partial_data(flask_cli, make_user, ctx):
     counts = table_counts()
     assert counts["User"] == 11 and counts["Enrollment"] == 5
     from thebot.services import accounts
+
     assert accounts.find_by_login("tutor").full_name == "Someone Else"  # existing rows are kept
 
 
 def test_users_create_makes_an_account_with_its_profile(flask_cli, ctx, web):
-    result = flask_cli("users", "create", "--role", "teacher", "--username", "New.Teacher",
-                       "--password", "long-pass-99", "--full-name", "Nadia Teacher",
-                       "--email", "nadia@example.org")
+    result = flask_cli(
+        "users",
+        "create",
+        "--role",
+        "teacher",
+        "--username",
+        "New.Teacher",
+        "--password",
+        "long-pass-99",
+        "--full-name",
+        "Nadia Teacher",
+        "--email",
+        "nadia@example.org",
+    )
     assert result.returncode == 0, result.stderr
     assert "Created teacher new.teacher" in result.stdout
     from thebot.services import accounts
+
     user = accounts.find_by_login("nadia@example.org")
     assert user.username == "new.teacher" and user.teacher_profile is not None
     assert web.login("new.teacher", "long-pass-99").headers["Location"] == "/"
@@ -74,25 +104,30 @@ def test_users_create_makes_an_account_with_its_profile(flask_cli, ctx, web):
 
 def test_users_create_refuses_bad_input_with_a_clear_message(flask_cli, make_user, ctx):
     make_user("admin", "boss")
-    taken = flask_cli("users", "create", "--role", "admin", "--username", "BOSS",
-                      "--password", "long-pass-99")
+    taken = flask_cli(
+        "users", "create", "--role", "admin", "--username", "BOSS", "--password", "long-pass-99"
+    )
     assert taken.returncode != 0
     assert "This username is taken." in taken.stderr and "Traceback" not in taken.stderr
     short = flask_cli("users", "create", "--role", "tutor", "--username", "t1", "--password", "x")
     assert short.returncode != 0
     assert "At least 8 characters." in short.stderr and "username" in short.stderr
-    role = flask_cli("users", "create", "--role", "wizard", "--username", "merlin",
-                     "--password", "long-pass-99")
+    role = flask_cli(
+        "users", "create", "--role", "wizard", "--username", "merlin", "--password", "long-pass-99"
+    )
     assert role.returncode != 0 and "wizard" in role.stderr
     assert table_counts()["User"] == 1
 
 
 def test_users_create_asks_for_the_password(app, ctx):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create", "--role", "parent", "--username", "asked"],
-                           input="typed-pass-1\ntyped-pass-1\n")
+    result = runner.invoke(
+        args=["users", "create", "--role", "parent", "--username", "asked"],
+        input="typed-pass-1\ntyped-pass-1\n",
+    )
     assert result.exit_code == 0, result.output
     assert "typed-pass-1" not in result.output
     from thebot.services import accounts
+
     assert accounts.authenticate("asked", "typed-pass-1").parent_profile is not None
     assert accounts.authenticate("asked", PASSWORD) is None

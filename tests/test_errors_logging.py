@@ -1,6 +1,7 @@
 """Errors and logs: one JSON envelope under /api, friendly HTML pages elsewhere, unexpected
 exceptions logged once with their traceback at the boundary, and no password or token in any
 log record."""
+
 from __future__ import annotations
 
 import logging
@@ -28,6 +29,7 @@ def all_log_text(records) -> str:
 
 # --- the envelope ------------------------------------------------------------------------------
 
+
 def test_api_errors_share_one_envelope(web, demo):
     raw = api_token("tutor", via=web)
     envelope(web.api("GET", "/api/v1/no-such-route", token=raw), 404, "not_found")
@@ -40,16 +42,20 @@ def test_api_errors_share_one_envelope(web, demo):
 
 
 def test_validation_errors_name_their_fields(web, demo):
-    error = envelope(web.api("POST", "/api/v1/auth/login", json={"login": "", "password": 3}),
-                     400, "validation_error")
+    error = envelope(
+        web.api("POST", "/api/v1/auth/login", json={"login": "", "password": 3}),
+        400,
+        "validation_error",
+    )
     assert set(error["fields"]) == {"login"}  # the first wrong field is named
     assert all(isinstance(v, str) for v in error["fields"].values())
 
 
 def test_oversized_api_body_is_too_large(web, demo, app):
     body = "x" * (app.config["MAX_CONTENT_LENGTH"] + 10)
-    response = web.api("POST", "/api/v1/auth/login", data=body,
-                       headers={"Content-Type": "application/json"})
+    response = web.api(
+        "POST", "/api/v1/auth/login", data=body, headers={"Content-Type": "application/json"}
+    )
     envelope(response, 413, "too_large")
 
 
@@ -70,9 +76,12 @@ def test_domain_errors_are_plain_strings_in_the_requests_language(ctx):
     from flask_babel import force_locale, lazy_gettext
 
     from thebot.services.errors import Invalid
+
     with force_locale("en"):
-        error = Invalid(lazy_gettext("Grade must be from 1 to 12."),
-                        {"grade": lazy_gettext("At least %(count)d characters.", count=8)})
+        error = Invalid(
+            lazy_gettext("Grade must be from 1 to 12."),
+            {"grade": lazy_gettext("At least %(count)d characters.", count=8)},
+        )
     assert type(error.message) is str and error.message == "Grade must be from 1 to 12."
     assert type(error.fields["grade"]) is str and error.fields["grade"] == "At least 8 characters."
     assert str(error) == "Grade must be from 1 to 12."
@@ -93,6 +102,7 @@ def test_service_messages_follow_the_requests_language(web, demo):
 
 # --- unexpected exceptions ---------------------------------------------------------------------
 
+
 @pytest.fixture
 def failing_students_list(monkeypatch):
     """Make the students list fail the way a bug would, mentioning a secret in its message."""
@@ -100,11 +110,13 @@ def failing_students_list(monkeypatch):
 
     def broken(viewer):
         raise RuntimeError(f"lookup failed password={SECRET_PASSWORD}")
+
     monkeypatch.setattr(people, "students_visible_to", broken)
 
 
-def test_unexpected_api_error_is_a_500_envelope_logged_once(web, demo, caplog,
-                                                            failing_students_list):
+def test_unexpected_api_error_is_a_500_envelope_logged_once(
+    web, demo, caplog, failing_students_list
+):
     raw = api_token("tutor", via=web)
     caplog.clear()
     with caplog.at_level(logging.DEBUG):
@@ -121,8 +133,9 @@ def test_unexpected_api_error_is_a_500_envelope_logged_once(web, demo, caplog,
     assert SECRET_PASSWORD not in text and raw not in text
 
 
-def test_unexpected_page_error_is_a_friendly_500_logged_once(web, demo, caplog,
-                                                             failing_students_list):
+def test_unexpected_page_error_is_a_friendly_500_logged_once(
+    web, demo, caplog, failing_students_list
+):
     web.login("tutor")
     caplog.clear()
     with caplog.at_level(logging.DEBUG):
@@ -135,20 +148,26 @@ def test_unexpected_page_error_is_a_friendly_500_logged_once(web, demo, caplog,
 
 # --- no secrets in log records -----------------------------------------------------------------
 
+
 def test_no_password_or_token_reaches_a_log_record(web, web_factory, demo, caplog, monkeypatch):
     from thebot.services import accounts, people
+
     caplog.set_level(logging.DEBUG)
-    accounts.update_user(demo.admin, demo.teacher.id, full_name="Mikhail Orlov", email=None,
-                         password=SECRET_PASSWORD)
+    accounts.update_user(
+        demo.admin, demo.teacher.id, full_name="Mikhail Orlov", email=None, password=SECRET_PASSWORD
+    )
     web.login("teacher", SECRET_PASSWORD)
     web_factory().login("teacher", "wrong-" + SECRET_PASSWORD)
     raw = api_token("tutor", via=web_factory())
 
     def leaky(viewer):  # a bug that puts the credentials into an exception and a log call
         logging.getLogger("thebot.somewhere").warning(
-            "retrying with Authorization: Bearer %s and form %s", raw,
-            {"login": "teacher", "password": SECRET_PASSWORD, "csrf_token": "abc123def"})
+            "retrying with Authorization: Bearer %s and form %s",
+            raw,
+            {"login": "teacher", "password": SECRET_PASSWORD, "csrf_token": "abc123def"},
+        )
         raise ValueError(f"token={raw} api_token: {raw} 'password': '{SECRET_PASSWORD}'")
+
     monkeypatch.setattr(people, "students_visible_to", leaky)
     assert web.api("GET", "/api/v1/students", token=raw).status_code == 500
     web.api("GET", "/api/v1/me", headers={"Authorization": f"Bearer {raw}x"})
@@ -159,21 +178,26 @@ def test_no_password_or_token_reaches_a_log_record(web, web_factory, demo, caplo
         assert secret not in text
 
 
-@pytest.mark.parametrize("line,secret", [
-    ('password=hunter2&login=anna', "hunter2"),
-    ('{"password": "hunter2", "login": "anna"}', "hunter2"),
-    ("Authorization: Bearer abc.DEF-123_xyz", "abc.DEF-123_xyz"),
-    ("GET /calendar.ics?token=s3cr3tfeed HTTP/1.1", "s3cr3tfeed"),
-    ("new_password: hunter2", "hunter2"),
-    ("SECRET_KEY=abcdef", "abcdef"),
-])
+@pytest.mark.parametrize(
+    "line,secret",
+    [
+        ("password=hunter2&login=anna", "hunter2"),
+        ('{"password": "hunter2", "login": "anna"}', "hunter2"),
+        ("Authorization: Bearer abc.DEF-123_xyz", "abc.DEF-123_xyz"),
+        ("GET /calendar.ics?token=s3cr3tfeed HTTP/1.1", "s3cr3tfeed"),
+        ("new_password: hunter2", "hunter2"),
+        ("SECRET_KEY=abcdef", "abcdef"),
+    ],
+)
 def test_redact_hides_secret_values(line, secret):
     from thebot.logging_setup import redact
+
     cleaned = redact(line)
     assert secret not in cleaned and "[redacted]" in cleaned
 
 
 def test_redact_keeps_ordinary_text():
     from thebot.logging_setup import redact
+
     line = "GET /tutor/students/12 200 user=tutor"
     assert redact(line) == line

@@ -2,6 +2,7 @@
 links in e-mails from BASE_URL whatever the request's Host, X-Forwarded-* believed only behind
 trusted proxies (and never logged as the client), login limits shared by the page and the API
 (and by processes, through Redis), 429 with Retry-After, and /favicon.ico."""
+
 from __future__ import annotations
 
 import logging
@@ -21,15 +22,20 @@ from tests.support.servers import free_port
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "thebot" / "templates"
 PUBLIC_URL = "https://thebot.example"
-FORGED = {"Host": "evil.example", "X-Forwarded-Host": "evil.example",
-          "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.66",
-          "X-Forwarded-Prefix": "/evil"}
+FORGED = {
+    "Host": "evil.example",
+    "X-Forwarded-Host": "evil.example",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-For": "203.0.113.66",
+    "X-Forwarded-Prefix": "/evil",
+}
 
 
 def _csp(response) -> dict[str, str]:
     header = response.headers["Content-Security-Policy"]
-    return {part.split()[0]: " ".join(part.split()[1:])
-            for part in header.split(";") if part.strip()}
+    return {
+        part.split()[0]: " ".join(part.split()[1:]) for part in header.split(";") if part.strip()
+    }
 
 
 def _assert_security_headers(response, what):
@@ -48,6 +54,7 @@ def _assert_security_headers(response, what):
 
 
 # --- security headers ---------------------------------------------------------------------------
+
 
 def test_every_kind_of_answer_carries_the_security_headers(demo, web):
     token = api_token(demo.parent)
@@ -74,8 +81,9 @@ def test_every_kind_of_answer_carries_the_security_headers(demo, web):
     assert answers["api 200"].get_json()["username"] == "parent"
 
 
-INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>",
-                           re.I)
+INLINE_SCRIPT = re.compile(
+    r"<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I
+)
 INLINE_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I)
 JAVASCRIPT_URL = re.compile(r"(?:href|src|action)\s*=\s*[\"']\s*javascript:", re.I)
 
@@ -90,15 +98,30 @@ def test_no_template_has_inline_script_or_event_handlers():
         assert not JAVASCRIPT_URL.search(source), path
 
 
-@pytest.mark.parametrize("role,paths", [
-    ("tutor", ["/tutor/", "/tutor/students/new", "/tutor/reports", "/tutor/reports/new",
-               "/chat/", "/notifications/", "/notifications/settings"]),
-    ("parent", ["/parent/", "/parent/reports"]),
-    ("teacher", ["/teacher/", "/teacher/reports", "/teacher/reports/new"]),
-    ("admin", ["/admin/", "/admin/users", "/admin/users/new", "/admin/reports",
-               "/admin/subjects"]),
-    ("student", ["/student/"]),
-])
+@pytest.mark.parametrize(
+    "role,paths",
+    [
+        (
+            "tutor",
+            [
+                "/tutor/",
+                "/tutor/students/new",
+                "/tutor/reports",
+                "/tutor/reports/new",
+                "/chat/",
+                "/notifications/",
+                "/notifications/settings",
+            ],
+        ),
+        ("parent", ["/parent/", "/parent/reports"]),
+        ("teacher", ["/teacher/", "/teacher/reports", "/teacher/reports/new"]),
+        (
+            "admin",
+            ["/admin/", "/admin/users", "/admin/users/new", "/admin/reports", "/admin/subjects"],
+        ),
+        ("student", ["/student/"]),
+    ],
+)
 def test_rendered_pages_have_no_inline_script(demo, web, role, paths):
     web.login(role)
     for path in paths:
@@ -133,12 +156,18 @@ def test_favicon_is_a_small_icon(web):
 
 # --- e-mail links and forwarded headers ---------------------------------------------------------
 
+
 def test_email_links_come_from_base_url_not_the_host_header(app, family, web, caplog):
     caplog.set_level(logging.INFO, logger="thebot.services.mailer")
     report = draft_report(family.tutor, family.student, summary="Links stay ours.")
     token = api_token(family.tutor)
-    response = web.api("POST", f"/api/v1/reports/{report.id}/send", token=token,
-                       base_url="http://evil.example", headers=dict(FORGED))
+    response = web.api(
+        "POST",
+        f"/api/v1/reports/{report.id}/send",
+        token=token,
+        base_url="http://evil.example",
+        headers=dict(FORGED),
+    )
     assert response.status_code == 200, response.get_data(True)
     [mail] = [r.getMessage() for r in caplog.records if "MAIL_SERVER unset" in r.getMessage()]
     assert f"To: {family.parent.email}" in mail
@@ -158,12 +187,15 @@ def smtp_sink():
 
 
 def test_a_forged_host_and_forwarded_for_reach_neither_emails_nor_the_access_log(
-        start_server, smtp_sink, family):
+    start_server, smtp_sink, family
+):
     server = start_server(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_sink.port, BASE_URL=PUBLIC_URL)
     report = draft_report(family.tutor, family.student, summary="Sent through a forged Host.")
-    response = requests.post(f"{server.url}/api/v1/reports/{report.id}/send", timeout=10,
-                             headers={"Authorization": f"Bearer {api_token(family.tutor)}",
-                                      **FORGED})
+    response = requests.post(
+        f"{server.url}/api/v1/reports/{report.id}/send",
+        timeout=10,
+        headers={"Authorization": f"Bearer {api_token(family.tutor)}", **FORGED},
+    )
     assert response.status_code == 200, response.text
     [(recipients, message)] = smtp_sink.wait_for(1)
     assert recipients == [family.parent.email]
@@ -184,13 +216,21 @@ def _access_log_clients(log: str, path: str) -> list[str]:
 def _fail_login(base: str, login: str, *, api: bool, headers=None) -> requests.Response:
     headers = dict(headers or {})
     if api:
-        return requests.post(f"{base}/api/v1/auth/login", json={"login": login, "password": "no"},
-                             headers=headers, timeout=10)
+        return requests.post(
+            f"{base}/api/v1/auth/login",
+            json={"login": login, "password": "no"},
+            headers=headers,
+            timeout=10,
+        )
     session = requests.Session()
     page = session.get(f"{base}/auth/login", headers=headers, timeout=10)
     token = CSRF_RE.search(page.text).group(1)
-    return session.post(f"{base}/auth/login", headers=headers, timeout=10,
-                        data={"login": login, "password": "wrong-password", "csrf_token": token})
+    return session.post(
+        f"{base}/auth/login",
+        headers=headers,
+        timeout=10,
+        data={"login": login, "password": "wrong-password", "csrf_token": token},
+    )
 
 
 def test_forwarded_for_is_believed_only_behind_trusted_proxies(start_server):
@@ -198,11 +238,13 @@ def test_forwarded_for_is_believed_only_behind_trusted_proxies(start_server):
     the proxy's X-Forwarded-For is the client address the limit counts."""
     direct = start_server(LOGIN_LIMIT_PER_IP="3 per minute")
     for n in range(3):
-        answer = _fail_login(direct.url, f"nobody{n}", api=True,
-                             headers={"X-Forwarded-For": f"198.51.100.{n}"})
+        answer = _fail_login(
+            direct.url, f"nobody{n}", api=True, headers={"X-Forwarded-For": f"198.51.100.{n}"}
+        )
         assert answer.status_code == 401
-    answer = _fail_login(direct.url, "nobody9", api=True,
-                         headers={"X-Forwarded-For": "198.51.100.99"})
+    answer = _fail_login(
+        direct.url, "nobody9", api=True, headers={"X-Forwarded-For": "198.51.100.99"}
+    )
     assert answer.status_code == 429 and answer.json()["error"]["code"] == "rate_limited"
 
     proxied = start_server(LOGIN_LIMIT_PER_IP="3 per minute", TRUSTED_PROXIES=1)
@@ -220,6 +262,7 @@ def test_forwarded_for_is_believed_only_behind_trusted_proxies(start_server):
 
 # --- login limits -------------------------------------------------------------------------------
 
+
 def _page_login(web, login, password):
     web._csrf = None
     return web.post("/auth/login", {"login": login, "password": password})
@@ -232,6 +275,7 @@ def _api_login(web, login, password):
 def test_account_failures_split_between_page_and_api_share_one_limit(make_user, web, web_factory):
     from thebot.extensions import db
     from thebot.models import ApiToken
+
     make_user("parent", "anna")
     for n in range(5):  # LOGIN_LIMIT_PER_ACCOUNT: 5 per minute, failures only
         answer = (_page_login if n % 2 else _api_login)(web, "Anna", "wrong-password")
@@ -271,16 +315,21 @@ def test_two_processes_share_the_login_count_through_redis(redis_url, start_serv
     prefix = f"thebot-test-{uuid.uuid4().hex[:8]}"
     first = start_server(RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=prefix)
     # the second derives its storage from the message queue (no RATELIMIT_STORAGE_URI)
-    second = start_server(SOCKETIO_MESSAGE_QUEUE=redis_url, RATELIMIT_KEY_PREFIX=prefix,
-                          RATELIMIT_STORAGE_URI=None)
+    second = start_server(
+        SOCKETIO_MESSAGE_QUEUE=redis_url, RATELIMIT_KEY_PREFIX=prefix, RATELIMIT_STORAGE_URI=None
+    )
     for n in range(5):
         server = first if n % 2 else second
         assert _fail_login(server.url, "galina", api=bool(n % 3)).status_code in (200, 401)
     for server in (first, second):
-        answer = requests.post(f"{server.url}/api/v1/auth/login", timeout=10,
-                               json={"login": "galina", "password": PASSWORD})
+        answer = requests.post(
+            f"{server.url}/api/v1/auth/login",
+            timeout=10,
+            json={"login": "galina", "password": PASSWORD},
+        )
         assert answer.status_code == 429, server.url
         assert int(answer.headers["Retry-After"]) > 0
     import redis
+
     keys = redis.Redis.from_url(redis_url).keys(f"*{prefix}*")
     assert any(b"login-account" in key and b"galina" in key for key in keys), keys

@@ -1,5 +1,6 @@
 """No client input gives a 500: ids beyond the database's columns in URL paths (every route of
 the URL map), query strings and JSON bodies, and hostile `next` targets of the sign-in page."""
+
 from __future__ import annotations
 
 import itertools
@@ -11,9 +12,15 @@ import pytest
 from tests.support.http import api_token, text_of
 
 TOO_LARGE = (2**63, 2**31, 10**40)
-ROLE_OF_PREFIX = {"/admin": "admin", "/tutor": "tutor", "/teacher": "teacher",
-                  "/parent": "parent", "/student": "student", "/notifications": "parent",
-                  "/chat": "parent"}
+ROLE_OF_PREFIX = {
+    "/admin": "admin",
+    "/tutor": "tutor",
+    "/teacher": "teacher",
+    "/parent": "parent",
+    "/student": "student",
+    "/notifications": "parent",
+    "/chat": "parent",
+}
 ID_ARG = re.compile(r"<int:(\w+)>")
 
 
@@ -31,8 +38,9 @@ def _fill(template: str, value: int) -> str:
 
 
 def _role_for(path: str) -> str:
-    return next((role for prefix, role in ROLE_OF_PREFIX.items() if path.startswith(prefix)),
-                "tutor")
+    return next(
+        (role for prefix, role in ROLE_OF_PREFIX.items() if path.startswith(prefix)), "tutor"
+    )
 
 
 def _no_errors_logged(caplog):
@@ -57,7 +65,7 @@ def test_every_page_route_answers_not_found_for_an_id_too_large(app, demo, web_f
             clients[role].login(role)
         client = clients[role]
         path = _fill(template, value)
-        response = (client.get(path) if method == "GET" else client.post(path, {}))
+        response = client.get(path) if method == "GET" else client.post(path, {})
         assert response.status_code == 404, (method, path, response.status_code)
         assert "Page not found" in text_of(response), (method, path)
         checked += 1
@@ -69,8 +77,9 @@ def test_every_page_route_answers_not_found_for_an_id_too_large(app, demo, web_f
 def test_every_api_route_answers_the_envelope_for_any_large_id(app, demo, web, caplog, role):
     """Beyond MAX_ID the route does not match; MAX_ID itself reaches the services (not found)."""
     token = api_token(demo[role])
-    for (template, method), value in itertools.product(_id_routes(app, api=True),
-                                                       TOO_LARGE + (2**31 - 1,)):
+    for (template, method), value in itertools.product(
+        _id_routes(app, api=True), (*TOO_LARGE, 2**31 - 1)
+    ):
         path = _fill(template, value)
         response = web.api(method, path, json={}, token=token)
         assert response.status_code in (400, 404), (method, path, response.get_data(True))
@@ -78,8 +87,11 @@ def test_every_api_route_answers_the_envelope_for_any_large_id(app, demo, web, c
         if value > 2**31 - 1:
             assert error["code"] == "not_found", (method, path, error)
         else:  # the services look it up, or first refuse the empty body
-            assert error["code"] in ("validation_error", "not_found", "bad_request"), \
-                (method, path, error)
+            assert error["code"] in ("validation_error", "not_found", "bad_request"), (
+                method,
+                path,
+                error,
+            )
     _no_errors_logged(caplog)
 
 
@@ -97,18 +109,25 @@ def test_page_routes_still_take_real_ids(demo, web):
 def test_id_query_arguments_too_large_are_not_found(demo, web, caplog, value):
     token = api_token(demo.parent)
     room = web.api("GET", "/api/v1/chat/rooms", token=token).get_json()["rooms"][0]["id"]
-    for path in (f"/api/v1/notifications?before_id={value}", f"/api/v1/reports?student_id={value}",
-                 f"/api/v1/chat/rooms/{room}/messages?before_id={value}",
-                 f"/api/v1/chat/rooms/{room}/messages?after_id={value}"):
+    for path in (
+        f"/api/v1/notifications?before_id={value}",
+        f"/api/v1/reports?student_id={value}",
+        f"/api/v1/chat/rooms/{room}/messages?before_id={value}",
+        f"/api/v1/chat/rooms/{room}/messages?after_id={value}",
+    ):
         answer = web.api("GET", path, token=token)
         assert answer.status_code == 404, (path, answer.get_data(True))
         assert answer.get_json()["error"]["code"] == "not_found", path
 
-    pages = {"parent": [f"/parent/reports?student_id={value}", f"/notifications/?before={value}"],
-             "tutor": [f"/tutor/reports?student_id={value}"],
-             "teacher": [f"/teacher/reports?student_id={value}",
-                         f"/teacher/reports/new?enrollment_id={value}"],
-             "admin": [f"/admin/reports?student_id={value}&author_id={value}"]}
+    pages = {
+        "parent": [f"/parent/reports?student_id={value}", f"/notifications/?before={value}"],
+        "tutor": [f"/tutor/reports?student_id={value}"],
+        "teacher": [
+            f"/teacher/reports?student_id={value}",
+            f"/teacher/reports/new?enrollment_id={value}",
+        ],
+        "admin": [f"/admin/reports?student_id={value}&author_id={value}"],
+    }
     for role, paths in pages.items():
         web.login(role)
         for path in paths:
@@ -155,8 +174,12 @@ def test_ids_in_json_bodies_are_validation_errors_or_not_found(demo, web, caplog
 
 
 def _json_ids(web, tutor, value):
-    answer = web.api("POST", "/api/v1/reports", token=tutor,
-                     json={"kind": "tutor", "student_id": value, "week_start": "2026-11-02"})
+    answer = web.api(
+        "POST",
+        "/api/v1/reports",
+        token=tutor,
+        json={"kind": "tutor", "student_id": value, "week_start": "2026-11-02"},
+    )
     assert answer.status_code in (400, 404), answer.get_data(True)
     assert answer.get_json()["error"]["code"] in ("validation_error", "not_found")
 
@@ -166,8 +189,12 @@ def _json_ids(web, tutor, value):
 
     room = web.api("GET", "/api/v1/chat/rooms", token=tutor).get_json()["rooms"][0]["id"]
     before = web.api("GET", f"/api/v1/chat/rooms/{room}/messages", token=tutor).get_json()
-    answer = web.api("POST", f"/api/v1/chat/rooms/{room}/messages", token=tutor,
-                     json={"content": "hello", "reply_to_id": value})
+    answer = web.api(
+        "POST",
+        f"/api/v1/chat/rooms/{room}/messages",
+        token=tutor,
+        json={"content": "hello", "reply_to_id": value},
+    )
     assert answer.status_code in (400, 404), answer.get_data(True)
     assert answer.get_json()["error"]["code"] in ("validation_error", "not_found")
     after = web.api("GET", f"/api/v1/chat/rooms/{room}/messages", token=tutor).get_json()
@@ -176,10 +203,12 @@ def _json_ids(web, tutor, value):
 
 def test_too_large_ids_in_page_forms_change_nothing(demo, web, caplog):
     from thebot.extensions import db
+
     web.login("admin")
     student = demo.student
-    response = web.post(f"/admin/users/{student.id}/links",
-                        {"tutor_id": str(2**63), "parent_id": str(2**31)})
+    response = web.post(
+        f"/admin/users/{student.id}/links", {"tutor_id": str(2**63), "parent_id": str(2**31)}
+    )
     assert response.status_code in (200, 400), response.status_code
     db.session.expire_all()
     profile = student.student_profile
@@ -187,10 +216,20 @@ def test_too_large_ids_in_page_forms_change_nothing(demo, web, caplog):
     _no_errors_logged(caplog)
 
 
-HOSTILE_NEXT = ["/\r\nSet-Cookie: owned=1", "/x\nLocation: http://evil.example", "//evil.example",
-                "\\\\evil.example", "/\\evil.example", "https://evil.example/", "/\t/evil.example",
-                "javascript:alert(1)", " //evil.example", "/\x00", "http:/evil.example",
-                "/" + "a" * 5000]
+HOSTILE_NEXT = [
+    "/\r\nSet-Cookie: owned=1",
+    "/x\nLocation: http://evil.example",
+    "//evil.example",
+    "\\\\evil.example",
+    "/\\evil.example",
+    "https://evil.example/",
+    "/\t/evil.example",
+    "javascript:alert(1)",
+    " //evil.example",
+    "/\x00",
+    "http:/evil.example",
+    "/" + "a" * 5000,
+]
 
 
 def test_hostile_next_targets_never_500_and_stay_on_the_site(make_user, web_factory):
@@ -203,8 +242,9 @@ def _hostile_next(web, target):
     page = web.get("/auth/login", query_string={"next": target})
     assert page.status_code == 200
     assert "Username or e-mail" in text_of(page)
-    response = web.post("/auth/login", {"login": "parent", "password": "demo-pass-1",
-                                        "next": target})
+    response = web.post(
+        "/auth/login", {"login": "parent", "password": "demo-pass-1", "next": target}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert "owned" not in response.headers.get("Set-Cookie", "")
@@ -217,6 +257,8 @@ def _hostile_next(web, target):
 
 def test_a_safe_next_target_is_followed(make_user, web):
     make_user("parent", "parent")
-    response = web.post("/auth/login", {"login": "parent", "password": "demo-pass-1",
-                                        "next": "/parent/reports?student_id=3"})
+    response = web.post(
+        "/auth/login",
+        {"login": "parent", "password": "demo-pass-1", "next": "/parent/reports?student_id=3"},
+    )
     assert response.headers["Location"] == "/parent/reports?student_id=3"

@@ -1,6 +1,9 @@
 """The migrations check: one head in a straight chain, an upgrade from an empty database on SQLite
 and PostgreSQL, and no difference between the models and the migrated schema."""
+
 from __future__ import annotations
+
+import itertools
 
 import pytest
 import sqlalchemy
@@ -24,7 +27,7 @@ def test_one_head_and_a_straight_chain():
     assert len(scripts.get_heads()) == 1, scripts.get_heads()
     assert len(scripts.get_bases()) == 1 and scripts.get_bases() == ["0001"]
     revisions = list(scripts.walk_revisions())  # head first
-    for newer, older in zip(revisions, revisions[1:]):
+    for newer, older in itertools.pairwise(revisions):
         assert newer.down_revision == older.revision, (newer.revision, newer.down_revision)
     assert revisions[-1].down_revision is None
 
@@ -35,8 +38,15 @@ def migrate_and_compare(url: str) -> tuple[set[str], str, list]:
 
     from thebot import create_app
     from thebot.extensions import db
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret-key",
-                      "ASYNC_MODE": "threading", "SOCKETIO_MESSAGE_QUEUE": None})
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "test-secret-key",
+            "ASYNC_MODE": "threading",
+            "SOCKETIO_MESSAGE_QUEUE": None,
+        }
+    )
     with app.app_context():
         upgrade()
         try:
@@ -52,6 +62,7 @@ def migrate_and_compare(url: str) -> tuple[set[str], str, list]:
 
 def assert_matches_models(url: str) -> None:
     from thebot.extensions import db
+
     tables, revision, diff = migrate_and_compare(url)
     assert tables == set(db.metadata.tables) | {"alembic_version"}
     assert revision == script_directory().get_current_head()

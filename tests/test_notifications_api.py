@@ -1,5 +1,6 @@
 """The JSON API and the pages of the notification centre: lists, paging, marking read, settings,
 404 for other people's notifications, bad input refused without changes, CSRF, the bell."""
+
 from __future__ import annotations
 
 import re
@@ -12,6 +13,7 @@ from tests.support.http import api_token, text_of
 def _notify(user, kind="invoice_sent", title="Invoice for May", **kw):
     from thebot.extensions import db
     from thebot.services import notify
+
     record = notify.notify(user, kind, title=title, **kw)
     db.session.commit()
     return record.id
@@ -19,30 +21,39 @@ def _notify(user, kind="invoice_sent", title="Invoice for May", **kw):
 
 def _unread(user):
     from thebot.services import notify
+
     return notify.unread_count(user)
 
 
 # --- API --------------------------------------------------------------------------------------
 
+
 def test_api_lists_own_notifications_newest_first_with_paging(web, family):
-    ids = [_notify(family.parent, title=f"Invoice {i}", url=f"/parent/invoices/{i}")
-           for i in range(5)]
+    ids = [
+        _notify(family.parent, title=f"Invoice {i}", url=f"/parent/invoices/{i}") for i in range(5)
+    ]
     _notify(family.other_parent, title="Not yours")
     token = api_token(family.parent)
     first = web.api("GET", "/api/v1/notifications?limit=2", token=token).get_json()
     assert first["unread"] == 5
     assert [n["id"] for n in first["notifications"]] == [ids[4], ids[3]]
     assert first["notifications"][0] == {
-        "id": ids[4], "kind": "invoice_sent", "title": "Invoice 4", "body": "",
-        "url": "/parent/invoices/4", "read": False,
-        "created_at": first["notifications"][0]["created_at"]}
+        "id": ids[4],
+        "kind": "invoice_sent",
+        "title": "Invoice 4",
+        "body": "",
+        "url": "/parent/invoices/4",
+        "read": False,
+        "created_at": first["notifications"][0]["created_at"],
+    }
     rest = web.api("GET", f"/api/v1/notifications?before_id={ids[3]}", token=token).get_json()
     assert [n["id"] for n in rest["notifications"]] == [ids[2], ids[1], ids[0]]
     assert all(n["title"] != "Not yours" for n in first["notifications"] + rest["notifications"])
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=ten", "before_id=-1",
-                                   "before_id=1.5"])
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=101", "limit=ten", "before_id=-1", "before_id=1.5"]
+)
 def test_api_bad_paging_is_a_validation_error(web, family, query):
     response = web.api("GET", f"/api/v1/notifications?{query}", token=api_token(family.parent))
     assert response.status_code == 400
@@ -64,8 +75,9 @@ def test_api_mark_read_and_read_all(web, family):
 
 def test_api_another_users_notification_is_not_found_and_stays_unread(web, family):
     theirs = _notify(family.other_parent)
-    response = web.api("POST", f"/api/v1/notifications/{theirs}/read",
-                       token=api_token(family.parent))
+    response = web.api(
+        "POST", f"/api/v1/notifications/{theirs}/read", token=api_token(family.parent)
+    )
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
     missing = web.api("POST", "/api/v1/notifications/999999/read", token=api_token(family.parent))
@@ -78,8 +90,12 @@ def test_api_settings_read_and_partial_update(web, family):
     got = web.api("GET", "/api/v1/notifications/settings", token=token).get_json()
     assert got["categories"]["chat"] == {"in_app": True, "email": False}
     assert got["categories"]["billing"] == {"in_app": True, "email": True}
-    put = web.api("PUT", "/api/v1/notifications/settings", token=token,
-                  json={"categories": {"chat": {"email": True}, "billing": {"in_app": False}}})
+    put = web.api(
+        "PUT",
+        "/api/v1/notifications/settings",
+        token=token,
+        json={"categories": {"chat": {"email": True}, "billing": {"in_app": False}}},
+    )
     assert put.status_code == 200
     assert put.get_json()["categories"]["chat"] == {"in_app": True, "email": True}
     again = web.api("GET", "/api/v1/notifications/settings", token=token).get_json()
@@ -87,9 +103,15 @@ def test_api_settings_read_and_partial_update(web, family):
     assert again["categories"]["reports"] == {"in_app": True, "email": True}
 
 
-@pytest.mark.parametrize("body", [{"categories": {"chat": {"email": "yes"}}},
-                                  {"categories": {"weather": {"email": True}}},
-                                  {"categories": "all"}, {}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"categories": {"chat": {"email": "yes"}}},
+        {"categories": {"weather": {"email": True}}},
+        {"categories": "all"},
+        {},
+    ],
+)
 def test_api_bad_settings_change_nothing(web, family, body):
     token = api_token(family.parent)
     response = web.api("PUT", "/api/v1/notifications/settings", token=token, json=body)
@@ -101,8 +123,13 @@ def test_api_bad_settings_change_nothing(web, family, body):
 
 
 def test_api_settings_body_must_be_json_object(web, family):
-    response = web.api("PUT", "/api/v1/notifications/settings", token=api_token(family.parent),
-                       data="not json", content_type="application/json")
+    response = web.api(
+        "PUT",
+        "/api/v1/notifications/settings",
+        token=api_token(family.parent),
+        data="not json",
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_request"
 
@@ -121,9 +148,14 @@ def test_api_needs_a_caller_and_session_writes_need_csrf(web, family):
 
 # --- pages ------------------------------------------------------------------------------------
 
+
 def test_list_page_shows_own_notifications_escaped(web, family):
-    _notify(family.parent, title="<b>Invoice</b> for May", body="Due <i>soon</i>",
-            url="/parent/invoices/3")
+    _notify(
+        family.parent,
+        title="<b>Invoice</b> for May",
+        body="Due <i>soon</i>",
+        url="/parent/invoices/3",
+    )
     _notify(family.other_parent, title="Olga's invoice")
     web.login(family.parent.username)
     page = web.get("/notifications/")
@@ -177,6 +209,7 @@ def test_page_others_notification_is_404_and_forms_need_csrf(web, family):
 
 def test_settings_page_saves_switches(web, family):
     from thebot.services import notify
+
     web.login(family.parent.username)
     page = web.get("/notifications/settings")
     assert "Chat messages" in text_of(page) and "Weekly reports" in text_of(page)

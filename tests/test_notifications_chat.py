@@ -1,5 +1,6 @@
 """Chat "new message" notifications: every other member of the room gets one, at most one
 unread per room until they read it; the sender gets none; system messages notify nobody."""
+
 from __future__ import annotations
 
 import socketio
@@ -11,18 +12,24 @@ from tests.support.http import api_token
 def _tutor_room_id(student) -> int:
     from thebot.extensions import db
     from thebot.models.chat import ChatRoom, RoomKind
-    return db.session.scalar(select(ChatRoom.id).where(ChatRoom.kind == RoomKind.TUTOR,
-                                                       ChatRoom.student_id == student.id))
+
+    return db.session.scalar(
+        select(ChatRoom.id).where(
+            ChatRoom.kind == RoomKind.TUTOR, ChatRoom.student_id == student.id
+        )
+    )
 
 
 def _messages(user):
     from thebot.services import notify
+
     return [n for n in notify.list_for(user) if n.kind == "message"]
 
 
 def test_a_chat_message_notifies_each_other_member_once_per_room_until_read(family):
     from thebot.services import notify
     from thebot.services.chat import messages as chat_messages
+
     room_id = _tutor_room_id(family.student)
     chat_messages.send_message(family.student, room_id, "Can we move Thursday's lesson?")
     chat_messages.send_message(family.student, room_id, "Maybe to Friday?")
@@ -48,6 +55,7 @@ def test_a_chat_message_notifies_each_other_member_once_per_room_until_read(fami
 
 def test_long_messages_are_shortened_in_the_notification(family):
     from thebot.services.chat import messages as chat_messages
+
     room_id = _tutor_room_id(family.student)
     chat_messages.send_message(family.student, room_id, "word " * 200)
     [notification] = _messages(family.tutor)
@@ -58,6 +66,7 @@ def test_reading_the_room_through_the_key_clears_its_notification(family):
     from thebot.extensions import db
     from thebot.services import notify
     from thebot.services.chat import messages as chat_messages
+
     room_id = _tutor_room_id(family.student)
     chat_messages.send_message(family.student, room_id, "Hello")
     assert notify.unread_count(family.tutor) == 1
@@ -71,12 +80,18 @@ def test_messages_sent_over_the_chat_socket_push_one_notification(live_server, l
     room_id = _tutor_room_id(family.student)
     tutor = listeners(family.tutor)
     sender = socketio.Client(reconnection=False)
-    sender.connect(live_server.url, namespaces=["/chat"], auth={"token": api_token(family.student)},
-                   transports=["websocket"], wait_timeout=10)
+    sender.connect(
+        live_server.url,
+        namespaces=["/chat"],
+        auth={"token": api_token(family.student)},
+        transports=["websocket"],
+        wait_timeout=10,
+    )
     try:
         for text in ("First question", "Second question"):
-            ack = sender.call("send", {"room_id": room_id, "content": text}, namespace="/chat",
-                              timeout=10)
+            ack = sender.call(
+                "send", {"room_id": room_id, "content": text}, namespace="/chat", timeout=10
+            )
             assert ack["ok"] is True, ack
     finally:
         sender.disconnect()

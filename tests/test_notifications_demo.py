@@ -1,5 +1,6 @@
 """The demo's notifications: caused by the demo history through the services, a mix of read and
 unread that matches what was read, links that open, and loading twice changes nothing."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -8,9 +9,12 @@ from sqlalchemy import select
 def _state():
     from thebot.extensions import db
     from thebot.models import Notification
+
     db.session.expire_all()
-    return [(n.id, n.user_id, n.kind, n.read_at is not None, n.created_at)
-            for n in db.session.scalars(select(Notification).order_by(Notification.id))]
+    return [
+        (n.id, n.user_id, n.kind, n.read_at is not None, n.created_at)
+        for n in db.session.scalars(select(Notification).order_by(Notification.id))
+    ]
 
 
 def test_demo_notifications_are_a_consistent_mix_and_idempotent(demo):
@@ -18,6 +22,7 @@ def test_demo_notifications_are_a_consistent_mix_and_idempotent(demo):
     from thebot.extensions import db
     from thebot.models import Report, ReportStatus
     from thebot.services import notify
+
     parent = notify.list_for(demo.parent, limit=100)
     assert {n.kind for n in parent} >= {"message", "report_sent"}
     assert any(n.is_read for n in parent) and any(not n.is_read for n in parent)
@@ -33,6 +38,7 @@ def test_demo_notifications_are_a_consistent_mix_and_idempotent(demo):
 
 def test_demo_notification_links_open_for_their_user(demo, web_factory):
     from thebot.services import notify
+
     for username in ("parent", "tutor", "teacher", "student"):
         client = web_factory()
         client.login(username)

@@ -1,6 +1,7 @@
 """The e-mail channel: content (text and HTML parts, recipient, subject) through a real local
 SMTP server (aiosmtpd), settings honoured, the development log when MAIL_SERVER is unset, and a
 failing SMTP server that neither blocks nor undoes the action and is logged once."""
+
 from __future__ import annotations
 
 import logging
@@ -40,8 +41,11 @@ def smtp_sink(smtp_port):
 
 def _send_report(server, family, summary):
     report = draft_report(family.tutor, family.student, summary=summary)
-    response = requests.post(f"{server.url}/api/v1/reports/{report.id}/send", timeout=10,
-                             headers={"Authorization": f"Bearer {api_token(family.tutor)}"})
+    response = requests.post(
+        f"{server.url}/api/v1/reports/{report.id}/send",
+        timeout=10,
+        headers={"Authorization": f"Bearer {api_token(family.tutor)}"},
+    )
     return report, response
 
 
@@ -81,6 +85,7 @@ def test_failing_smtp_server_neither_blocks_nor_undoes_the_action(mail_server, f
     from thebot.extensions import db
     from thebot.models import Report
     from thebot.services import notify
+
     start = len(mail_server.log_text())
     report, response = _send_report(mail_server, family, "Sent while the mail server is down.")
     assert response.status_code == 200 and response.json()["report"]["status"] == "sent"
@@ -90,12 +95,13 @@ def test_failing_smtp_server_neither_blocks_nor_undoes_the_action(mail_server, f
     failure = f"notification e-mail to user {family.parent.id} (report_sent) failed"
     log = _wait_for_log(mail_server, failure, start)
     assert log.count(failure) == 1, log
-    after = log[log.index(failure):]
+    after = log[log.index(failure) :]
     assert after.count("Traceback (most recent call last)") == 1
     assert "ConnectionRefusedError" in after
 
 
 # --- in process: the channel decision and the development log ---------------------------------
+
 
 @pytest.fixture
 def mail_log(caplog):
@@ -104,16 +110,25 @@ def mail_log(caplog):
 
 
 def _logged_mails(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records
-            if r.name == "thebot.services.mailer" and "MAIL_SERVER unset" in r.getMessage()]
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "thebot.services.mailer" and "MAIL_SERVER unset" in r.getMessage()
+    ]
 
 
 def test_without_mail_server_the_email_is_printed_to_the_log(ctx, family, mail_log):
     from thebot.extensions import db
     from thebot.services import notify
+
     assert not ctx.config.get("MAIL_SERVER")
-    notify.notify(family.parent, "invoice_sent", title="Invoice for May", body="Due 1 June",
-                  url="/parent/invoices/5")
+    notify.notify(
+        family.parent,
+        "invoice_sent",
+        title="Invoice for May",
+        body="Due 1 June",
+        url="/parent/invoices/5",
+    )
     assert _logged_mails(mail_log) == []  # nothing before the commit
     db.session.commit()
     [logged] = _logged_mails(mail_log)
@@ -125,12 +140,13 @@ def test_without_mail_server_the_email_is_printed_to_the_log(ctx, family, mail_l
 def test_email_follows_its_own_switch_and_needs_an_address(ctx, family, mail_log):
     from thebot.extensions import db
     from thebot.services import notify
+
     notify.update_settings(family.parent, {"billing": {"email": False}})
     notify.update_settings(family.tutor, {"lessons": {"in_app": False}})
-    notify.notify(family.parent, "invoice_paid", title="Paid")          # e-mail off
-    notify.notify(family.student, "homework_set", title="Homework")     # no address
+    notify.notify(family.parent, "invoice_paid", title="Paid")  # e-mail off
+    notify.notify(family.student, "homework_set", title="Homework")  # no address
     notify.notify(family.tutor, "lesson_cancelled", title="Cancelled")  # in-app off, e-mail on
-    notify.notify(family.parent, "message", title="Chat")                # chat: e-mail off
+    notify.notify(family.parent, "message", title="Chat")  # chat: e-mail off
     db.session.commit()
     logged = _logged_mails(mail_log)
     assert len(logged) == 1 and f"To: {family.tutor.email}" in logged[0]
@@ -140,6 +156,7 @@ def test_email_follows_its_own_switch_and_needs_an_address(ctx, family, mail_log
 def test_deduplicated_notifications_mail_once_until_read(ctx, family, mail_log):
     from thebot.extensions import db
     from thebot.services import notify
+
     notify.update_settings(family.parent, {"chat": {"email": True}})
     for _ in range(3):
         notify.notify(family.parent, "message", title="New message", dedupe_key="room:9")

@@ -1,5 +1,6 @@
 """The notify service's rules: records and their shape, settings honoured, one unread per dedupe
 key, marking read, counts, rollback sending nothing, and the settings' validation."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,6 +12,7 @@ from tests.support.data import draft_report
 def _count(user_id, **filters):
     from thebot.extensions import db
     from thebot.models import Notification
+
     query = select(func.count(Notification.id)).where(Notification.user_id == user_id)
     for name, value in filters.items():
         query = query.where(getattr(Notification, name) == value)
@@ -20,8 +22,14 @@ def _count(user_id, **filters):
 def test_notify_records_the_contract_shape_and_counts_unread(family):
     from thebot.extensions import db
     from thebot.services import notify
-    record = notify.notify(family.parent, "invoice_sent", title="  Invoice for May  ",
-                           body="1500.00 due on 1 June", url="/parent/invoices/7")
+
+    record = notify.notify(
+        family.parent,
+        "invoice_sent",
+        title="  Invoice for May  ",
+        body="1500.00 due on 1 June",
+        url="/parent/invoices/7",
+    )
     db.session.commit()
     data = notify.notification_dict(record)
     assert data["kind"] == "invoice_sent" and data["title"] == "Invoice for May"
@@ -35,6 +43,7 @@ def test_notify_records_the_contract_shape_and_counts_unread(family):
 def test_report_actions_notify_recipient_then_author(family):
     from thebot.services import notify
     from thebot.services.reports import reading, writing
+
     report = draft_report(family.tutor, family.student)
     writing.send_report(family.tutor, report.id)
     [sent] = notify.list_for(family.parent)
@@ -49,6 +58,7 @@ def test_report_actions_notify_recipient_then_author(family):
 def test_in_app_off_stores_nothing_for_that_category_only(family):
     from thebot.extensions import db
     from thebot.services import notify
+
     notify.update_settings(family.parent, {"billing": {"in_app": False}})
     assert notify.notify(family.parent, "invoice_paid", title="Paid") is None
     kept = notify.notify(family.parent, "lesson_scheduled", title="Lesson on Monday")
@@ -59,6 +69,7 @@ def test_in_app_off_stores_nothing_for_that_category_only(family):
 
 def test_defaults_and_partial_settings_update(family):
     from thebot.services import notify
+
     defaults = notify.settings_for(family.parent)
     assert defaults == {
         "chat": {"in_app": True, "email": False},
@@ -67,21 +78,31 @@ def test_defaults_and_partial_settings_update(family):
         "lessons": {"in_app": True, "email": True},
         "homework": {"in_app": True, "email": True},
     }
-    saved = notify.update_settings(family.parent, {"chat": {"email": True},
-                                                   "homework": {"in_app": False, "email": False}})
+    saved = notify.update_settings(
+        family.parent, {"chat": {"email": True}, "homework": {"in_app": False, "email": False}}
+    )
     assert saved["chat"] == {"in_app": True, "email": True}
     assert saved["homework"] == {"in_app": False, "email": False}
     assert notify.settings_for(family.parent) == saved
     assert notify.settings_for(family.tutor) == defaults  # nobody else's changed
 
 
-@pytest.mark.parametrize("categories", [
-    None, [], {"gossip": {"in_app": False}}, {"chat": {"in_app": "no"}},
-    {"chat": {"sms": True}}, {"chat": True}, {"chat": {"email": 1}},
-])
+@pytest.mark.parametrize(
+    "categories",
+    [
+        None,
+        [],
+        {"gossip": {"in_app": False}},
+        {"chat": {"in_app": "no"}},
+        {"chat": {"sms": True}},
+        {"chat": True},
+        {"chat": {"email": 1}},
+    ],
+)
 def test_bad_settings_are_refused_and_change_nothing(family, categories):
     from thebot.services import notify
     from thebot.services.errors import Invalid
+
     notify.update_settings(family.parent, {"reports": {"email": False}})
     before = notify.settings_for(family.parent)
     with pytest.raises(Invalid) as refused:
@@ -93,6 +114,7 @@ def test_bad_settings_are_refused_and_change_nothing(family, categories):
 def test_one_unread_per_dedupe_key_until_read(family):
     from thebot.extensions import db
     from thebot.services import notify
+
     first = notify.notify(family.parent, "message", title="New message", dedupe_key="room:1")
     db.session.commit()
     assert notify.notify(family.parent, "message", title="Another", dedupe_key="room:1") is None
@@ -116,6 +138,7 @@ def test_mark_read_one_all_and_only_ones_own(family):
     from thebot.extensions import db
     from thebot.services import notify
     from thebot.services.errors import NotFound
+
     mine = [notify.notify(family.parent, "homework_set", title=f"Homework {i}") for i in range(3)]
     theirs = notify.notify(family.other_parent, "homework_set", title="Their homework")
     db.session.commit()
@@ -134,8 +157,8 @@ def test_list_pages_newest_first(family):
     from thebot.extensions import db
     from thebot.services import notify
     from thebot.services.errors import Invalid
-    ids = [notify.notify(family.parent, "lesson_changed", title=f"Change {i}").id
-           for i in range(5)]
+
+    ids = [notify.notify(family.parent, "lesson_changed", title=f"Change {i}").id for i in range(5)]
     db.session.commit()
     first = notify.list_for(family.parent, limit=2)
     assert [n.id for n in first] == [ids[4], ids[3]]
@@ -149,6 +172,7 @@ def test_list_pages_newest_first(family):
 def test_rollback_stores_and_sends_nothing(family):
     from thebot.extensions import db
     from thebot.services import notify
+
     notify.notify(family.parent, "invoice_overdue", title="Overdue")
     pending = db.session.info.get("thebot_after_commit", [])
     assert pending  # the push and the e-mail wait for the commit...
@@ -159,6 +183,7 @@ def test_rollback_stores_and_sends_nothing(family):
 
 def test_unknown_kind_and_foreign_links_are_programming_errors(family):
     from thebot.services import notify
+
     with pytest.raises(ValueError):
         notify.notify(family.parent, "gossip", title="?")
     with pytest.raises(ValueError):
@@ -167,9 +192,21 @@ def test_unknown_kind_and_foreign_links_are_programming_errors(family):
 
 def test_every_kind_belongs_to_a_category():
     from thebot.models.notifications import CATEGORY_KINDS, KIND_CATEGORY
-    spec = {"message", "report_sent", "report_read", "invoice_sent", "invoice_viewed",
-            "invoice_paid", "invoice_overdue", "lesson_scheduled", "lesson_changed",
-            "lesson_cancelled", "homework_set", "homework_graded"}
+
+    spec = {
+        "message",
+        "report_sent",
+        "report_read",
+        "invoice_sent",
+        "invoice_viewed",
+        "invoice_paid",
+        "invoice_overdue",
+        "lesson_scheduled",
+        "lesson_changed",
+        "lesson_cancelled",
+        "homework_set",
+        "homework_graded",
+    }
     assert set(KIND_CATEGORY) == spec
     assert set(CATEGORY_KINDS) == {"chat", "reports", "billing", "lessons", "homework"}
 
@@ -180,14 +217,16 @@ def test_concurrent_notifications_with_one_key_store_one_and_fail_neither(family
 
     from thebot.extensions import db
     from thebot.services import notify
+
     user_id = family.tutor.id
     first_inserted, results, errors = threading.Event(), {}, []
 
     def first():
         with service_app.test_request_context():
             try:
-                results["first"] = notify.notify(user_id, "message", title="A",
-                                                 dedupe_key="room:77") is not None
+                results["first"] = (
+                    notify.notify(user_id, "message", title="A", dedupe_key="room:77") is not None
+                )
                 first_inserted.set()
                 second_thread.join(timeout=1)  # let the second one reach its insert, or not
                 db.session.commit()
@@ -201,8 +240,9 @@ def test_concurrent_notifications_with_one_key_store_one_and_fail_neither(family
         first_inserted.wait(10)
         with service_app.test_request_context():
             try:
-                results["second"] = notify.notify(user_id, "message", title="B",
-                                                  dedupe_key="room:77") is not None
+                results["second"] = (
+                    notify.notify(user_id, "message", title="B", dedupe_key="room:77") is not None
+                )
                 db.session.commit()
             except Exception as exc:
                 errors.append(exc)
@@ -229,6 +269,7 @@ def test_a_failing_push_neither_blocks_nor_undoes_the_action(family, monkeypatch
 
     def queue_down(*args, **kwargs):
         raise ConnectionError("message queue unreachable")
+
     monkeypatch.setattr(socketio, "emit", queue_down)
     caplog.set_level(logging.ERROR, logger="thebot.realtime")
     record = notify.notify(family.parent, "invoice_viewed", title="Invoice viewed")

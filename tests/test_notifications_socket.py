@@ -1,5 +1,6 @@
 """The /notifications namespace on a real server process with real python-socketio clients:
 list and mark_read acks, bad input, and pushes that reach exactly the notified user's sockets."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,6 +16,7 @@ NS = "/notifications"
 def _notify(user, title="Invoice", kind="invoice_sent"):
     from thebot.extensions import db
     from thebot.services import notify
+
     record = notify.notify(user, kind, title=title)
     db.session.commit()
     return record.id
@@ -24,8 +26,11 @@ def test_an_action_reaches_exactly_the_notified_users_sockets(live_server, liste
     report = draft_report(family.tutor, family.student, summary="Steady progress in geometry.")
     phone, laptop = listeners(family.parent), listeners(family.parent)
     tutor, stranger = listeners(family.tutor), listeners(family.other_parent)
-    response = requests.post(f"{live_server.url}/api/v1/reports/{report.id}/send", timeout=10,
-                             headers={"Authorization": f"Bearer {api_token(family.tutor)}"})
+    response = requests.post(
+        f"{live_server.url}/api/v1/reports/{report.id}/send",
+        timeout=10,
+        headers={"Authorization": f"Bearer {api_token(family.tutor)}"},
+    )
     assert response.status_code == 200, response.text
     for socket in (phone, laptop):
         events = socket.settle()
@@ -42,8 +47,11 @@ def test_an_action_reaches_exactly_the_notified_users_sockets(live_server, liste
 def test_marking_read_updates_every_socket_of_that_user_only(listeners, family):
     first, second = _notify(family.parent, "A"), _notify(family.parent, "B")
     _notify(family.other_parent, "Theirs")
-    phone, laptop, stranger = (listeners(family.parent), listeners(family.parent),
-                               listeners(family.other_parent))
+    phone, laptop, stranger = (
+        listeners(family.parent),
+        listeners(family.parent),
+        listeners(family.other_parent),
+    )
     assert phone.call("mark_read", {"id": first}) == {"ok": True, "unread": 1}
     assert laptop.settle() == [("unread_count", {"count": 1})]
     assert phone.call("mark_read", {"all": True}) == {"ok": True, "unread": 0}
@@ -63,17 +71,20 @@ def test_list_pages_and_counts(listeners, family):
     assert [n["id"] for n in rest["notifications"]] == [ids[0]]
 
 
-@pytest.mark.parametrize("event,payload,code", [
-    ("list", {"limit": 0}, "bad_request"),
-    ("list", {"limit": "5"}, "bad_request"),
-    ("list", {"limit": 500}, "bad_request"),
-    ("list", {"before_id": True}, "bad_request"),
-    ("list", ["not", "an", "object"], "bad_request"),
-    ("mark_read", {}, "bad_request"),
-    ("mark_read", {"all": "yes"}, "bad_request"),
-    ("mark_read", {"id": "1"}, "bad_request"),
-    ("mark_read", {"id": 999999}, "not_found"),
-])
+@pytest.mark.parametrize(
+    "event,payload,code",
+    [
+        ("list", {"limit": 0}, "bad_request"),
+        ("list", {"limit": "5"}, "bad_request"),
+        ("list", {"limit": 500}, "bad_request"),
+        ("list", {"before_id": True}, "bad_request"),
+        ("list", ["not", "an", "object"], "bad_request"),
+        ("mark_read", {}, "bad_request"),
+        ("mark_read", {"all": "yes"}, "bad_request"),
+        ("mark_read", {"id": "1"}, "bad_request"),
+        ("mark_read", {"id": 999999}, "not_found"),
+    ],
+)
 def test_bad_payloads_get_error_acks(listeners, family, event, payload, code):
     _notify(family.parent)
     socket = listeners(family.parent)
@@ -94,8 +105,8 @@ def test_connecting_without_credentials_is_refused(live_server, family):
     refusals = []
     client.on("connect_error", refusals.append, namespace=NS)
     with pytest.raises(socketio.exceptions.ConnectionError):
-        client.connect(live_server.url, namespaces=[NS], transports=["websocket"],
-                       wait_timeout=10)
-    assert refusals == [{"message": "Sign in first.",
-                         "data": {"code": "unauthorized", "message": "Sign in first."}}]
+        client.connect(live_server.url, namespaces=[NS], transports=["websocket"], wait_timeout=10)
+    assert refusals == [
+        {"message": "Sign in first.", "data": {"code": "unauthorized", "message": "Sign in first."}}
+    ]
     assert not client.connected

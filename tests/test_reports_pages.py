@@ -1,6 +1,7 @@
 """Weekly report pages over HTTP, as each role uses them: composing, editing, sending and deleting
 with forms (CSRF, field errors, nothing stored on refusal), inboxes with unread marks, reading
 that marks read only for the recipient, the parent's child page with its chart, and admin lists."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,14 @@ WEEK = "2025-03-03"
 
 
 def report_form(**fields) -> dict:
-    data = {"week_start": WEEK, "summary": "Worked through the plan.", "progress_notes": "",
-            "achievements": "", "concerns": "", "recommendations": ""}
+    data = {
+        "week_start": WEEK,
+        "summary": "Worked through the plan.",
+        "progress_notes": "",
+        "achievements": "",
+        "concerns": "",
+        "recommendations": "",
+    }
     data.update({k: "" if v is None else str(v) for k, v in fields.items()})
     return data
 
@@ -31,6 +38,7 @@ def new_report_id(response) -> int:
 def reports_in_db(**where):
     from thebot.extensions import db
     from thebot.models import Report
+
     db.session.expire_all()
     query = select(Report)
     for name, value in where.items():
@@ -40,18 +48,33 @@ def reports_in_db(**where):
 
 def draft(ctx_user, student, week=WEEK, summary="A week.", **fields):
     from thebot.services.reports import writing
-    return writing.create_report(ctx_user, kind="tutor", student_id=student.id, week_start=week,
-                                 fields={"summary": summary, **fields})
+
+    return writing.create_report(
+        ctx_user,
+        kind="tutor",
+        student_id=student.id,
+        week_start=week,
+        fields={"summary": summary, **fields},
+    )
 
 
 def teacher_report(teacher, student, week=WEEK, summary="Class work.", send=True):
     from thebot.extensions import db
     from thebot.models import Enrollment
     from thebot.services.reports import writing
-    enrollment = db.session.scalar(select(Enrollment).where(
-        Enrollment.student_id == student.id, Enrollment.teacher_id == teacher.id))
-    report = writing.create_report(teacher, kind="teacher", enrollment_id=enrollment.id,
-                                   week_start=week, fields={"summary": summary})
+
+    enrollment = db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.student_id == student.id, Enrollment.teacher_id == teacher.id
+        )
+    )
+    report = writing.create_report(
+        teacher,
+        kind="teacher",
+        enrollment_id=enrollment.id,
+        week_start=week,
+        fields={"summary": summary},
+    )
     if send:
         writing.send_report(teacher, report.id)
     return report
@@ -60,6 +83,7 @@ def teacher_report(teacher, student, week=WEEK, summary="Class work.", send=True
 def unread_for(user) -> int:
     from thebot.extensions import db
     from thebot.services.reports import reading
+
     db.session.expire_all()
     return reading.unread_count(user)
 
@@ -72,26 +96,43 @@ def row_text(page_text: str, report_id: int, html: str) -> str:
 
 # --- the tutor ---------------------------------------------------------------------------------
 
+
 def test_tutor_composes_edits_and_sends_and_the_parent_reads(web, web_factory, demo, ctx):
     web.login("tutor")
     compose = web.get(f"/tutor/reports/new?student_id={demo.student.id}")
     assert "Anna Petrova → Irina Petrova" in text_of(compose)
     assert "Daniil Sokolov (no parent linked: cannot be sent)" in text_of(compose)
-    report_id = new_report_id(web.post("/tutor/reports/new", report_form(
-        student_id=demo.student.id, days_present=4, days_planned=5, progress_percent=60,
-        concerns="Geometry <b>proofs</b>")))
+    report_id = new_report_id(
+        web.post(
+            "/tutor/reports/new",
+            report_form(
+                student_id=demo.student.id,
+                days_present=4,
+                days_planned=5,
+                progress_percent=60,
+                concerns="Geometry <b>proofs</b>",
+            ),
+        )
+    )
     detail = web.get(f"/tutor/reports/{report_id}")
     page = text_of(detail)
     assert "The draft is saved" in page and "Irina Petrova (when sent)" in page
     assert "4 of 5 days" in page and "60 %" in page
     assert "Geometry &lt;b&gt;proofs&lt;/b&gt;" in detail.get_data(as_text=True)
 
-    edit = web.post(f"/tutor/reports/{report_id}/edit", report_form(
-        summary="Worked hard all week.", days_present=5, days_planned=5, progress_percent=65))
+    edit = web.post(
+        f"/tutor/reports/{report_id}/edit",
+        report_form(
+            summary="Worked hard all week.", days_present=5, days_planned=5, progress_percent=65
+        ),
+    )
     assert edit.status_code == 302
     (stored,) = reports_in_db(id=report_id)
     assert (stored.summary, stored.days_present, stored.progress_percent) == (
-        "Worked hard all week.", 5, 65)
+        "Worked hard all week.",
+        5,
+        65,
+    )
 
     listing = web.get("/tutor/reports")
     assert "draft" in row_text(text_of(listing), report_id, listing.get_data(as_text=True))
@@ -118,13 +159,16 @@ def test_tutor_composes_edits_and_sends_and_the_parent_reads(web, web_factory, d
     assert "read" in row_text(text_of(listing), report_id, listing.get_data(as_text=True))
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"week_start": "2025-03-05"}, "Choose a Monday"),
-    ({"summary": ""}, "This field is required"),
-    ({"days_present": 5, "days_planned": 3}, "Days present cannot exceed days planned."),
-    ({"progress_percent": 150}, "From 0 to 100."),
-    ({"days_planned": "many"}, "Not a valid integer value."),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"week_start": "2025-03-05"}, "Choose a Monday"),
+        ({"summary": ""}, "This field is required"),
+        ({"days_present": 5, "days_planned": 3}, "Days present cannot exceed days planned."),
+        ({"progress_percent": 150}, "From 0 to 100."),
+        ({"days_planned": "many"}, "Not a valid integer value."),
+    ],
+)
 def test_compose_form_errors_store_nothing(web, demo, ctx, fields, message):
     web.login("tutor")
     before = len(reports_in_db())
@@ -156,8 +200,11 @@ def test_a_student_without_a_parent_cannot_be_sent_and_the_page_says_why(web, de
     page = web.get(f"/tutor/reports/{report.id}")
     html = page.get_data(as_text=True)
     assert "This report cannot be sent: Daniil Sokolov has no parent linked." in text_of(page)
-    assert re.search(r'<button type="submit" class="button primary" data-test="send"\s+disabled '
-                     r'aria-describedby="send-blocked"', html)
+    assert re.search(
+        r'<button type="submit" class="button primary" data-test="send"\s+disabled '
+        r'aria-describedby="send-blocked"',
+        html,
+    )
     refused = web.post(f"/tutor/reports/{report.id}/send", {})
     assert "no parent linked" in text_of(web.get(refused.headers["Location"]))
     assert reports_in_db(id=report.id)[0].status.value == "draft"
@@ -173,6 +220,7 @@ def test_duplicate_week_is_refused_on_the_form(web, demo, ctx):
 
 def test_delete_a_draft_but_never_a_sent_report(web, demo, ctx):
     from thebot.services.reports import writing
+
     gone, kept = draft(demo.tutor, demo.student), draft(demo.tutor, demo.student2)
     writing.send_report(demo.tutor, kept.id)
     gone_id, kept_id = gone.id, kept.id
@@ -189,6 +237,7 @@ def test_delete_a_draft_but_never_a_sent_report(web, demo, ctx):
 
 def test_another_tutors_reports_are_not_found(web, demo, ctx):
     from thebot.services.reports import writing
+
     mine = draft(demo.tutor, demo.student)
     sent = draft(demo.tutor, demo.student2)
     writing.send_report(demo.tutor, sent.id)
@@ -228,18 +277,32 @@ def test_tutor_inbox_from_teachers_marks_read_on_opening(web, demo, ctx):
 
 # --- the teacher -------------------------------------------------------------------------------
 
+
 def test_teacher_composes_per_enrollment_and_sends_to_the_tutor(web, demo, ctx):
     from thebot.extensions import db
     from thebot.models import Enrollment
-    enrollment = db.session.scalar(select(Enrollment).where(
-        Enrollment.student_id == demo.student2.id, Enrollment.teacher_id == demo.teacher.id))
+
+    enrollment = db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.student_id == demo.student2.id, Enrollment.teacher_id == demo.teacher.id
+        )
+    )
     web.login("teacher")
     compose = web.get("/teacher/reports/new")
     assert "Pavel Petrov · Maths → Tatiana Smirnova" in text_of(compose)
     assert "Daniil Sokolov" not in text_of(compose)  # not this teacher's student
-    report_id = new_report_id(web.post("/teacher/reports/new", report_form(
-        enrollment_id=enrollment.id, homework_done=2, homework_set=3, average_grade="4,5",
-        attendance_percent=80)))
+    report_id = new_report_id(
+        web.post(
+            "/teacher/reports/new",
+            report_form(
+                enrollment_id=enrollment.id,
+                homework_done=2,
+                homework_set=3,
+                average_grade="4,5",
+                attendance_percent=80,
+            ),
+        )
+    )
     (stored,) = reports_in_db(id=report_id)
     assert str(stored.average_grade) == "4.50" and stored.subject_id == enrollment.subject_id
     page = text_of(web.get(f"/teacher/reports/{report_id}"))
@@ -255,12 +318,14 @@ def test_teacher_composes_per_enrollment_and_sends_to_the_tutor(web, demo, ctx):
 def test_teacher_form_refuses_a_bad_grade_and_foreign_enrollments(web, demo, ctx):
     from thebot.extensions import db
     from thebot.models import Enrollment
+
     physics = db.session.scalar(select(Enrollment).where(Enrollment.teacher_id == demo.teacher2.id))
     maths = db.session.scalar(select(Enrollment).where(Enrollment.teacher_id == demo.teacher.id))
     web.login("teacher")
     before = len(reports_in_db())
-    bad_grade = web.post("/teacher/reports/new", report_form(enrollment_id=maths.id,
-                                                             average_grade="6"))
+    bad_grade = web.post(
+        "/teacher/reports/new", report_form(enrollment_id=maths.id, average_grade="6")
+    )
     assert bad_grade.status_code == 400
     assert "A grade from 1.00 to 5.00" in text_of(bad_grade)
     foreign = web.post("/teacher/reports/new", report_form(enrollment_id=physics.id))
@@ -270,8 +335,10 @@ def test_teacher_form_refuses_a_bad_grade_and_foreign_enrollments(web, demo, ctx
 
 # --- the parent --------------------------------------------------------------------------------
 
+
 def test_parent_inbox_shows_reports_about_each_child_only(web, demo, ctx):
     from thebot.services.reports import writing
+
     to_me = draft(demo.tutor, demo.student2, summary="Pavel's week.")
     writing.send_report(demo.tutor, to_me.id)
     about_anna = teacher_report(demo.teacher, demo.student, summary="Anna in maths.")
@@ -295,14 +362,27 @@ def test_parent_inbox_shows_reports_about_each_child_only(web, demo, ctx):
 def test_child_page_shows_latest_reports_and_the_progress_chart(web, demo, ctx):
     from thebot.services import accounts
     from thebot.services.reports import writing
+
     family = accounts.create_family(
-        demo.tutor, student_name="Lev Orlov", grade=7, goal="", parent_name="Olga Orlova",
-        parent_email=None, parent_phone="")
+        demo.tutor,
+        student_name="Lev Orlov",
+        grade=7,
+        goal="",
+        parent_name="Olga Orlova",
+        parent_email=None,
+        parent_phone="",
+    )
     child, parent = accounts.reveal_family_credentials(demo.tutor, family.id)
     weeks = [("2025-03-03", 3, 5, 40), ("2025-03-10", 5, 5, 55), ("2025-03-17", 4, 5, 70)]
     for week, present, planned, progress in weeks:
-        report = draft(demo.tutor, child.user, week=week, days_present=present,
-                       days_planned=planned, progress_percent=progress)
+        report = draft(
+            demo.tutor,
+            child.user,
+            week=week,
+            days_present=present,
+            days_planned=planned,
+            progress_percent=progress,
+        )
         writing.send_report(demo.tutor, report.id)
     draft(demo.tutor, child.user, week="2025-03-24", progress_percent=99)  # a draft: not shown
     web.login(parent.username, parent.password)
@@ -310,7 +390,10 @@ def test_child_page_shows_latest_reports_and_the_progress_chart(web, demo, ctx):
     html = page.get_data(as_text=True)
     latest = re.search(r'data-test="latest-reports".*?</section>', html, re.S).group(0)
     assert [d for d in ("Mar 17, 2025", "Mar 10, 2025", "Mar 3, 2025") if d in latest] == [
-        "Mar 17, 2025", "Mar 10, 2025", "Mar 3, 2025"]
+        "Mar 17, 2025",
+        "Mar 10, 2025",
+        "Mar 3, 2025",
+    ]
     svg = re.search(r'<svg[^>]*role="img"[^>]*>.*?</svg>', html, re.S).group(0)
     assert "Week of Mar 3, 2025: attendance 60 %" in svg
     assert "Week of Mar 10, 2025: attendance 100 %" in svg
@@ -324,8 +407,7 @@ def test_child_page_shows_latest_reports_and_the_progress_chart(web, demo, ctx):
     heights = [float(p.split(",")[1]) for p in points]
     assert heights[0] > heights[1] > heights[2]  # progress rises, so the line climbs
     weeks = re.search(r'<div class="chart-weeks[^"]*"[^>]*>(.*?)</div>', html, re.S).group(1)
-    assert re.findall(r"<span><span>([^<]+)</span></span>", weeks) == [
-        "3 Mar", "10 Mar", "17 Mar"]
+    assert re.findall(r"<span><span>([^<]+)</span></span>", weeks) == ["3 Mar", "10 Mar", "17 Mar"]
 
 
 def test_the_chart_plots_teacher_grades_and_homework_done_of_set(web, demo, ctx):
@@ -333,34 +415,61 @@ def test_the_chart_plots_teacher_grades_and_homework_done_of_set(web, demo, ctx)
     from thebot.models import Subject
     from thebot.services import accounts, learning
     from thebot.services.reports import reading, writing
+
     family = accounts.create_family(
-        demo.tutor, student_name="Lev Orlov", grade=7, goal="", parent_name="Olga Orlova",
-        parent_email=None, parent_phone="")
+        demo.tutor,
+        student_name="Lev Orlov",
+        grade=7,
+        goal="",
+        parent_name="Olga Orlova",
+        parent_email=None,
+        parent_phone="",
+    )
     child, parent = accounts.reveal_family_credentials(demo.tutor, family.id)
     enrollments = {}
     for teacher, subject in ((demo.teacher, "Maths"), (demo.teacher2, "Physics")):
         subject_id = db.session.scalar(select(Subject.id).where(Subject.name == subject))
-        enrollments[teacher.id] = learning.enroll(demo.tutor, student_id=child.user.id,
-                                                  subject_id=subject_id, teacher_id=teacher.id)
-    for teacher, week, done, given, grade in ((demo.teacher, "2025-03-03", 3, 4, "4.50"),
-                                              (demo.teacher2, "2025-03-03", 1, 4, "3.50"),
-                                              (demo.teacher, "2025-03-10", 4, 4, "5.00")):
-        report = writing.create_report(teacher, kind="teacher",
-                                       enrollment_id=enrollments[teacher.id].id,
-                                       week_start=week, fields={
-                                           "summary": "Class work.", "homework_done": done,
-                                           "homework_set": given, "average_grade": grade})
+        enrollments[teacher.id] = learning.enroll(
+            demo.tutor, student_id=child.user.id, subject_id=subject_id, teacher_id=teacher.id
+        )
+    for teacher, week, done, given, grade in (
+        (demo.teacher, "2025-03-03", 3, 4, "4.50"),
+        (demo.teacher2, "2025-03-03", 1, 4, "3.50"),
+        (demo.teacher, "2025-03-10", 4, 4, "5.00"),
+    ):
+        report = writing.create_report(
+            teacher,
+            kind="teacher",
+            enrollment_id=enrollments[teacher.id].id,
+            week_start=week,
+            fields={
+                "summary": "Class work.",
+                "homework_done": done,
+                "homework_set": given,
+                "average_grade": grade,
+            },
+        )
         writing.send_report(teacher, report.id)
     points = reading.progress_series(parent.user, child.user.id)
-    assert [(str(p["week_start"]), p["homework_done"], p["homework_set"], p["homework"],
-             str(p["grade"]), p["attendance"]) for p in points] == [
-        ("2025-03-03", 4, 8, 50, "4.00", None), ("2025-03-10", 4, 4, 100, "5.00", None)]
+    assert [
+        (
+            str(p["week_start"]),
+            p["homework_done"],
+            p["homework_set"],
+            p["homework"],
+            str(p["grade"]),
+            p["attendance"],
+        )
+        for p in points
+    ] == [("2025-03-03", 4, 8, 50, "4.00", None), ("2025-03-10", 4, 4, 100, "5.00", None)]
     web.login(parent.username, parent.password)
     html = web.get(f"/parent/children/{child.user.id}").get_data(as_text=True)
     svg = re.search(r'<svg[^>]*role="img"[^>]*>.*?</svg>', html, re.S).group(0)
     assert "Week of Mar 3, 2025: homework 4/8 (50 %)" in svg
     assert "Week of Mar 10, 2025: average grade 5.00" in svg
-    assert svg.count('<path class="dot homework"') == 2 and svg.count('<path class="dot grade"') == 2
+    assert (
+        svg.count('<path class="dot homework"') == 2 and svg.count('<path class="dot grade"') == 2
+    )
     assert svg.count('<path class="dot attendance"') == 0
     grade_line = re.search(r'<polyline class="line grade" points="([^"]+)"', svg).group(1).split()
     assert [p.split(",")[1] for p in grade_line] == ["25.00", "0.00"]  # 4.00 and 5.00 of 1–5
@@ -373,9 +482,16 @@ def text_of_html(html: str) -> str:
 
 def test_child_page_without_reports_explains_the_empty_chart(web, demo, ctx):
     from thebot.services import accounts
+
     family = accounts.create_family(
-        demo.tutor, student_name="Lev Orlov", grade=7, goal="", parent_name="Olga Orlova",
-        parent_email=None, parent_phone="")
+        demo.tutor,
+        student_name="Lev Orlov",
+        grade=7,
+        goal="",
+        parent_name="Olga Orlova",
+        parent_email=None,
+        parent_phone="",
+    )
     child, parent = accounts.reveal_family_credentials(demo.tutor, family.id)
     web.login(parent.username, parent.password)
     page = text_of(web.get(f"/parent/children/{child.user.id}"))
@@ -385,8 +501,10 @@ def test_child_page_without_reports_explains_the_empty_chart(web, demo, ctx):
 
 # --- the admin ---------------------------------------------------------------------------------
 
+
 def test_admin_lists_every_sent_report_with_filters_and_reading_changes_nothing(web, demo, ctx):
     from thebot.services.reports import writing
+
     tutor_sent = draft(demo.tutor, demo.student)
     writing.send_report(demo.tutor, tutor_sent.id)
     teacher_sent = teacher_report(demo.teacher, demo.student3)
@@ -410,10 +528,15 @@ def test_admin_lists_every_sent_report_with_filters_and_reading_changes_nothing(
     assert reports_in_db(id=tutor_sent.id)[0].status.value == "sent"
 
 
-@pytest.mark.parametrize("username, path", [
-    ("parent", "/tutor/reports"), ("teacher", "/parent/reports"), ("student", "/admin/reports"),
-    ("tutor", "/teacher/reports/new"),
-])
+@pytest.mark.parametrize(
+    "username, path",
+    [
+        ("parent", "/tutor/reports"),
+        ("teacher", "/parent/reports"),
+        ("student", "/admin/reports"),
+        ("tutor", "/teacher/reports/new"),
+    ],
+)
 def test_report_pages_belong_to_their_role(web, demo, username, path):
     web.login(username)
     response = web.get(path)
@@ -422,12 +545,19 @@ def test_report_pages_belong_to_their_role(web, demo, username, path):
 
 
 def test_navigation_names_the_report_pages(web, demo):
-    expected = {"tutor": ["Reports to parents", "Reports from teachers"], "teacher": ["Reports"],
-                "parent": ["Reports"], "admin": ["Reports"]}
+    expected = {
+        "tutor": ["Reports to parents", "Reports from teachers"],
+        "teacher": ["Reports"],
+        "parent": ["Reports"],
+        "admin": ["Reports"],
+    }
     for username, labels in expected.items():
         web.login(username)
-        nav = re.search(r'<nav class="mainnav".*?</nav>', web.get("/", follow_redirects=True)
-                        .get_data(as_text=True), re.S).group(0)
+        nav = re.search(
+            r'<nav class="mainnav".*?</nav>',
+            web.get("/", follow_redirects=True).get_data(as_text=True),
+            re.S,
+        ).group(0)
         for label in labels:
             assert f">{label}" in nav, (username, label)
         web.logout()
@@ -437,6 +567,7 @@ def test_page_count_of_queries_does_not_grow_with_reports(web, demo, ctx, app):
     from thebot.extensions import db
     from thebot.models import Report
     from thebot.services.reports import writing
+
     web.login("parent")
 
     def queries() -> int:
@@ -449,5 +580,9 @@ def test_page_count_of_queries_does_not_grow_with_reports(web, demo, ctx, app):
         report = draft(demo.tutor, demo.student2, week=week)
         writing.send_report(demo.tutor, report.id)
     assert queries() == before
-    assert db.session.scalar(select(func.count()).select_from(
-        Report).where(Report.student_id == demo.student2.id)) >= 3
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Report).where(Report.student_id == demo.student2.id)
+        )
+        >= 3
+    )

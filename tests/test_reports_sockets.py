@@ -1,6 +1,7 @@
 """The /reports namespace against a real server process, with one real python-socketio client per
 role: the `reports` and `mark_read` events, and live `report_sent` / `report_read` delivered to
 exactly the people who may see the report, and to nobody else."""
+
 from __future__ import annotations
 
 import threading
@@ -26,13 +27,19 @@ class Listener:
         self.sio = socketio.Client(reconnection=False)
         for name in ("report_sent", "report_read"):
             self.sio.on(name, self._recorder(name), namespace="/reports")
-        self.sio.connect(url, namespaces=["/reports"], auth={"token": token},
-                         transports=["websocket"], wait_timeout=10)
+        self.sio.connect(
+            url,
+            namespaces=["/reports"],
+            auth={"token": token},
+            transports=["websocket"],
+            wait_timeout=10,
+        )
 
     def _recorder(self, name):
         def record(data):
             with self._lock:
                 self.events.append((name, data))
+
         return record
 
     def call(self, event: str, data) -> dict:
@@ -43,8 +50,13 @@ class Listener:
             return [data for event, data in self.events if event == name]
 
     def api(self, method: str, path: str, json=None) -> requests.Response:
-        return requests.request(method, f"{self.url}/api/v1{path}", json=json, timeout=10,
-                                headers={"Authorization": f"Bearer {self.token}"})
+        return requests.request(
+            method,
+            f"{self.url}/api/v1{path}",
+            json=json,
+            timeout=10,
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
 
 
 @pytest.fixture
@@ -82,8 +94,11 @@ def settle(users) -> None:
 
 
 def receivers(users, name: str, report_id: int) -> set[str]:
-    return {username for username, listener in users.items()
-            if any((d.get("id") or d.get("report_id")) == report_id for d in listener.got(name))}
+    return {
+        username
+        for username, listener in users.items()
+        if any((d.get("id") or d.get("report_id")) == report_id for d in listener.got(name))
+    }
 
 
 def create(users, author: str, body: dict) -> dict:
@@ -93,13 +108,19 @@ def create(users, author: str, body: dict) -> dict:
 
 
 def tutor_report(users, demo, student="student") -> dict:
-    return create(users, "tutor", {"kind": "tutor", "student_id": demo[student].id,
-                                   "summary": "A steady week."})
+    return create(
+        users,
+        "tutor",
+        {"kind": "tutor", "student_id": demo[student].id, "summary": "A steady week."},
+    )
 
 
 def teacher_report(users, demo, ctx_enrollment) -> dict:
-    return create(users, "teacher", {"kind": "teacher", "enrollment_id": ctx_enrollment.id,
-                                     "summary": "Good class work."})
+    return create(
+        users,
+        "teacher",
+        {"kind": "teacher", "enrollment_id": ctx_enrollment.id, "summary": "Good class work."},
+    )
 
 
 @pytest.fixture
@@ -108,11 +129,16 @@ def maths_enrollment(demo):
 
     from thebot.extensions import db
     from thebot.models import Enrollment
-    return db.session.scalar(select(Enrollment).where(
-        Enrollment.student_id == demo.student.id, Enrollment.teacher_id == demo.teacher.id))
+
+    return db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.student_id == demo.student.id, Enrollment.teacher_id == demo.teacher.id
+        )
+    )
 
 
 # --- client events ----------------------------------------------------------------------------
+
 
 def test_reports_ack_lists_only_what_each_user_may_see(users, demo, maths_enrollment):
     draft = tutor_report(users, demo)
@@ -146,15 +172,18 @@ def test_reports_ack_lists_only_what_each_user_may_see(users, demo, maths_enroll
     assert shown["status"] == "sent" and shown["recipient"]["id"] == demo.parent.id
 
 
-@pytest.mark.parametrize("event, payload", [
-    ("reports", {"kind": "weekly"}),
-    ("reports", {"student_id": "12"}),
-    ("reports", {"student_id": True}),
-    ("reports", ["not", "an", "object"]),
-    ("mark_read", {}),
-    ("mark_read", {"report_id": -3}),
-    ("mark_read", "7"),
-])
+@pytest.mark.parametrize(
+    "event, payload",
+    [
+        ("reports", {"kind": "weekly"}),
+        ("reports", {"student_id": "12"}),
+        ("reports", {"student_id": True}),
+        ("reports", ["not", "an", "object"]),
+        ("mark_read", {}),
+        ("mark_read", {"report_id": -3}),
+        ("mark_read", "7"),
+    ],
+)
 def test_bad_payloads_get_bad_request(users, demo, event, payload):
     ack = users["parent"].call(event, payload)
     assert ack["ok"] is False and ack["error"]["code"] == "bad_request", ack
@@ -170,15 +199,20 @@ def test_mark_read_refusals(users, demo):
         assert ack["error"]["code"] == "not_found"
     users["tutor"].api("POST", f"/reports/{draft['id']}/send")
     for username in ("admin", "tutor"):  # they see it but it is not addressed to them
-        assert users[username].call("mark_read", {"report_id": draft["id"]})["error"][
-            "code"] == "forbidden"
-    assert users["parent2"].call("mark_read", {"report_id": draft["id"]})["error"][
-        "code"] == "not_found"
+        assert (
+            users[username].call("mark_read", {"report_id": draft["id"]})["error"]["code"]
+            == "forbidden"
+        )
+    assert (
+        users["parent2"].call("mark_read", {"report_id": draft["id"]})["error"]["code"]
+        == "not_found"
+    )
     report = users["tutor"].api("GET", f"/reports/{draft['id']}").json()["report"]
     assert report["status"] == "sent"
 
 
 # --- live delivery ----------------------------------------------------------------------------
+
 
 def test_drafts_make_no_events(users, demo):
     draft = tutor_report(users, demo)
@@ -212,11 +246,16 @@ def test_reading_reaches_exactly_the_audience_once(users, demo):
     expected = {"tutor", "parent", "admin"}
     wait_until(lambda: receivers(users, "report_read", draft["id"]) == expected, "report_read")
     (payload,) = users["tutor"].got("report_read")
-    assert payload == {"report_id": draft["id"], "read_at": ack["report"]["read_at"],
-                       "reader": {"id": demo.parent.id, "full_name": "Irina Petrova"}}
+    assert payload == {
+        "report_id": draft["id"],
+        "read_at": ack["report"]["read_at"],
+        "reader": {"id": demo.parent.id, "full_name": "Irina Petrova"},
+    }
     # Reading again (by event or by opening) changes nothing and tells nobody.
-    assert users["parent"].call("mark_read", {"report_id": draft["id"]})["report"][
-        "read_at"] == ack["report"]["read_at"]
+    assert (
+        users["parent"].call("mark_read", {"report_id": draft["id"]})["report"]["read_at"]
+        == ack["report"]["read_at"]
+    )
     users["parent"].api("GET", f"/reports/{draft['id']}")
     settle(users)
     assert receivers(users, "report_read", draft["id"]) == expected
@@ -256,6 +295,7 @@ def test_a_refused_send_tells_nobody(users, demo):
 def test_the_reports_list_follows_the_childs_current_parent(users, demo):
     """Issue 7: a sent tutor report leaves the old parent's socket list when the parent changes."""
     from thebot.services import links
+
     sent = tutor_report(users, demo)
     users["tutor"].api("POST", f"/reports/{sent['id']}/send")
 
@@ -268,6 +308,7 @@ def test_the_reports_list_follows_the_childs_current_parent(users, demo):
     links.set_links(demo.tutor, demo.student.id, parent_id=demo.parent2.id)
     assert sent["id"] not in ids("parent")
     assert sent["id"] in ids("parent2")
-    assert users["parent"].call("mark_read", {"report_id": sent["id"]})["error"]["code"] == \
-        "not_found"
+    assert (
+        users["parent"].call("mark_read", {"report_id": sent["id"]})["error"]["code"] == "not_found"
+    )
     assert users["parent"].api("GET", f"/reports/{sent['id']}").status_code == 404

@@ -1,6 +1,7 @@
 """Role areas over HTTP: each dashboard shows that role's real data, `/` routes to it, other areas
 answer the 403 page, the shared layout (navigation, flash messages, language switch), accounts
 whose profile row is missing, and a bounded number of SQL queries per dashboard."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,8 +9,13 @@ import pytest
 from tests.support.app import count_queries
 from tests.support.http import text_of
 
-AREAS = {"student": "/student/", "parent": "/parent/", "tutor": "/tutor/",
-         "teacher": "/teacher/", "admin": "/admin/"}
+AREAS = {
+    "student": "/student/",
+    "parent": "/parent/",
+    "tutor": "/tutor/",
+    "teacher": "/teacher/",
+    "admin": "/admin/",
+}
 
 
 def signed_in(web_factory, username: str):
@@ -19,6 +25,7 @@ def signed_in(web_factory, username: str):
 
 
 # --- dashboards with real data ----------------------------------------------------------------
+
 
 def test_student_dashboard_shows_subjects_teachers_tutor_and_parent(web, demo):
     web.login("student")
@@ -76,6 +83,7 @@ def test_admin_dashboard_counts_roles_and_lists_newest_accounts(web, demo):
 
 # --- routing and areas ------------------------------------------------------------------------
 
+
 def test_home_sends_each_role_to_its_dashboard(web_factory, demo):
     for username, path in AREAS.items():
         response = signed_in(web_factory, username).get("/")
@@ -109,18 +117,22 @@ def test_a_role_cannot_open_another_roles_area(web_factory, demo):
 def test_forbidden_area_forms_change_nothing(web, demo, ctx):
     from thebot.extensions import db
     from thebot.models import User
+
     web.login("teacher")
     before = db.session.query(User).count()
     response = web.post("/tutor/students/new", {"student_name": "Ghost", "parent_name": "Ghost P"})
     assert response.status_code == 403
-    response = web.post("/admin/users/new", {"role": "admin", "username": "evil",
-                                             "full_name": "Evil", "password": "long-enough-1"})
+    response = web.post(
+        "/admin/users/new",
+        {"role": "admin", "username": "evil", "full_name": "Evil", "password": "long-enough-1"},
+    )
     assert response.status_code == 403
     db.session.expire_all()
     assert db.session.query(User).count() == before
 
 
 # --- shared layout ----------------------------------------------------------------------------
+
 
 def test_layout_shows_the_roles_navigation_and_who_is_signed_in(web_factory, demo):
     tutor = signed_in(web_factory, "tutor").get("/tutor/")
@@ -136,8 +148,9 @@ def test_layout_shows_the_roles_navigation_and_who_is_signed_in(web_factory, dem
 
 def test_flash_messages_are_shown_once(web, demo):
     web.login("admin")
-    response = web.post("/admin/subjects", {"name": "Biology", "description": "Cells"},
-                        follow_redirects=True)
+    response = web.post(
+        "/admin/subjects", {"name": "Biology", "description": "Cells"}, follow_redirects=True
+    )
     assert "The subject is added." in text_of(response)
     assert "The subject is added." not in text_of(web.get("/admin/subjects"))
 
@@ -171,15 +184,21 @@ def test_browser_language_is_the_default(web, demo):
 
 # --- accounts whose profile row is missing ----------------------------------------------------
 
+
 def _drop_profile(user):
     from thebot.extensions import db
+
     db.session.delete(user.profile)
     db.session.commit()
 
 
 def test_dashboards_work_without_the_profile_row(web_factory, demo):
-    expected = {"student": "Your profile is not set up yet.", "parent": "Pavel Petrov",
-                "tutor": "Pavel Petrov", "teacher": "Anna Petrova"}
+    expected = {
+        "student": "Your profile is not set up yet.",
+        "parent": "Pavel Petrov",
+        "tutor": "Pavel Petrov",
+        "teacher": "Anna Petrova",
+    }
     for username in expected:
         _drop_profile(demo[username])
     for username, text in expected.items():
@@ -208,41 +227,64 @@ def test_admin_opens_an_account_without_profile_row(web, demo):
 
 # --- bounded queries --------------------------------------------------------------------------
 
+
 def build_practice(size: int, subjects, admin):
     """A tutor, a parent and a teacher sharing `size` students, each in two subjects."""
     from thebot.services import accounts, learning, links
+
     tag = f"p{size}"
 
     def make(role, name, **fields):
-        return accounts.create_user(None, role=role, username=f"{name}-{tag}",
-                                    full_name=f"{name.title()} {tag}", password="long-pass-1",
-                                    **fields)
+        return accounts.create_user(
+            None,
+            role=role,
+            username=f"{name}-{tag}",
+            full_name=f"{name.title()} {tag}",
+            password="long-pass-1",
+            **fields,
+        )
+
     tutor, parent = make("tutor", "tutor"), make("parent", "parent")
     teacher = make("teacher", "teacher", subjects=subjects[0].name)
     other_teacher = make("teacher", "teacher-b", subjects=subjects[1].name)
     for i in range(size):
         student = make("student", f"kid{i}", grade=5 + i % 5)
         links.set_links(admin, student.id, tutor_id=tutor.id, parent_id=parent.id)
-        learning.enroll(admin, student_id=student.id, subject_id=subjects[0].id,
-                        teacher_id=teacher.id)
-        learning.enroll(admin, student_id=student.id, subject_id=subjects[1].id,
-                        teacher_id=other_teacher.id, custom_title=f"Physics {i}")
+        learning.enroll(
+            admin, student_id=student.id, subject_id=subjects[0].id, teacher_id=teacher.id
+        )
+        learning.enroll(
+            admin,
+            student_id=student.id,
+            subject_id=subjects[1].id,
+            teacher_id=other_teacher.id,
+            custom_title=f"Physics {i}",
+        )
     return {"tutor": tutor.username, "parent": parent.username, "teacher": teacher.username}
 
 
 @pytest.fixture
 def practices(ctx, make_user):
     from thebot.services import learning
+
     admin = make_user("admin")
     subjects = [learning.create_subject(None, "Maths"), learning.create_subject(None, "Physics")]
     return {size: build_practice(size, subjects, admin) for size in (2, 6)}
 
 
-@pytest.mark.parametrize("role,path", [("tutor", "/tutor/"), ("parent", "/parent/"),
-                                       ("teacher", "/teacher/"), ("tutor", "/api/v1/students"),
-                                       ("teacher", "/api/v1/students")])
+@pytest.mark.parametrize(
+    "role,path",
+    [
+        ("tutor", "/tutor/"),
+        ("parent", "/parent/"),
+        ("teacher", "/teacher/"),
+        ("tutor", "/api/v1/students"),
+        ("teacher", "/api/v1/students"),
+    ],
+)
 def test_dashboards_run_the_same_number_of_queries_for_2_and_6_students(
-        app, web_factory, practices, role, path):
+    app, web_factory, practices, role, path
+):
     counts = {}
     for size, usernames in practices.items():
         web = web_factory()

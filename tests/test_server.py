@@ -1,6 +1,7 @@
 """Serving: wsgi.py patches for the configured async mode, the eventlet listener turns Nagle off on
 every accepted socket, `/healthz` answers from a real server process (200, or 503 when the
 database does not answer), server logs carry no secrets, and `make run` serves the demo."""
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,10 @@ def get(url: str, headers: dict | None = None) -> tuple[int, str]:
 
 # --- TCP_NODELAY ------------------------------------------------------------------------------
 
+
 def test_no_delay_listener_sets_tcp_nodelay_on_accepted_sockets():
     from thebot.server import NoDelayListener
+
     raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     raw.bind(("127.0.0.1", 0))
     raw.listen(2)
@@ -56,25 +59,39 @@ def test_no_delay_listener_sets_tcp_nodelay_on_accepted_sockets():
 
 # --- wsgi.py ----------------------------------------------------------------------------------
 
-PROBE = ("import wsgi, eventlet.patcher, socket; "
-         "print(wsgi.ASYNC_MODE, wsgi.app.config['ASYNC_MODE'], "
-         "eventlet.patcher.is_monkey_patched('socket'), "
-         "wsgi.app.extensions['socketio'].server.eio.async_mode)")
+PROBE = (
+    "import wsgi, eventlet.patcher, socket; "
+    "print(wsgi.ASYNC_MODE, wsgi.app.config['ASYNC_MODE'], "
+    "eventlet.patcher.is_monkey_patched('socket'), "
+    "wsgi.app.extensions['socketio'].server.eio.async_mode)"
+)
 
 
 @pytest.mark.parametrize("mode,patched", [("eventlet", "True"), ("threading", "False")])
 def test_wsgi_patches_for_the_configured_async_mode(tmp_path, mode, patched):
-    env = {**os.environ, "ASYNC_MODE": mode, "THEBOT_ENV": "test", "SECRET_KEY": "x",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.db'}",
-           "PYTHONWARNINGS": "ignore"}
-    result = subprocess.run([sys.executable, "-W", "ignore", "-c", PROBE], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "ASYNC_MODE": mode,
+        "THEBOT_ENV": "test",
+        "SECRET_KEY": "x",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.db'}",
+        "PYTHONWARNINGS": "ignore",
+    }
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [mode, mode, patched, mode]
     assert "Traceback" not in result.stderr
 
 
 # --- /healthz from real server processes ------------------------------------------------------
+
 
 def test_healthz_answers_ok_from_the_live_server(live_server):
     status, body = get(f"{live_server.url}/healthz")
@@ -120,8 +137,11 @@ def test_healthz_is_503_when_the_database_does_not_answer(unhealthy_server):
 
 def test_server_logs_carry_no_tokens_or_passwords(live_server, demo):
     body = json.dumps({"login": "tutor", "password": PASSWORD}).encode()
-    request = urllib.request.Request(f"{live_server.url}/api/v1/auth/login", data=body,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{live_server.url}/api/v1/auth/login",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         token = json.loads(response.read())["token"]
     status, me = get(f"{live_server.url}/api/v1/me", {"Authorization": f"Bearer {token}"})
@@ -136,17 +156,30 @@ def test_server_logs_carry_no_tokens_or_passwords(live_server, demo):
 
 # --- make run -----------------------------------------------------------------------------------
 
+
 @pytest.mark.realtime
 def test_make_run_migrates_loads_the_demo_and_serves(tmp_path):
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "THEBOT_ENV": "development",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}", "SECRET_KEY": "make-run-key",
-           "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "THEBOT_ENV": "development",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+        "SECRET_KEY": "make-run-key",
+        "PYTHONWARNINGS": "ignore::DeprecationWarning",
+    }
     env.pop("SOCKETIO_MESSAGE_QUEUE", None)
     log_path = tmp_path / "make-run.log"
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(["make", "run"], cwd=ROOT, env=env, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            ["make", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 240
         status = None
@@ -158,8 +191,11 @@ def test_make_run_migrates_loads_the_demo_and_serves(tmp_path):
                 time.sleep(0.5)
         assert status == 200, log_path.read_text()[-3000:]
         body = json.dumps({"login": "teacher2", "password": PASSWORD}).encode()
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/auth/login", data=body,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/auth/login",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             assert json.loads(response.read())["user"]["full_name"] == "Elena Volkova"
     finally:

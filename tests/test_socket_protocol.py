@@ -4,6 +4,7 @@ python-socketio), client events named after the lifecycle or unknown refused wit
 and changing nothing, payloads over the documented maximum answered `too_large` on a connection
 that stays up, and typing and join/leave limited per user.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,16 +34,19 @@ def refused(ack, code: str) -> None:
 
 def registry_rows(sid: str) -> int:
     db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(SocketConnection)
-                             .where(SocketConnection.sid == sid))
+    return db.session.scalar(
+        select(func.count()).select_from(SocketConnection).where(SocketConnection.sid == sid)
+    )
 
 
 def joins_of(sid: str) -> int:
-    return db.session.scalar(select(func.count()).select_from(ChatSocketJoin)
-                             .where(ChatSocketJoin.sid == sid))
+    return db.session.scalar(
+        select(func.count()).select_from(ChatSocketJoin).where(ChatSocketJoin.sid == sid)
+    )
 
 
 # --- the lifecycle is the server's ------------------------------------------------------------
+
 
 def test_a_client_disconnect_event_changes_nothing(live_server, demo, connect):
     student = connect("student")
@@ -50,8 +54,9 @@ def test_a_client_disconnect_event_changes_nothing(live_server, demo, connect):
     room = subject_room(demo.student, "Maths")
     student.join(room)
     for payload in ({}, "io client disconnect", None):
-        refused(student.sio.call("disconnect", payload, namespace="/chat", timeout=WAIT),
-                "bad_request")
+        refused(
+            student.sio.call("disconnect", payload, namespace="/chat", timeout=WAIT), "bad_request"
+        )
     # Still registered, still joined, still hearing the room ...
     assert registry_rows(student.sid) == 1 and joins_of(student.sid) == 1
     sent = teacher.call("send", {"room_id": room, "content": "Still there?"})["message"]
@@ -60,8 +65,11 @@ def test_a_client_disconnect_event_changes_nothing(live_server, demo, connect):
     token = api_token("student", via=live_server.url)
     revocable = connect(token=token)
     refused(revocable.sio.call("disconnect", {}, namespace="/chat", timeout=WAIT), "bad_request")
-    requests.post(f"{live_server.url}/api/v1/auth/logout", timeout=WAIT,
-                  headers={"Authorization": f"Bearer {token}"})
+    requests.post(
+        f"{live_server.url}/api/v1/auth/logout",
+        timeout=WAIT,
+        headers={"Authorization": f"Bearer {token}"},
+    )
     revocable.wait_disconnected()
 
 
@@ -69,22 +77,37 @@ def test_a_client_connect_event_changes_nothing(live_server, demo, connect):
     parent = connect("parent")
     before = registry_rows(parent.sid)
     for payload in ({}, {"token": api_token("tutor", via=live_server.url)}):
-        refused(parent.sio.call("connect", payload, namespace="/chat", timeout=WAIT),
-                "bad_request")
+        refused(parent.sio.call("connect", payload, namespace="/chat", timeout=WAIT), "bad_request")
     assert registry_rows(parent.sid) == before == 1
     # Still the parent: the tutor's token in the payload changed nobody's identity.
-    assert db.session.scalar(select(SocketConnection.user_id)
-                             .where(SocketConnection.sid == parent.sid)) == demo.parent.id
+    assert (
+        db.session.scalar(
+            select(SocketConnection.user_id).where(SocketConnection.sid == parent.sid)
+        )
+        == demo.parent.id
+    )
     assert len(parent.call("rooms")["rooms"]) == 6
 
 
-@pytest.mark.parametrize("namespace, event", [
-    ("/chat", "frobnicate"), ("/reports", "send"), ("/notifications", "rooms"),
-    ("/chat", "_refused"), ("/chat", "connect_error")])
+@pytest.mark.parametrize(
+    "namespace, event",
+    [
+        ("/chat", "frobnicate"),
+        ("/reports", "send"),
+        ("/notifications", "rooms"),
+        ("/chat", "_refused"),
+        ("/chat", "connect_error"),
+    ],
+)
 def test_unknown_events_are_refused_in_every_namespace(live_server, demo, namespace, event):
     client = socketio.Client(reconnection=False)
-    client.connect(live_server.url, auth={"token": api_token("tutor", via=live_server.url)},
-                   namespaces=[namespace], transports=["websocket"], wait_timeout=WAIT)
+    client.connect(
+        live_server.url,
+        auth={"token": api_token("tutor", via=live_server.url)},
+        namespaces=[namespace],
+        transports=["websocket"],
+        wait_timeout=WAIT,
+    )
     try:
         refused(client.call(event, {}, namespace=namespace, timeout=WAIT), "bad_request")
         assert client.connected
@@ -94,8 +117,10 @@ def test_unknown_events_are_refused_in_every_namespace(live_server, demo, namesp
 
 # --- payload size -----------------------------------------------------------------------------
 
-def test_a_payload_over_the_maximum_is_too_large_and_the_connection_stays(live_server, demo,
-                                                                          connect):
+
+def test_a_payload_over_the_maximum_is_too_large_and_the_connection_stays(
+    live_server, demo, connect
+):
     client = connect("student")
     room = subject_room(demo.student, "Maths")
     for size in (MAX_PAYLOAD + 1, 900 * 1024):
@@ -116,17 +141,25 @@ def test_deeply_nested_and_odd_payloads_get_an_error_not_a_crash(live_server, de
     nested: object = {}
     for _ in range(200):
         nested = {"n": nested}
-    for payload in ({"room_id": room, "content": nested}, {"room_id": [[[[room]]]]},
-                    {"room_id": 2**63, "content": "x"}, {"room_id": 1e308, "content": "x"}):
+    for payload in (
+        {"room_id": room, "content": nested},
+        {"room_id": [[[[room]]]]},
+        {"room_id": 2**63, "content": "x"},
+        {"room_id": 1e308, "content": "x"},
+    ):
         ack = client.call("send", payload)
         assert ack["ok"] is False and ack["error"]["code"] in (
-            "bad_request", "not_found", "too_large"), ack
+            "bad_request",
+            "not_found",
+            "too_large",
+        ), ack
     assert client.call("rooms")["ok"] is True
     assert "Traceback" not in live_server.log_text()[log_before:]
 
 
 # --- limits on events that fan out to other members ------------------------------------------
 # (The server's limits outlive a test for their window: these users type and join nowhere else.)
+
 
 def test_typing_is_rate_limited_per_user(live_server, demo, connect):
     student = connect("student2")
@@ -160,15 +193,27 @@ def test_join_and_leave_are_rate_limited_per_user(live_server, demo, connect):
 
 # --- the JS client's view ---------------------------------------------------------------------
 
+
 def run_js(url: str, namespace: str, **options) -> dict:
     """Run tests/js/client.mjs (the real socket.io-client from npm) and return its report."""
     need(shutil.which("node") is not None, "Node.js")
     if not (JS / "node_modules" / "socket.io-client").exists():
         need(IN_CI or shutil.which("npm") is not None, "npm")
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=JS, check=True,
-                       capture_output=True, timeout=300)
-    done = subprocess.run(["node", str(JS / "client.mjs"), url, namespace, json.dumps(options)],
-                          cwd=JS, capture_output=True, text=True, timeout=30, check=True)
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"],
+            cwd=JS,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    done = subprocess.run(
+        ["node", str(JS / "client.mjs"), url, namespace, json.dumps(options)],
+        cwd=JS,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -184,10 +229,17 @@ def test_the_js_client_reads_the_refusal_code(live_server, demo, namespace):
 def test_the_js_client_gets_acks_and_refusals(live_server, demo):
     token = api_token("student", via=live_server.url)
     room = subject_room(demo.student, "Maths")
-    report = run_js(live_server.url, "/chat", auth={"token": token}, emits=[
-        ["rooms", {}], ["frobnicate", {}],
-        ["send", {"room_id": room, "content": "y" * (MAX_PAYLOAD + 10)}],
-        ["join", {"room_id": room}]])
+    report = run_js(
+        live_server.url,
+        "/chat",
+        auth={"token": token},
+        emits=[
+            ["rooms", {}],
+            ["frobnicate", {}],
+            ["send", {"room_id": room, "content": "y" * (MAX_PAYLOAD + 10)}],
+            ["join", {"room_id": room}],
+        ],
+    )
     assert report["connected"] is True and report["still_connected"] is True, report
     rooms, unknown, big, joined = report["acks"]
     assert rooms["ok"] is True and len(rooms["rooms"]) == 3

@@ -1,5 +1,6 @@
 """The Russian catalog covers every UI string in the code and templates, with the same
 placeholders, and nothing waits in a fuzzy state."""
+
 from __future__ import annotations
 
 import re
@@ -26,15 +27,36 @@ def _key(message) -> tuple:
 
 def test_every_extracted_string_has_a_russian_translation(tmp_path):
     pot = tmp_path / "messages.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract",
-                    "-F", "babel.cfg", "-o", str(pot), "."], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     extracted = {_key(m) for m in read_catalog(pot) if m.id}
     catalog = {_key(m): m for m in read_catalog(RU) if m.id}
     missing = sorted(str(k) for k in extracted - set(catalog))
     assert not missing, f"strings missing from the Russian catalog: {missing[:20]}"
-    untranslated = sorted(str(k) for k in extracted
-                          if not all(s for s in (catalog[k].string if isinstance(
-                              catalog[k].string, tuple) else (catalog[k].string,))))
+    untranslated = sorted(
+        str(k)
+        for k in extracted
+        if not all(
+            s
+            for s in (
+                catalog[k].string if isinstance(catalog[k].string, tuple) else (catalog[k].string,)
+            )
+        )
+    )
     assert not untranslated, f"untranslated: {untranslated[:20]}"
 
 

@@ -2,6 +2,7 @@
 page (on a phone) shows it the moment it is sent, the parent pays through the fake checkout and
 the return page shows the result, and the tutor's open list shows "viewed" and then "paid" with
 its totals, all without a reload."""
+
 from __future__ import annotations
 
 import re
@@ -36,7 +37,8 @@ def test_an_invoice_is_sent_seen_and_paid_live(new_page, family):
     composer.goto("/tutor/invoices/new")
     composer.select_option("select[name=student_id]", str(family.student.id))
     expect(composer.locator("select[name=student_id] option:checked")).to_have_text(
-        "Sam Student → bill Paula Parent")
+        "Sam Student → bill Paula Parent"
+    )
     composer.fill("input[name=amount]", "2450.50")
     composer.fill("textarea[name=description]", "October <b>lessons</b>")
     composer.click("[data-test=create]")
@@ -48,7 +50,8 @@ def test_an_invoice_is_sent_seen_and_paid_live(new_page, family):
     expect(row).to_be_visible()
     expect(row.locator(f'[data-invoice-status="{invoice_id}"]')).to_have_text("draft")
     expect(tutor.locator("[data-test=total-draft] [data-total-amount]")).to_have_text(
-        "RUB 2,450.50")
+        "RUB 2,450.50"
+    )
 
     composer.click("[data-test=send]")
     expect(composer.locator(".flash-success")).to_contain_text("The invoice is sent.")
@@ -60,7 +63,8 @@ def test_an_invoice_is_sent_seen_and_paid_live(new_page, family):
     expect(arrived).to_contain_text("RUB 2,450.50")
     expect(arrived.locator(f'[data-invoice-status="{invoice_id}"]')).to_have_text("sent")
     expect(parent.locator("[data-test=total-sent-viewed] [data-total-amount]")).to_have_text(
-        "RUB 2,450.50")
+        "RUB 2,450.50"
+    )
     assert parent.evaluate("window.stillTheSamePage") is True
     expect(row.locator(f'[data-invoice-status="{invoice_id}"]')).to_have_text("sent")
 
@@ -76,10 +80,8 @@ def test_an_invoice_is_sent_seen_and_paid_live(new_page, family):
     expect(parent.locator("[data-payment-state=pending]")).to_be_hidden()
 
     expect(row.locator(f'[data-invoice-status="{invoice_id}"]')).to_have_text("paid")
-    expect(tutor.locator("[data-test=total-paid] [data-total-amount]")).to_have_text(
-        "RUB 2,450.50")
-    expect(tutor.locator("[data-test=total-viewed] [data-total-count]")).to_have_text(
-        "0 invoices")
+    expect(tutor.locator("[data-test=total-paid] [data-total-amount]")).to_have_text("RUB 2,450.50")
+    expect(tutor.locator("[data-test=total-viewed] [data-total-count]")).to_have_text("0 invoices")
     this_month = tutor.locator("[data-revenue-chart] [data-month]").last
     expect(this_month.locator("[data-bar-value]")).to_have_text("RUB 2,450.50")
     assert tutor.evaluate("window.stillTheSamePage") is True
@@ -87,11 +89,22 @@ def test_an_invoice_is_sent_seen_and_paid_live(new_page, family):
 
 def test_the_return_page_and_the_parents_lists_follow_changes_live(new_page, family):
     from thebot.services.billing import invoices, payments
-    first = invoices.create_invoice(family.tutor, student_id=family.student.id, amount="900.00",
-                                    description="Chess club", due_date=date.today())
+
+    first = invoices.create_invoice(
+        family.tutor,
+        student_id=family.student.id,
+        amount="900.00",
+        description="Chess club",
+        due_date=date.today(),
+    )
     invoices.send_invoice(family.tutor, first.id)
-    second = invoices.create_invoice(family.tutor, student_id=family.student.id, amount="300.00",
-                                     description="Books", due_date=date.today())
+    second = invoices.create_invoice(
+        family.tutor,
+        student_id=family.student.id,
+        amount="300.00",
+        description="Books",
+        due_date=date.today(),
+    )
     invoices.send_invoice(family.tutor, second.id)
     payment = payments.start_payment(family.parent, first.id)
 
@@ -110,7 +123,8 @@ def test_the_return_page_and_the_parents_lists_follow_changes_live(new_page, fam
     open_row = parent.locator(f'[data-test=open-invoices] tr[data-invoice-id="{second.id}"]')
     expect(open_row).to_be_visible()
     expect(parent.locator("[data-test=total-sent-viewed] [data-total-amount]")).to_have_text(
-        "RUB 300.00")
+        "RUB 300.00"
+    )
     parent.evaluate("window.stillTheSamePage = true")
 
     tutor = new_page()
@@ -128,9 +142,11 @@ def test_the_return_page_and_the_parents_lists_follow_changes_live(new_page, fam
     expect(open_row).to_have_count(0)
     expect(parent.locator("[data-test=open-invoices] tr.empty")).to_be_visible()
     expect(parent.locator("[data-test=total-sent-viewed] [data-total-amount]")).to_have_text(
-        "RUB 0.00")
+        "RUB 0.00"
+    )
     # Newest first: the cancelled invoice lands above the one paid before it.
     ids = parent.locator("[data-test=past-invoices] tr[data-invoice-id]").evaluate_all(
-        "rows => rows.map((row) => Number(row.dataset.invoiceId))")
+        "rows => rows.map((row) => Number(row.dataset.invoiceId))"
+    )
     assert ids == [second.id, first.id]
     assert parent.evaluate("window.stillTheSamePage") is True

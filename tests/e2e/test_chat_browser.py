@@ -3,6 +3,7 @@ see typing, messages and read marks live; a dropped connection catches up once; 
 without a composer; user text stays text; locking, replies, edits, deletes, attachments, history,
 new conversations and the phone layout work as a person uses them.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,12 +22,17 @@ MESSAGE = "li[data-test=message]"
 
 # --- helpers ----------------------------------------------------------------------------------
 
+
 def tutor_room_id(student) -> int:
     """The id of a student's tutor room (created by the services when the tutor was linked)."""
     from thebot.extensions import db
     from thebot.models import ChatRoom, RoomKind
-    room_id = db.session.scalar(select(ChatRoom.id).where(ChatRoom.kind == RoomKind.TUTOR,
-                                                          ChatRoom.student_id == student.id))
+
+    room_id = db.session.scalar(
+        select(ChatRoom.id).where(
+            ChatRoom.kind == RoomKind.TUTOR, ChatRoom.student_id == student.id
+        )
+    )
     assert room_id is not None
     return room_id
 
@@ -45,6 +51,7 @@ def signed_in(new_page):
         browser_login(page, username)
         page.goto(path)
         return page
+
     yield make
     assert errors == []
 
@@ -52,18 +59,21 @@ def signed_in(new_page):
 @pytest.fixture
 def in_room(signed_in):
     """in_room(username, room_id, **page_options) -> a page with the room open (deep link)."""
+
     def make(username: str, room_id: int, **page_options):
         page = signed_in(username, f"/chat/?room={room_id}", **page_options)
         expect(page.locator("[data-test=room-title]")).not_to_be_empty()
         expect(page.locator("#chat-history-state")).not_to_have_text("Loading…")
         return page
+
     return make
 
 
 def messages_with(page, text: str):
     """Stored (acknowledged) message bubbles whose text is exactly `text`."""
     return page.locator(MESSAGE).filter(
-        has=page.locator("[data-test=body]", has_text=re.compile(f"^{re.escape(text)}$")))
+        has=page.locator("[data-test=body]", has_text=re.compile(f"^{re.escape(text)}$"))
+    )
 
 
 def send(page, text: str) -> None:
@@ -77,26 +87,47 @@ def send(page, text: str) -> None:
 
 def message_ids(page) -> list[str]:
     return page.locator(f"{MESSAGE}[data-message-id]").evaluate_all(
-        "nodes => nodes.map(n => n.dataset.messageId)")
+        "nodes => nodes.map(n => n.dataset.messageId)"
+    )
 
 
 def post_as(user, room_id: int, text: str) -> dict:
     """A message written through the chat service (test data, not the page under test)."""
     from thebot.services.chat import messages as chat_messages
+
     return chat_messages.send_message(user, room_id, text)
 
 
 # --- every role's page -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("username, sees, does_not_see", [
-    ("student", ["Tutoring", "Maths", "Physics"], ["Pavel Petrov · Tutoring"]),
-    ("parent2", ["Maria Ivanova · Tutoring", "Maria Ivanova · Maths", "Mikhail Orlov"],
-     ["Anna Petrova · Tutoring"]),
-    ("teacher", ["Anna Petrova · Maths", "Pavel Petrov · Maths", "Maria Ivanova · Maths",
-                 "Tatiana Smirnova", "Sergey Ivanov"],
-     ["Anna Petrova · Physics", "Anna Petrova · Tutoring"]),
-    ("teacher2", ["Anna Petrova · Physics", "Daniil Sokolov · Physics"], ["Anna Petrova · Maths"]),
-])
+
+@pytest.mark.parametrize(
+    "username, sees, does_not_see",
+    [
+        ("student", ["Tutoring", "Maths", "Physics"], ["Pavel Petrov · Tutoring"]),
+        (
+            "parent2",
+            ["Maria Ivanova · Tutoring", "Maria Ivanova · Maths", "Mikhail Orlov"],
+            ["Anna Petrova · Tutoring"],
+        ),
+        (
+            "teacher",
+            [
+                "Anna Petrova · Maths",
+                "Pavel Petrov · Maths",
+                "Maria Ivanova · Maths",
+                "Tatiana Smirnova",
+                "Sergey Ivanov",
+            ],
+            ["Anna Petrova · Physics", "Anna Petrova · Tutoring"],
+        ),
+        (
+            "teacher2",
+            ["Anna Petrova · Physics", "Daniil Sokolov · Physics"],
+            ["Anna Petrova · Maths"],
+        ),
+    ],
+)
 def test_each_role_lists_its_own_rooms(signed_in, demo, username, sees, does_not_see):
     page = signed_in(username)
     expect(page.locator("nav a", has_text="Chat")).to_have_attribute("aria-current", "page")
@@ -117,6 +148,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(new_page, demo):
 
 # --- the two-browser conversation ---------------------------------------------------------------
 
+
 def test_parent_and_tutor_see_typing_messages_and_read_marks_live(signed_in, demo):
     room_id = tutor_room_id(demo.student)
     tutor = signed_in("tutor")
@@ -133,8 +165,11 @@ def test_parent_and_tutor_see_typing_messages_and_read_marks_live(signed_in, dem
     expect(parent).to_have_url(re.compile(rf"/chat/\?room={room_id}$"))
     expect(parent.locator("[data-test=room-title]")).to_have_text(TUTOR_ROOM_TITLE)
     # The demo history is there, oldest first, with names and the viewer's own messages as "You".
-    expect(messages_with(parent, "Tatiana, Anna's mock test was 23 out of 25! Thank you.")
-           .locator("[data-test=sender]")).to_have_text("You")
+    expect(
+        messages_with(parent, "Tatiana, Anna's mock test was 23 out of 25! Thank you.").locator(
+            "[data-test=sender]"
+        )
+    ).to_have_text("You")
 
     # The parent writes; the tutor, on the room list, sees it arrive without reloading.
     first = "Anna finished the algebra worksheet today."
@@ -149,7 +184,8 @@ def test_parent_and_tutor_see_typing_messages_and_read_marks_live(signed_in, dem
     expect(tutor).to_have_url(re.compile(rf"/chat/\?room={room_id}$"))
     expect(messages_with(tutor, first).locator("[data-test=sender]")).to_have_text("Irina Petrova")
     expect(messages_with(parent, first).locator("[data-test=receipt]")).to_have_text(
-        "✓✓ Read by Tatiana Smirnova")
+        "✓✓ Read by Tatiana Smirnova"
+    )
     expect(nav_badge).to_have_attribute("data-count", str(total_before - room_unread_before))
 
     # Typing shows on the other side while the parent writes, and goes when the message is sent.
@@ -204,10 +240,14 @@ def test_reconnect_catches_up_without_loss_or_duplicates(in_room, demo):
     # Stored once on the server as well.
     from thebot.extensions import db
     from thebot.models import ChatMessage
+
     db.session.remove()
-    stored = db.session.scalars(select(ChatMessage.content).where(
-        ChatMessage.room_id == room_id, ChatMessage.content.in_(
-            ["Sent while you were offline", "Written offline"]))).all()
+    stored = db.session.scalars(
+        select(ChatMessage.content).where(
+            ChatMessage.room_id == room_id,
+            ChatMessage.content.in_(["Sent while you were offline", "Written offline"]),
+        )
+    ).all()
     assert sorted(stored) == ["Sent while you were offline", "Written offline"]
 
 
@@ -220,7 +260,8 @@ def test_admin_reads_every_room_but_has_no_composer(in_room, demo):
     expect(admin.locator("[data-test=composer]")).to_have_count(0)
     expect(admin.locator("[data-test=message-input]")).to_have_count(0)
     expect(admin.locator("[data-test=read-only-note]")).to_have_text(
-        "Administrators read every conversation and post in none.")
+        "Administrators read every conversation and post in none."
+    )
     expect(admin.locator("[data-test=new-conversation]")).to_have_count(0)
     # No reply / edit / delete on anyone's message either.
     expect(admin.locator(f"{MESSAGE} [data-action]:not([data-action=jump])")).to_have_count(0)
@@ -254,12 +295,14 @@ def test_unknown_or_foreign_room_says_so_and_shows_nothing(signed_in, demo):
     foreign = tutor_room_id(demo.student3)  # parent2's family
     parent = signed_in("parent", f"/chat/?room={foreign}")
     expect(parent.locator("[data-test=room-error]")).to_have_text(
-        "This conversation does not exist or is not yours to see.")
+        "This conversation does not exist or is not yours to see."
+    )
     expect(parent.locator(MESSAGE)).to_have_count(0)
     expect(parent.locator("[data-test=room-item]", has_text="Maria Ivanova")).to_have_count(0)
     parent.goto("/chat/?room=99999999")
     expect(parent.locator("[data-test=room-error]")).to_have_text(
-        "This conversation does not exist or is not yours to see.")
+        "This conversation does not exist or is not yours to see."
+    )
 
 
 def test_moderator_lock_disables_the_composer_live(in_room, demo):
@@ -287,14 +330,22 @@ def test_ended_enrollment_room_is_read_only_with_the_reason(in_room, demo):
     from thebot.extensions import db
     from thebot.models import ChatRoom, Enrollment, RoomKind
     from thebot.services import learning
-    enrollment = db.session.scalar(select(Enrollment).where(
-        Enrollment.student_id == demo.student.id, Enrollment.teacher_id == demo.teacher.id))
+
+    enrollment = db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.student_id == demo.student.id, Enrollment.teacher_id == demo.teacher.id
+        )
+    )
     learning.end_enrollment(demo.admin, enrollment.id)
-    room_id = db.session.scalar(select(ChatRoom.id).where(ChatRoom.kind == RoomKind.SUBJECT,
-                                                          ChatRoom.enrollment_id == enrollment.id))
+    room_id = db.session.scalar(
+        select(ChatRoom.id).where(
+            ChatRoom.kind == RoomKind.SUBJECT, ChatRoom.enrollment_id == enrollment.id
+        )
+    )
     student = in_room("student", room_id)
     expect(student.locator("[data-test=composer-blocked]")).to_have_text(
-        "This subject has ended; the conversation is read-only.")
+        "This subject has ended; the conversation is read-only."
+    )
     expect(student.locator("[data-test=message-input]")).to_be_disabled()
     expect(student.locator(MESSAGE).first).to_be_visible()  # the history stays readable
 
@@ -310,7 +361,8 @@ def test_reply_edit_and_delete_show_on_both_sides(in_room, demo):
     messages_with(parent, "Lesson moved to 17:00").hover()
     messages_with(parent, "Lesson moved to 17:00").locator("[data-test=action-reply]").click()
     expect(parent.locator("[data-test=reply-bar]")).to_contain_text(
-        "Replying to Tatiana Smirnova: Lesson moved to 17:00")
+        "Replying to Tatiana Smirnova: Lesson moved to 17:00"
+    )
     send(parent, "Thanks, 17:00 works")
     quote = messages_with(tutor, "Thanks, 17:00 works").locator("[data-test=quote]")
     expect(quote).to_have_text("You Lesson moved to 17:00")
@@ -340,6 +392,7 @@ def test_reply_edit_and_delete_show_on_both_sides(in_room, demo):
 def test_an_author_deletes_their_message_in_a_locked_room(in_room, demo):
     from thebot.extensions import db
     from thebot.models import ChatMessage
+
     room_id = tutor_room_id(demo.student)
     post_as(demo.tutor, room_id, "Homework: exercises 3 to 7")
     parent = in_room("parent", room_id)
@@ -352,7 +405,8 @@ def test_an_author_deletes_their_message_in_a_locked_room(in_room, demo):
     # The tutor locks the room: the parent's bubbles change live, as the server's rights say.
     tutor.locator("[data-test=lock]").click()
     expect(parent.locator("[data-test=composer-blocked]")).to_have_text(
-        "The moderator has locked this conversation.")
+        "The moderator has locked this conversation."
+    )
     expect(own.locator("[data-test=action-edit]")).to_have_count(0)
     expect(own.locator("[data-test=action-reply]")).to_have_count(0)
     theirs = messages_with(parent, "Homework: exercises 3 to 7")
@@ -364,8 +418,9 @@ def test_an_author_deletes_their_message_in_a_locked_room(in_room, demo):
     expect(messages_with(parent, "Sent to the wrong room, sorry")).to_have_count(0)
     expect(messages_with(tutor, "Sent to the wrong room, sorry")).to_have_count(0)
     db.session.expire_all()
-    stored = db.session.scalar(select(ChatMessage).where(
-        ChatMessage.content == "Sent to the wrong room, sorry"))
+    stored = db.session.scalar(
+        select(ChatMessage).where(ChatMessage.content == "Sent to the wrong room, sorry")
+    )
     assert stored.deleted_at is not None and stored.deleted_by_id == demo.parent.id
     # After a reload (the history answer) the page shows the same rights.
     parent.reload()
@@ -373,19 +428,25 @@ def test_an_author_deletes_their_message_in_a_locked_room(in_room, demo):
     kept = messages_with(parent, "See you on Monday")
     expect(kept.locator("[data-test=action-delete]")).to_have_count(1)
     expect(kept.locator("[data-test=action-edit]")).to_have_count(0)
-    expect(messages_with(parent, "Homework: exercises 3 to 7").locator(
-        "[data-action]:not([data-action=jump])")).to_have_count(0)
+    expect(
+        messages_with(parent, "Homework: exercises 3 to 7").locator(
+            "[data-action]:not([data-action=jump])"
+        )
+    ).to_have_count(0)
 
 
 def test_attachment_upload_shows_the_file_or_the_refusal(in_room, demo):
     room_id = tutor_room_id(demo.student)
     parent = in_room("parent", room_id)
     tutor = in_room("tutor", room_id)
-    png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
-           b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7"
-           b"5\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+    png = (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+        b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7"
+        b"5\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+    )
     parent.locator("[data-test=file]").set_input_files(
-        {"name": "dot.png", "mimeType": "image/png", "buffer": png})
+        {"name": "dot.png", "mimeType": "image/png", "buffer": png}
+    )
     link = tutor.locator(f"{MESSAGE} [data-test=attachment]", has_text="dot.png")
     expect(link).to_have_count(1)
     expect(link).to_have_attribute("href", re.compile(r"/api/v1/chat/attachments/\d+$"))
@@ -394,8 +455,12 @@ def test_attachment_upload_shows_the_file_or_the_refusal(in_room, demo):
 
     # A page pretending to be a file is refused; the bubble says why and nothing is stored.
     parent.locator("[data-test=file]").set_input_files(
-        {"name": "page.html", "mimeType": "text/html",
-         "buffer": b"<html><script>alert(1)</script></html>"})
+        {
+            "name": "page.html",
+            "mimeType": "text/html",
+            "buffer": b"<html><script>alert(1)</script></html>",
+        }
+    )
     failed = parent.locator("[data-test=pending-message]")
     expect(failed.locator("[data-test=pending-state]")).to_have_text(re.compile(r"^Not sent: .+"))
     refused = tutor.locator(f"{MESSAGE} [data-test=attachment]", has_text="page.html")
@@ -414,7 +479,8 @@ def test_older_history_loads_when_scrolling_up(in_room, demo, ctx, monkeypatch):
     parent.locator("[data-test=messages]").evaluate("box => { box.scrollTop = 0; }")
     expect(messages_with(parent, "Exercise 1")).to_have_count(1)
     expect(parent.locator("#chat-history-state")).to_have_text(
-        "This is the beginning of the conversation.")
+        "This is the beginning of the conversation."
+    )
     ids = message_ids(parent)
     assert len(ids) == len(set(ids)) and ids == sorted(ids, key=int)
     assert parent.locator(MESSAGE).filter(has_text=re.compile(r"Exercise \d+")).count() == 70
@@ -433,7 +499,8 @@ def test_new_conversation_from_the_contact_list(signed_in, demo):
     teacher = signed_in("teacher")
     item = teacher.locator("[data-test=room-item]", has_text="Irina Petrova")
     expect(item.locator("[data-test=room-last]")).to_have_text(
-        "Irina: Hello Mikhail, a question about Pavel")
+        "Irina: Hello Mikhail, a question about Pavel"
+    )
 
 
 def test_phone_layout_switches_between_list_and_conversation(signed_in, demo):
@@ -472,11 +539,14 @@ def test_upload_progress_is_shown_while_the_file_goes_up(in_room, demo):
     # A slow uplink, so the upload is seen on its way.
     network = parent.context.new_cdp_session(parent)
     network.send("Network.enable")
-    network.send("Network.emulateNetworkConditions", {
-        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 256 * 1024})
+    network.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 256 * 1024},
+    )
     picture = b"\x89PNG\r\n\x1a\n" + bytes(1024 * 1024)
     parent.locator("[data-test=file]").set_input_files(
-        {"name": "scan.png", "mimeType": "image/png", "buffer": picture})
+        {"name": "scan.png", "mimeType": "image/png", "buffer": picture}
+    )
     bar = parent.locator("[data-test=pending-message] [data-test=upload-progress]")
     expect(bar).to_have_attribute("value", re.compile(r"^[1-9][0-9]?$"))  # part-way, 1–99 %
     stored = parent.locator(f"{MESSAGE} [data-test=attachment]", has_text="scan.png")
@@ -498,7 +568,8 @@ def test_a_refused_send_keeps_the_bubble_with_the_reason(chromium, start_server,
         box.press("Enter")
         bubble = page.locator("[data-test=pending-message]")
         expect(bubble.locator("[data-test=pending-state]")).to_have_text(
-            re.compile(r"^Not sent: .*too fast"))
+            re.compile(r"^Not sent: .*too fast")
+        )
         expect(bubble.locator(".msg-body")).to_have_text("One too many")
         expect(bubble.locator("[data-test=retry]")).to_be_visible()
         expect(messages_with(page, "One too many")).to_have_count(0)

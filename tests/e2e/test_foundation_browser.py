@@ -1,6 +1,7 @@
 """The foundation as a person sees it in real Chromium: every role signs in through the form and
 sees their dashboard; a tutor creates a family and the new parent signs in with the credentials
 the page showed; the language switch; a phone-sized screen."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,17 +12,34 @@ from tests.support.browser import browser_login
 pytestmark = pytest.mark.browser
 
 DASHBOARDS = {
-    "student": ("/student/", ["Hello, Anna Petrova", "Mikhail Orlov", "Elena Volkova",
-                              "Tatiana Smirnova", "Irina Petrova"]),
+    "student": (
+        "/student/",
+        [
+            "Hello, Anna Petrova",
+            "Mikhail Orlov",
+            "Elena Volkova",
+            "Tatiana Smirnova",
+            "Irina Petrova",
+        ],
+    ),
     "parent": ("/parent/", ["My children", "Anna Petrova", "Pavel Petrov", "Tatiana Smirnova"]),
-    "tutor": ("/tutor/", ["My students", "Anna Petrova", "Pavel Petrov", "Daniil Sokolov",
-                          "Irina Petrova"]),
-    "teacher": ("/teacher/", ["My students", "Anna Petrova", "Pavel Petrov", "Maria Ivanova",
-                              "Timur Karimov"]),
+    "tutor": (
+        "/tutor/",
+        ["My students", "Anna Petrova", "Pavel Petrov", "Daniil Sokolov", "Irina Petrova"],
+    ),
+    "teacher": (
+        "/teacher/",
+        ["My students", "Anna Petrova", "Pavel Petrov", "Maria Ivanova", "Timur Karimov"],
+    ),
     "admin": ("/admin/", ["Overview", "Newest accounts", "Active enrollments"]),
 }
-NOT_SHOWN = {"student": "Maria Ivanova", "parent": "Maria Ivanova", "tutor": "Maria Ivanova",
-             "teacher": "Daniil Sokolov", "admin": "Wrong login or password."}
+NOT_SHOWN = {
+    "student": "Maria Ivanova",
+    "parent": "Maria Ivanova",
+    "tutor": "Maria Ivanova",
+    "teacher": "Daniil Sokolov",
+    "admin": "Wrong login or password.",
+}
 
 
 @pytest.mark.parametrize("username", list(DASHBOARDS))
@@ -45,7 +63,8 @@ def test_wrong_password_keeps_the_person_on_the_sign_in_page(new_page, live_serv
 
 
 def test_tutor_creates_a_family_and_the_parent_signs_in_with_the_shown_credentials(
-        new_page, live_server, demo):
+    new_page, live_server, demo
+):
     page = new_page()
     browser_login(page, "tutor")
     page.click("a.button.primary:has-text('New student')")

@@ -1,5 +1,6 @@
 """A person's view of the notification centre in real Chromium: the bell's count rises live
 when something notifies them, and the list page marks notifications read."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,13 +16,17 @@ BADGE = "[data-notification-bell] [data-notification-count]"
 
 def _socket_ready(page) -> None:
     page.wait_for_function(
-        "() => window.TheBot && TheBot.notificationSocket && TheBot.notificationSocket().connected")
+        "() => window.TheBot && TheBot.notificationSocket && TheBot.notificationSocket().connected"
+    )
 
 
 def _send(live_server, family, summary):
     report = draft_report(family.tutor, family.student, summary=summary)
-    response = requests.post(f"{live_server.url}/api/v1/reports/{report.id}/send", timeout=10,
-                             headers={"Authorization": f"Bearer {api_token(family.tutor)}"})
+    response = requests.post(
+        f"{live_server.url}/api/v1/reports/{report.id}/send",
+        timeout=10,
+        headers={"Authorization": f"Bearer {api_token(family.tutor)}"},
+    )
     assert response.status_code == 200, response.text
     return report
 
@@ -29,6 +34,7 @@ def _send(live_server, family, summary):
 @pytest.mark.browser
 def test_bell_count_rises_live_and_the_list_marks_read(new_page, live_server, family):
     from thebot.services import notify
+
     page = new_page()
     browser_login(page, family.parent.username)
     page.goto("/notifications/")
@@ -54,6 +60,7 @@ def test_bell_count_rises_live_and_the_list_marks_read(new_page, live_server, fa
 @pytest.mark.browser
 def test_a_live_item_marks_read_over_the_socket(new_page, live_server, family):
     from thebot.services import notify
+
     page = new_page()
     browser_login(page, family.parent.username)
     page.goto("/notifications/")
@@ -61,7 +68,8 @@ def test_a_live_item_marks_read_over_the_socket(new_page, live_server, family):
     _send(live_server, family, "First report.")
     expect(page.locator(BADGE)).to_have_text("1")
     page.locator("[data-test=notifications] li[data-read=false]").get_by_role(
-        "button", name="Mark read").click()
+        "button", name="Mark read"
+    ).click()
     expect(page.locator(BADGE)).to_be_hidden()
     expect(page.locator("[data-test=notifications] li[data-read=true]")).to_have_count(1)
     assert notify.unread_count(family.parent) == 0
@@ -71,10 +79,15 @@ def test_a_live_item_marks_read_over_the_socket(new_page, live_server, family):
 def test_bell_on_a_phone_sized_screen_leads_to_the_list(new_page, live_server, family):
     from thebot.extensions import db
     from thebot.services import notify
+
     page = new_page(viewport={"width": 375, "height": 740})
     notify.notify(family.parent, "lesson_changed", title="Lesson moved to Friday")
-    notify.notify(family.parent, "homework_graded", title="Homework graded: 9/10",
-                  url="/notifications/settings")
+    notify.notify(
+        family.parent,
+        "homework_graded",
+        title="Homework graded: 9/10",
+        url="/notifications/settings",
+    )
     db.session.commit()
     browser_login(page, family.parent.username)
     bell = page.locator("[data-notification-bell]")

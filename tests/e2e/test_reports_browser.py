@@ -1,6 +1,7 @@
 """Weekly reports in real Chromium: a parent's open inbox receives a report the moment the tutor
 (in a second browser) clicks Send, and the tutor's list shows it read, without a reload, as soon
 as the parent opens it."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,13 +16,25 @@ WEEK = "2025-03-03"
 def test_a_sent_report_appears_live_and_its_reading_shows_live(new_page, demo, ctx):
     from thebot.services import accounts
     from thebot.services.reports import writing
+
     # A family of its own, with markup in the child's name: it must show as text.
     family = accounts.create_family(
-        demo.tutor, student_name="Lev <i>Orlov</i>", grade=7, goal="",
-        parent_name="Olga Orlova", parent_email=None, parent_phone="")
+        demo.tutor,
+        student_name="Lev <i>Orlov</i>",
+        grade=7,
+        goal="",
+        parent_name="Olga Orlova",
+        parent_email=None,
+        parent_phone="",
+    )
     child, parent = accounts.reveal_family_credentials(demo.tutor, family.id)
-    report = writing.create_report(demo.tutor, kind="tutor", student_id=child.user.id,
-                                   week_start=WEEK, fields={"summary": "Lev's first week."})
+    report = writing.create_report(
+        demo.tutor,
+        kind="tutor",
+        student_id=child.user.id,
+        week_start=WEEK,
+        fields={"summary": "Lev's first week."},
+    )
 
     inbox = new_page(viewport={"width": 390, "height": 844})  # the parent on a phone
     browser_login(inbox, parent.username, parent.password)

@@ -1,5 +1,6 @@
 """A server process that dies without closing its sockets (SIGKILL) stops beating; a live one
 sweeps its socket rows away, so its users no longer show as online anywhere."""
+
 from __future__ import annotations
 
 import time
@@ -31,6 +32,7 @@ def _wait_until(condition, timeout: float) -> bool:
 
 def test_sockets_of_a_killed_process_are_swept_by_a_live_one(start_server, demo, connect):
     import requests
+
     doomed = start_server(SOCKET_HEARTBEAT_SECONDS=1)
     room = tutor_room(demo.student)
     parent = connect("parent", server=doomed)
@@ -47,7 +49,10 @@ def test_sockets_of_a_killed_process_are_swept_by_a_live_one(start_server, demo,
     assert _wait_until(lambda: _count(SocketConnection, user_id=demo.parent.id) == 0, 15)
     assert _count(ChatSocketJoin, user_id=demo.parent.id, room_id=room) == 0
     token = api_token("tutor", via=survivor.url)
-    answer = requests.get(f"{survivor.url}/api/v1/chat/rooms/{room}", timeout=WAIT,
-                          headers={"Authorization": f"Bearer {token}"}).json()["room"]
+    answer = requests.get(
+        f"{survivor.url}/api/v1/chat/rooms/{room}",
+        timeout=WAIT,
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()["room"]
     parent_entry = next(m for m in answer["members"] if m["id"] == demo.parent.id)
     assert parent_entry["online"] is False

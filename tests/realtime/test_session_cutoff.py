@@ -4,6 +4,7 @@ page logout and deactivation disconnect each socket of that token, sign-in or us
 nothing reaches them, presence says offline, no registry rows are left and no traceback is
 logged.
 """
+
 from __future__ import annotations
 
 import queue
@@ -25,21 +26,30 @@ NAMESPACES = ["/chat", "/reports", "/notifications"]
 class Device:
     """One device of a user: a python-socketio client connected to all three namespaces."""
 
-    def __init__(self, base_url: str, *, token: str | None = None,
-                 http: requests.Session | None = None):
+    def __init__(
+        self, base_url: str, *, token: str | None = None, http: requests.Session | None = None
+    ):
         self.events: queue.Queue = queue.Queue()
         self.gone: dict[str, bool] = {ns: False for ns in NAMESPACES}
         self.sio = socketio.Client(reconnection=False)
         for ns in NAMESPACES:
-            self.sio.on("*", lambda event, *args, ns=ns: self.events.put((ns, event, args)),
-                        namespace=ns)
-            self.sio.on("disconnect", lambda *args, ns=ns: self.gone.__setitem__(ns, True),
-                        namespace=ns)
+            self.sio.on(
+                "*", lambda event, *args, ns=ns: self.events.put((ns, event, args)), namespace=ns
+            )
+            self.sio.on(
+                "disconnect", lambda *args, ns=ns: self.gone.__setitem__(ns, True), namespace=ns
+            )
         headers = {}
         if http is not None:
             headers["Cookie"] = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
-        self.sio.connect(base_url, headers=headers, auth={"token": token} if token else None,
-                         namespaces=NAMESPACES, transports=["websocket"], wait_timeout=WAIT)
+        self.sio.connect(
+            base_url,
+            headers=headers,
+            auth={"token": token} if token else None,
+            namespaces=NAMESPACES,
+            transports=["websocket"],
+            wait_timeout=WAIT,
+        )
         self.sids = [self.sio.get_sid(namespace=ns) for ns in NAMESPACES]
 
     def call(self, event: str, data: dict, namespace: str = "/chat") -> dict:
@@ -54,8 +64,11 @@ class Device:
 
     def connected_everywhere(self) -> bool:
         return not any(self.gone.values()) and all(
-            self.call("rooms" if ns == "/chat" else "reports" if ns == "/reports" else "list",
-                      {}, ns)["ok"] for ns in NAMESPACES)
+            self.call(
+                "rooms" if ns == "/chat" else "reports" if ns == "/reports" else "list", {}, ns
+            )["ok"]
+            for ns in NAMESPACES
+        )
 
     def received(self) -> list:
         seen = []
@@ -77,6 +90,7 @@ def devices():
         device = Device(base_url, **credentials)
         made.append(device)
         return device
+
     yield make
     for device in made:
         device.close()
@@ -85,10 +99,16 @@ def devices():
 def rows_of(app, user_id: int) -> tuple[int, int]:
     """(socket registry rows, chat room joins) of a user."""
     with app.app_context():
-        sockets = db.session.scalar(select(func.count()).select_from(SocketConnection)
-                                    .where(SocketConnection.user_id == user_id))
-        joins = db.session.scalar(select(func.count()).select_from(ChatSocketJoin)
-                                  .where(ChatSocketJoin.user_id == user_id))
+        sockets = db.session.scalar(
+            select(func.count())
+            .select_from(SocketConnection)
+            .where(SocketConnection.user_id == user_id)
+        )
+        joins = db.session.scalar(
+            select(func.count())
+            .select_from(ChatSocketJoin)
+            .where(ChatSocketJoin.user_id == user_id)
+        )
         db.session.remove()
     return sockets, joins
 
@@ -103,15 +123,22 @@ def wait_rows_gone(app, user_id: int) -> tuple[int, int]:
 def deactivate(base_url: str, user_id: int) -> None:
     """The admin deactivates an account on the admin page."""
     admin = browser_session(base_url, "admin")
-    answer = admin.post(f"{base_url}/admin/users/{user_id}/active", timeout=WAIT,
-                        data={"active": "0", "csrf_token": admin.csrf_token})
+    answer = admin.post(
+        f"{base_url}/admin/users/{user_id}/active",
+        timeout=WAIT,
+        data={"active": "0", "csrf_token": admin.csrf_token},
+    )
     assert "The account is deactivated." in answer.text
 
 
 def tutor_says(base_url: str, room_id: int, text: str) -> dict:
     token = api_token("tutor", via=base_url)
-    answer = requests.post(f"{base_url}/api/v1/chat/rooms/{room_id}/messages", timeout=WAIT,
-                           headers={"Authorization": f"Bearer {token}"}, json={"content": text})
+    answer = requests.post(
+        f"{base_url}/api/v1/chat/rooms/{room_id}/messages",
+        timeout=WAIT,
+        headers={"Authorization": f"Bearer {token}"},
+        json={"content": text},
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()["message"]
 
@@ -119,8 +146,13 @@ def tutor_says(base_url: str, room_id: int, text: str) -> dict:
 def parent_online(base_url: str, room_id: int, parent_id: int) -> bool:
     """What the tutor's client is told about the parent's presence in the room."""
     tutor = socketio.Client(reconnection=False)
-    tutor.connect(base_url, auth={"token": api_token("tutor", via=base_url)}, namespaces=["/chat"],
-                  transports=["websocket"], wait_timeout=WAIT)
+    tutor.connect(
+        base_url,
+        auth={"token": api_token("tutor", via=base_url)},
+        namespaces=["/chat"],
+        transports=["websocket"],
+        wait_timeout=WAIT,
+    )
     try:
         ack = tutor.call("join", {"room_id": room_id}, namespace="/chat", timeout=WAIT)
     finally:
@@ -129,7 +161,8 @@ def parent_online(base_url: str, room_id: int, parent_id: int) -> bool:
 
 
 def test_logout_and_deactivation_cut_off_every_socket_of_that_credential(
-        live_server, app, demo, devices):
+    live_server, app, demo, devices
+):
     url = live_server.url
     room = tutor_room(demo.student)
     token_a, token_b = api_token("parent", via=url), api_token("parent", via=url)
@@ -141,15 +174,20 @@ def test_logout_and_deactivation_cut_off_every_socket_of_that_credential(
     log_before = len(live_server.log_text())
 
     # API logout: every namespace of that token, no other device.
-    answer = requests.post(f"{url}/api/v1/auth/logout", timeout=WAIT,
-                           headers={"Authorization": f"Bearer {token_a}"})
+    answer = requests.post(
+        f"{url}/api/v1/auth/logout", timeout=WAIT, headers={"Authorization": f"Bearer {token_a}"}
+    )
     assert answer.status_code == 200
     a.wait_cut_off()
     assert b.connected_everywhere() and c.connected_everywhere()
 
     # Page logout: every namespace of that sign-in.
-    answer = page.post(f"{url}/auth/logout", timeout=WAIT, allow_redirects=False,
-                       data={"csrf_token": page.csrf_token})
+    answer = page.post(
+        f"{url}/auth/logout",
+        timeout=WAIT,
+        allow_redirects=False,
+        data={"csrf_token": page.csrf_token},
+    )
     assert answer.status_code == 302
     c.wait_cut_off()
     assert b.connected_everywhere()
@@ -170,8 +208,9 @@ def test_logout_and_deactivation_cut_off_every_socket_of_that_credential(
 
 
 @pytest.mark.realtime
-def test_deactivation_cuts_off_sockets_in_every_process(start_server, redis_url, app, demo,
-                                                        devices):
+def test_deactivation_cuts_off_sockets_in_every_process(
+    start_server, redis_url, app, demo, devices
+):
     first = start_server(SOCKETIO_MESSAGE_QUEUE=redis_url)
     second = start_server(SOCKETIO_MESSAGE_QUEUE=redis_url)
     room = tutor_room(demo.student)
@@ -192,5 +231,5 @@ def test_deactivation_cuts_off_sockets_in_every_process(start_server, redis_url,
     time.sleep(0.3)
     for device in (here, *there):
         assert all(event != "message" for _ns, event, _args in device.received())
-    assert "Traceback" not in first.log_text()[logs_before[0]:]
-    assert "Traceback" not in second.log_text()[logs_before[1]:]
+    assert "Traceback" not in first.log_text()[logs_before[0] :]
+    assert "Traceback" not in second.log_text()[logs_before[1] :]

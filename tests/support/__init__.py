@@ -11,6 +11,7 @@ that test modules import from here, never from each other.
 - data: the notification tests' `family`, `draft_report`, lookups by name;
 - mail: an aiosmtpd `Sink` and `mail_parts`.
 """
+
 from __future__ import annotations
 
 import os

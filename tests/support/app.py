@@ -3,6 +3,7 @@ TEST_DATABASE_URL names one; one database per xdist worker), a clean database fo
 a request context for calling services, users and the demo data built through the services, and
 a counter of the SQL statements a block runs.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -19,13 +20,17 @@ from tests.support import PASSWORD, need
 
 # --- database ---------------------------------------------------------------------------------
 
+
 def _postgres_admin(url):
     import psycopg2
     from sqlalchemy.engine import make_url
 
     base = make_url(url)
-    admin = psycopg2.connect(base.set(database="postgres").render_as_string(hide_password=False)
-                             .replace("postgresql+psycopg2://", "postgresql://"))
+    admin = psycopg2.connect(
+        base.set(database="postgres")
+        .render_as_string(hide_password=False)
+        .replace("postgresql+psycopg2://", "postgresql://")
+    )
     admin.autocommit = True
     return base, admin
 
@@ -87,9 +92,13 @@ def uploads_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def app_config(database_url, uploads_dir) -> dict:
-    return {"SQLALCHEMY_DATABASE_URI": database_url, "ASYNC_MODE": "threading",
-            "SECRET_KEY": "test-secret-key", "UPLOAD_DIR": str(uploads_dir),
-            "SOCKETIO_MESSAGE_QUEUE": None}
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "ASYNC_MODE": "threading",
+        "SECRET_KEY": "test-secret-key",
+        "UPLOAD_DIR": str(uploads_dir),
+        "SOCKETIO_MESSAGE_QUEUE": None,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -99,6 +108,7 @@ def service_app(app_config):
     from flask_migrate import upgrade
 
     from thebot import create_app
+
     application = create_app(app_config)
     with application.app_context():
         upgrade()
@@ -114,6 +124,7 @@ def app(service_app, app_config):
     request the test makes.
     """
     from thebot import create_app
+
     application = create_app(app_config)
     application.test_client_class = ClosingClient
     return application
@@ -143,6 +154,7 @@ def _clean_state(request):
         return
     app = request.getfixturevalue("app")
     from thebot.extensions import db, limiter
+
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
@@ -157,12 +169,14 @@ def _clean_state(request):
 def ctx(service_app, app):
     """A request context for calling services directly, as the CLI does."""
     from thebot.extensions import db
+
     with service_app.test_request_context():
         yield service_app
         db.session.remove()
 
 
 # --- building data through the services -------------------------------------------------------
+
 
 @pytest.fixture
 def make_user(ctx):
@@ -174,6 +188,7 @@ def make_user(ctx):
         fields.setdefault("full_name", username.replace("-", " ").title())
         fields.setdefault("password", PASSWORD)
         return accounts.create_user(None, role=role, username=username, **fields)
+
     return make
 
 
@@ -187,6 +202,7 @@ _PROCESS_TABLES = {"server_processes", "socket_connections", "chat_socket_joins"
 
 def _restore_demo_rows() -> None:
     from thebot.extensions import db
+
     with db.engine.begin() as conn:
         for table in db.metadata.sorted_tables:
             if table.name not in _PROCESS_TABLES and _demo_rows.get(table.name):
@@ -195,6 +211,7 @@ def _restore_demo_rows() -> None:
 
 def _take_demo_rows() -> None:
     from thebot.extensions import db
+
     with db.engine.connect() as conn:
         for table in db.metadata.sorted_tables:
             _demo_rows[table.name] = [dict(r) for r in conn.execute(table.select()).mappings()]
@@ -208,6 +225,7 @@ def demo(ctx):
     from thebot import demo as demo_module
     from thebot.extensions import db
     from thebot.models import User
+
     if _demo_rows:
         _restore_demo_rows()  # ids stay below every sequence: they were taken before
     else:
@@ -217,11 +235,13 @@ def demo(ctx):
     class Demo(dict):
         def __getattr__(self, name):
             return self[name]
+
     users = db.session.scalars(select(User)).all()
     return Demo({u.username: u for u in users})
 
 
 # --- counting queries -------------------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def count_queries(engine):
@@ -231,6 +251,7 @@ def count_queries(engine):
     from flask import Flask
 
     from thebot.extensions import db
+
     if isinstance(engine, Flask):
         with engine.app_context():
             engine = db.engine
@@ -238,6 +259,7 @@ def count_queries(engine):
 
     def record(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
+
     event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements

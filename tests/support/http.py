@@ -1,5 +1,6 @@
 """HTTP as the suite speaks it: a Flask test client that carries CSRF tokens like a browser, the
 visible text and field errors of a page, and bearer tokens for the JSON API."""
+
 from __future__ import annotations
 
 import re
@@ -75,14 +76,14 @@ def text_of(response) -> str:
 def field_errors(response) -> dict[str, list[str]]:
     """The field errors a form page shows, by field name."""
     errors: dict[str, list[str]] = {}
-    for name, message in re.findall(r'data-field-error="([^"]+)">([^<]*)<',
-                                    response.get_data(as_text=True)):
+    for name, message in re.findall(
+        r'data-field-error="([^"]+)">([^<]*)<', response.get_data(as_text=True)
+    ):
         errors.setdefault(name, []).append(message)
     return errors
 
 
-def api_token(who, *, via=None, password: str = PASSWORD, device: str | None = None,
-              **body) -> str:
+def api_token(who, *, via=None, password: str = PASSWORD, device: str | None = None, **body) -> str:
     """A bearer token for the JSON API, the one way the suite gets one.
 
     - `api_token(user)`: issued by the accounts service (no request, no rate limit; needs the
@@ -93,6 +94,7 @@ def api_token(who, *, via=None, password: str = PASSWORD, device: str | None = N
     """
     if via is None:
         from thebot.services import accounts
+
         raw, _record = accounts.issue_token(who, device or "")
         return raw
     payload = {"login": who, "password": password, **body}

@@ -1,4 +1,5 @@
 """A real local SMTP server's handler (aiosmtpd) for the e-mail tests, and reading a message."""
+
 from __future__ import annotations
 
 import email
@@ -28,5 +29,8 @@ class Sink:
 
 def mail_parts(message) -> dict[str, str]:
     """The message's leaf parts by content type ("text/plain", "text/html")."""
-    return {part.get_content_type(): part.get_content() for part in message.walk()
-            if not part.is_multipart()}
+    return {
+        part.get_content_type(): part.get_content()
+        for part in message.walk()
+        if not part.is_multipart()
+    }

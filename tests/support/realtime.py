@@ -3,6 +3,7 @@ python-socketio clients of /chat that record every event they receive (`connect`
 /notifications (`listeners`), and finding the demo's chat rooms (the rooms themselves are made by
 the services).
 """
+
 from __future__ import annotations
 
 import queue
@@ -26,19 +27,25 @@ def browser_session(base_url: str, username: str, password: str = PASSWORD) -> r
     http = requests.Session()
     page = http.get(f"{base_url}/auth/login", timeout=WAIT)
     token = CSRF_META.search(page.text).group(1)
-    answer = http.post(f"{base_url}/auth/login", timeout=WAIT, allow_redirects=False,
-                       data={"login": username, "password": password, "csrf_token": token})
+    answer = http.post(
+        f"{base_url}/auth/login",
+        timeout=WAIT,
+        allow_redirects=False,
+        data={"login": username, "password": password, "csrf_token": token},
+    )
     assert answer.status_code == 302, f"sign-in of {username} failed"
-    http.csrf_token = CSRF_META.search(http.get(f"{base_url}/auth/login", timeout=WAIT,
-                                                allow_redirects=True).text).group(1)
+    http.csrf_token = CSRF_META.search(
+        http.get(f"{base_url}/auth/login", timeout=WAIT, allow_redirects=True).text
+    ).group(1)
     return http
 
 
 class ChatClient:
     """A python-socketio client of /chat that queues every server event it receives."""
 
-    def __init__(self, base_url: str, *, token: str | None = None,
-                 http: requests.Session | None = None):
+    def __init__(
+        self, base_url: str, *, token: str | None = None, http: requests.Session | None = None
+    ):
         self.base_url = base_url
         self.events: queue.Queue = queue.Queue()
         self.disconnected = queue.Queue()
@@ -48,8 +55,14 @@ class ChatClient:
         headers = {}
         if http is not None:
             headers["Cookie"] = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
-        self.sio.connect(base_url, headers=headers, auth={"token": token} if token else None,
-                         namespaces=["/chat"], transports=["websocket"], wait_timeout=WAIT)
+        self.sio.connect(
+            base_url,
+            headers=headers,
+            auth={"token": token} if token else None,
+            namespaces=["/chat"],
+            transports=["websocket"],
+            wait_timeout=WAIT,
+        )
         self.sid = self.sio.get_sid(namespace="/chat")
 
     def _record(self, event, *args):
@@ -57,8 +70,7 @@ class ChatClient:
 
     def call(self, event: str, data=None) -> dict:
         """Emit a client event and return its ack."""
-        return self.sio.call(event, {} if data is None else data, namespace="/chat",
-                             timeout=WAIT)
+        return self.sio.call(event, {} if data is None else data, namespace="/chat", timeout=WAIT)
 
     def join(self, room_id: int, **extra) -> dict:
         ack = self.call("join", {"room_id": room_id, **extra})
@@ -111,11 +123,15 @@ def wait_until_forgotten(app, sids: list[str], timeout: float = WAIT) -> None:
 
     from thebot.extensions import db
     from thebot.models import SocketConnection
+
     deadline = time.monotonic() + timeout
     with app.app_context():
         while time.monotonic() < deadline:
-            left = db.session.scalar(select(func.count()).select_from(SocketConnection)
-                                     .where(SocketConnection.sid.in_(sids)))
+            left = db.session.scalar(
+                select(func.count())
+                .select_from(SocketConnection)
+                .where(SocketConnection.sid.in_(sids))
+            )
             db.session.rollback()
             if not left:
                 return
@@ -128,8 +144,9 @@ def connect(live_server, app):
     or connect(token=…) / connect(http=a signed-in requests session)."""
     clients: list[ChatClient] = []
 
-    def make(username: str | None = None, *, via: str = "token", server=None, token=None,
-             http=None) -> ChatClient:
+    def make(
+        username: str | None = None, *, via: str = "token", server=None, token=None, http=None
+    ) -> ChatClient:
         url = (server or live_server).url
         if token is not None or http is not None:
             client = ChatClient(url, token=token, http=http)
@@ -139,6 +156,7 @@ def connect(live_server, app):
             client = ChatClient(url, token=api_token(username, via=url))
         clients.append(client)
         return client
+
     yield make
     for client in clients:
         client.close()
@@ -157,10 +175,18 @@ class NotificationListener:
         self.events: list[tuple[str, dict]] = []
         self.client = socketio.Client(reconnection=False)
         for name in ("notification", "unread_count"):
-            self.client.on(name, lambda data, name=name: self.events.append((name, data)),
-                           namespace=NOTIFICATIONS)
-        self.client.connect(url, namespaces=[NOTIFICATIONS], auth={"token": token},
-                            transports=["websocket"], wait_timeout=10)
+            self.client.on(
+                name,
+                lambda data, name=name: self.events.append((name, data)),
+                namespace=NOTIFICATIONS,
+            )
+        self.client.connect(
+            url,
+            namespaces=[NOTIFICATIONS],
+            auth={"token": token},
+            transports=["websocket"],
+            wait_timeout=10,
+        )
 
     def call(self, event: str, payload) -> dict:
         return self.client.call(event, payload, namespace=NOTIFICATIONS, timeout=10)
@@ -181,6 +207,7 @@ def listeners(live_server):
         listener = NotificationListener(live_server.url, token)
         opened.append(listener)
         return listener
+
     yield open_for
     for listener in opened:
         listener.client.disconnect()
@@ -188,20 +215,31 @@ def listeners(live_server):
 
 # --- the demo's chat rooms --------------------------------------------------------------------
 
+
 def subject_room(student, subject_name: str) -> int:
     """The id of the student's subject room for this subject."""
     from thebot.extensions import db
     from thebot.models import ChatRoom, Enrollment, RoomKind, Subject
+
     return db.session.scalar(
-        select(ChatRoom.id).join(Enrollment, Enrollment.id == ChatRoom.enrollment_id)
+        select(ChatRoom.id)
+        .join(Enrollment, Enrollment.id == ChatRoom.enrollment_id)
         .join(Subject, Subject.id == Enrollment.subject_id)
-        .where(ChatRoom.kind == RoomKind.SUBJECT, Enrollment.student_id == student.id,
-               Subject.name == subject_name))
+        .where(
+            ChatRoom.kind == RoomKind.SUBJECT,
+            Enrollment.student_id == student.id,
+            Subject.name == subject_name,
+        )
+    )
 
 
 def tutor_room(student) -> int | None:
     """The id of the student's tutor room, if any."""
     from thebot.extensions import db
     from thebot.models import ChatRoom, RoomKind
-    return db.session.scalar(select(ChatRoom.id).where(ChatRoom.kind == RoomKind.TUTOR,
-                                                       ChatRoom.student_id == student.id))
+
+    return db.session.scalar(
+        select(ChatRoom.id).where(
+            ChatRoom.kind == RoomKind.TUTOR, ChatRoom.student_id == student.id
+        )
+    )

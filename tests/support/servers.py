@@ -1,6 +1,7 @@
 """Real server processes: `python wsgi.py` as `make run` serves it, on a free port, against the
 session's database (so every xdist worker has servers of its own), and the Redis they may share.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,22 +29,35 @@ class ServerProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        environment = {**os.environ, "THEBOT_ENV": "test", "DATABASE_URL": database_url,
-                       "PORT": str(self.port), "HOST": "127.0.0.1", "SECRET_KEY": "test-secret-key",
-                       "UPLOAD_DIR": str(uploads), "ASYNC_MODE": "eventlet",
-                       "PYTHONWARNINGS": "ignore::DeprecationWarning",
-                       "BASE_URL": self.url}  # its own address (payment checkout and return)
+        environment = {
+            **os.environ,
+            "THEBOT_ENV": "test",
+            "DATABASE_URL": database_url,
+            "PORT": str(self.port),
+            "HOST": "127.0.0.1",
+            "SECRET_KEY": "test-secret-key",
+            "UPLOAD_DIR": str(uploads),
+            "ASYNC_MODE": "eventlet",
+            "PYTHONWARNINGS": "ignore::DeprecationWarning",
+            "BASE_URL": self.url,
+        }  # its own address (payment checkout and return)
         environment.update({k: str(v) for k, v in env.items() if v is not None})
         for key, value in env.items():
             if value is None:
                 environment.pop(key, None)
         self._log = open(log_path, "ab")  # noqa: SIM115  (open for the process's lifetime)
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "wsgi.py")], cwd=ROOT,
-                                     env=environment, stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "wsgi.py")],
+            cwd=ROOT,
+            env=environment,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 30) -> None:
         import urllib.request
+
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -78,6 +92,7 @@ def start_server(app, database_url, uploads_dir, tmp_path_factory):
         server = ServerProcess(database_url, uploads_dir, log_path, **env)
         servers.append(server)
         return server
+
     yield start
     for server in servers:
         server.stop()
