@@ -6,7 +6,7 @@ from flask import jsonify, request
 
 from thebot.api import api_user, bp
 from thebot.api.util import id_arg, json_body
-from thebot.services.reports import reading, writing
+from thebot.services.reports import prefill, reading, writing
 from thebot.services.reports.serialize import report_dict
 
 
@@ -26,6 +26,20 @@ def list_reports():
         status=request.args.get("status") or None,
     )
     return jsonify({"reports": [report_dict(r, viewer) for r in rows]})
+
+
+@bp.get("/reports/prefill")
+def report_prefill():
+    """?kind=tutor|teacher&week_start=&student_id= (tutor) or &enrollment_id= (teacher): a new
+    report's numbers from that week's lessons and homework."""
+    filled = prefill.prefill(
+        api_user(),
+        request.args.get("kind"),
+        request.args.get("week_start"),
+        student_id=id_arg("student_id"),
+        enrollment_id=id_arg("enrollment_id"),
+    )
+    return jsonify({"prefill": prefill.prefill_dict(filled)})
 
 
 @bp.get("/reports/<int:report_id>")

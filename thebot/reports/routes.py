@@ -16,7 +16,7 @@ from thebot.models import ReportKind, Role
 from thebot.reports.forms import EDIT_FORMS, TeacherReportForm, TutorReportForm
 from thebot.services import accounts, people
 from thebot.services.errors import DomainError
-from thebot.services.reports import reading, rules, writing
+from thebot.services.reports import prefill, reading, rules, writing
 from thebot.web import id_arg, me, show_errors
 
 STATUSES = ("sent", "read", "unread")
@@ -229,9 +229,18 @@ def _enrollment_choices(enrollments) -> list[tuple[int, str]]:
     return choices
 
 
+def _week_arg():
+    """The week asked for in the query string (`?week=YYYY-MM-DD`, a Monday), else this week."""
+    try:
+        return rules.parse_week(request.args.get("week") or rules.current_week_start())
+    except DomainError:
+        return rules.current_week_start()
+
+
 def _new_form(actor, kind: ReportKind):
-    """The compose form of this kind, its picker filled with what the author writes about."""
-    week = rules.current_week_start()
+    """The compose form of this kind, its picker filled with what the author writes about; on
+    opening, its numbers pre-filled from the week's lessons and homework."""
+    week = _week_arg()
     if kind is ReportKind.TUTOR:
         form = TutorReportForm(student_id=id_arg("student_id"), week_start=week)
         form.student_id.choices = _student_choices(writing.writable_students(actor))
@@ -241,7 +250,20 @@ def _new_form(actor, kind: ReportKind):
     return form
 
 
-def _form_page(role: Role, form, report, can_compose: bool):
+def _prefill(actor, kind: ReportKind, form) -> dict | None:
+    """Fill a just-opened compose form's numbers from the week's lessons and homework (for the
+    picked student or the first one); the counts they come from, for the page's hint."""
+    if not form.picker.choices:
+        return None
+    if form.picker.data not in {value for value, _label in form.picker.choices}:
+        form.picker.data = form.picker.choices[0][0]
+    filled = prefill.prefill(actor, kind, form.week_start.data, **form.about())
+    for name, value in filled["fields"].items():
+        form[name].data = value
+    return filled["basis"]
+
+
+def _form_page(role: Role, form, report, can_compose: bool, basis: dict | None = None):
     """The compose / edit page; 400 when a submitted form comes back with errors."""
     back_url, back_label = _back(role)
     status = 400 if request.method == "POST" else 200
@@ -253,6 +275,7 @@ def _form_page(role: Role, form, report, can_compose: bool):
         can_compose=can_compose,
         back_url=back_url,
         back_label=back_label,
+        prefill_basis=basis,
     ), status
 
 
@@ -276,7 +299,8 @@ def new_report(role: Role):
         else:
             flash(_("The draft is saved. Send it when it is ready."), "success")
             return redirect(url_for(f"{role.value}.report", report_id=created.id))
-    return _form_page(role, form, None, bool(form.picker.choices))
+    basis = _prefill(actor, kind, form) if request.method == "GET" else None
+    return _form_page(role, form, None, bool(form.picker.choices), basis)
 
 
 def edit_report(role: Role, report_id: int):
