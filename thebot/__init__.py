@@ -145,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     from thebot.admin import bp as admin_bp
     from thebot.api import bp as api_bp
     from thebot.auth import bp as auth_bp
+    from thebot.calendar import bp as calendar_bp
     from thebot.chat import bp as chat_bp
     from thebot.main import bp as main_bp
     from thebot.notifications import bp as notifications_bp
@@ -165,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
         chat_bp,
         notifications_bp,
         payments_bp,
+        calendar_bp,
     ):
         app.register_blueprint(bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

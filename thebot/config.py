@@ -57,6 +57,8 @@ class Config:
     YOOKASSA_BASE_URL = os.environ.get("YOOKASSA_BASE_URL", "https://api.yookassa.ru/v3")
     # How often each serving process looks for newly overdue invoices to tell parents about.
     BILLING_OVERDUE_INTERVAL_SECONDS = _int("BILLING_OVERDUE_INTERVAL_SECONDS", 3600)
+    # A lesson can be cancelled up to this many hours before it starts (domain.md 6).
+    LESSON_CANCEL_MIN_HOURS = _int("LESSON_CANCEL_MIN_HOURS", 2)
     CHAT_SEND_LIMIT = _int("CHAT_SEND_LIMIT", 10)
     CHAT_SEND_WINDOW = _int("CHAT_SEND_WINDOW", 10)
     # Socket events that fan out to other members, per user, shared by every process.

@@ -57,3 +57,13 @@ the sweep's transaction.
 sender: None. Areas that keep rows per socket (chat presence) drop the orphans here.
 """,
 )
+
+lesson_completed = _signals.signal(
+    "lesson-completed",
+    doc="""
+A lesson was marked completed (services.lessons.schedule: complete_lesson, record_past_lesson),
+inside its transaction, after a flush.
+
+sender: the Lesson (status completed, completed_at set). Progress and attendance follow it here.
+""",
+)

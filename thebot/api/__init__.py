@@ -53,4 +53,12 @@ def api_user():
     return g.api_user
 
 
-from thebot.api import auth, billing, chat, notifications, people, reports  # noqa: E402,F401  (routes)
+from thebot.api import (  # noqa: E402,F401  (routes)
+    auth,
+    billing,
+    chat,
+    lessons,
+    notifications,
+    people,
+    reports,
+)

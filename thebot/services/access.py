@@ -279,3 +279,42 @@ def visible_invoice(viewer: User, invoice_id: int) -> Invoice:
     if invoice is None:
         raise NotFound(_l("No such invoice."))
     return invoice
+
+
+# --- lessons (domain.md section 6) ------------------------------------------------------------
+# One rule for lesson lists, the week view, the calendar feed, lookups and live-event audiences.
+from thebot.models.lessons import Lesson  # noqa: E402
+
+
+def lessons_visible_clause(viewer: User):
+    """SQL: this viewer may see this lesson.
+
+    Admin: all. Student: their own. Parent: their children's. Tutor: the sessions they hold and
+    every lesson of their students. Teacher: the lessons they teach (an ended enrollment's too).
+    """
+    if is_admin(viewer):
+        return true()
+    if viewer.role is Role.STUDENT:
+        return Lesson.student_id == viewer.id
+    if viewer.role is Role.PARENT:
+        children = select(StudentProfile.user_id).where(StudentProfile.parent_id == viewer.id)
+        return Lesson.student_id.in_(children)
+    if viewer.role is Role.TUTOR:
+        students = select(StudentProfile.user_id).where(StudentProfile.tutor_id == viewer.id)
+        return or_(Lesson.tutor_id == viewer.id, Lesson.student_id.in_(students))
+    if viewer.role is Role.TEACHER:
+        return Lesson.teacher_id == viewer.id
+    return false()
+
+
+def visible_lessons(viewer: User) -> Select:
+    """A SELECT of the lessons this viewer may see (filter and order it further)."""
+    return select(Lesson).where(lessons_visible_clause(viewer))
+
+
+def visible_lesson(viewer: User, lesson_id: int) -> Lesson:
+    """The lesson if the viewer may see it; NotFound otherwise."""
+    lesson = db.session.scalar(visible_lessons(viewer).where(Lesson.id == lesson_id))
+    if lesson is None:
+        raise NotFound(_l("No such lesson."))
+    return lesson

@@ -7,6 +7,7 @@ import hashlib
 import re
 import secrets
 import unicodedata
+import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -266,6 +267,23 @@ def remember_locale(user: User, locale: str | None) -> None:
 def set_locale(user: User, locale: str) -> None:
     """The user chose a language on a page: notifications and e-mails follow it."""
     remember_locale(user, locale)
+    db.session.commit()
+
+
+@functools.cache
+def time_zones() -> tuple[str, ...]:
+    """The IANA time zone names a user may choose, sorted."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def set_time_zone(user: User, name) -> None:
+    """The user's time zone (an IANA name such as Europe/Moscow): times are shown in it."""
+    if not isinstance(name, str) or name.strip() not in time_zones():
+        raise Invalid(
+            _l("Unknown time zone."),
+            {"time_zone": _l("An IANA time zone name such as Europe/Moscow.")},
+        )
+    user.time_zone = name.strip()
     db.session.commit()
 
 

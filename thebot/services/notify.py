@@ -28,6 +28,7 @@ from thebot.models.notifications import (
 )
 from thebot.services import mailer
 from thebot.services.errors import Invalid, NotFound
+from thebot.services.lessons.texts import lesson_texts
 from thebot.services.people import locale_of
 
 log = logging.getLogger(__name__)
@@ -236,6 +237,8 @@ def render(kind: str, params: dict, title: str = "", body: str = "") -> tuple[st
             )
         if kind.startswith("invoice_"):
             return _invoice_texts(kind, params)
+        if kind.startswith("lesson_"):
+            return lesson_texts(kind, params)
     except (KeyError, TypeError):
         log.warning("notification of kind %s has incomplete params", kind)
     return title, body

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from thebot.models import Role
+from thebot.services.lessons.texts import local_text
 
 ROLE_LABELS = {
     Role.STUDENT: _l("Student"),
@@ -53,7 +54,20 @@ def role_label(role: Role | str) -> str:
     return str(ROLE_LABELS[Role(role)])
 
 
+def localtime(value, pattern: str = "datetime", user=None) -> str:
+    """Jinja filter: a stored UTC time in the viewer's time zone (the profile setting; the
+    default zone when signed out) and language; `pattern` is a name of lessons.texts.PATTERNS
+    ("datetime", "short", "date", "time") or a CLDR pattern."""
+    if value is None:
+        return ""
+    viewer = user if user is not None else current_user
+    zone = viewer.time_zone if getattr(viewer, "is_authenticated", False) else None
+    return local_text(value, zone, pattern)
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(localtime, "localtime")
+
     @app.context_processor
     def _globals():
         def nav_items():
