@@ -13,6 +13,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from thebot.billing.forms import CancelForm, InvoiceFilterForm, InvoiceForm
+from thebot.billing.lesson_bills import bill_lessons
 from thebot.models import InvoiceStatus, Role
 from thebot.services import accounts, learning, people
 from thebot.services.billing import invoices, listing, payments
@@ -298,6 +299,7 @@ ROUTES: dict[Role, tuple] = {
         ("/invoices/<int:invoice_id>", "invoice", invoice_page, ("GET",)),
         ("/invoices/<int:invoice_id>/send", "invoice_send", send, ("POST",)),
         ("/invoices/<int:invoice_id>/cancel", "invoice_cancel", cancel, ("POST",)),
+        ("/students/<int:student_id>/bill-lessons", "bill_lessons", bill_lessons, ("GET", "POST")),
     ),
     Role.PARENT: (
         ("/invoices", "invoices", parent_list, ("GET",)),
