@@ -1,5 +1,6 @@
 """Plain helpers of the lesson tests: a family with a teacher's enrollment and a tutor, built
 through the services, and ISO times relative to now."""
+
 from __future__ import annotations
 
 import uuid
@@ -35,25 +36,28 @@ def lesson_people(make_user):
     )
     links.set_links(admin, p.student.id, tutor_id=p.tutor.id, parent_id=p.parent.id)
     links.set_links(admin, p.sibling.id, tutor_id=p.tutor.id, parent_id=p.parent.id)
-    links.set_links(admin, p.other_student.id, tutor_id=p.other_tutor.id,
-                    parent_id=p.other_parent.id)
+    links.set_links(
+        admin, p.other_student.id, tutor_id=p.other_tutor.id, parent_id=p.other_parent.id
+    )
     subject = learning.create_subject(None, f"Maths {tag}")
     p.teacher.teacher_profile.subjects = subject.name
     p.other_teacher.teacher_profile.subjects = subject.name
-    p.maths = learning.enroll(admin, student_id=p.student.id, subject_id=subject.id,
-                              teacher_id=p.teacher.id).id
-    p.other_maths = learning.enroll(admin, student_id=p.other_student.id,
-                                    subject_id=subject.id, teacher_id=p.teacher.id).id
+    p.maths = learning.enroll(
+        admin, student_id=p.student.id, subject_id=subject.id, teacher_id=p.teacher.id
+    ).id
+    p.other_maths = learning.enroll(
+        admin, student_id=p.other_student.id, subject_id=subject.id, teacher_id=p.teacher.id
+    ).id
     p.subject_name = subject.name
-    p.tokens = {name: api_token(user) for name, user in vars(p).items()
-                if hasattr(user, "role")}
+    p.tokens = {name: api_token(user) for name, user in vars(p).items() if hasattr(user, "role")}
     return p
 
 
 def at(hours: float = 0, *, days: float = 0, minutes: float = 0) -> datetime:
     """Now plus an offset, to the second, in UTC."""
     return (datetime.now(UTC) + timedelta(days=days, hours=hours, minutes=minutes)).replace(
-        microsecond=0)
+        microsecond=0
+    )
 
 
 def iso(moment: datetime) -> str:

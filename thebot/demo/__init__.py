@@ -154,7 +154,13 @@ def load(only_if_empty: bool = False) -> bool:
     return True
 
 
-from thebot.demo import billing, chat, notifications, reports  # noqa: E402  (the parts, below)
+from thebot.demo import (  # noqa: E402  (the parts, below)
+    billing,
+    chat,
+    lessons,
+    notifications,
+    reports,
+)
 
 # Each part's history: a module with load_history(user_by_username), idempotent, built through
 # that part's services. Order matters: later parts may refer to earlier parts' records.
@@ -162,5 +168,6 @@ HISTORY_PARTS = [
     chat,
     reports,
     billing,
+    lessons,
     notifications,  # last: it works on the notifications the others caused
 ]
