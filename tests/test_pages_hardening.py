@@ -133,20 +133,23 @@ def test_a_read_receipt_and_a_chat_notification_render_in_the_current_language(w
 
 
 def test_the_settings_page_shows_only_what_the_product_has(web, family):
+    from thebot.models.notifications import CATEGORIES, LIVE_CATEGORIES
     from thebot.services import notify
 
     web.login(family.parent.username)
     page = web.get("/notifications/settings").get_data(as_text=True)
     shown = set(__import__("re").findall(r'<tr data-category="(\w+)"', page))
-    assert shown == {"chat", "reports", "billing"}
-    assert "Invoices and payments" in page and "Homework" not in page
+    assert shown == set(LIVE_CATEGORIES) and {"chat", "reports", "billing", "homework"} <= shown
+    assert "Invoices and payments" in page and "Homework" in page
     saved = web.post("/notifications/settings", {"chat_in_app": "y"}, follow_redirects=True)
     assert "Your notification settings are saved." in text_of(saved)
     settings = notify.settings_for(family.parent)
     assert settings["chat"] == {"in_app": True, "email": False}
     assert settings["reports"] == {"in_app": False, "email": False}
     assert settings["billing"] == {"in_app": False, "email": False}
-    assert settings["homework"] == {"in_app": True, "email": True}  # untouched: not on the page
+    assert settings["homework"] == {"in_app": False, "email": False}
+    for category in set(CATEGORIES) - shown:  # untouched: not on the page
+        assert settings[category] == {"in_app": True, "email": True}
 
 
 def test_list_pages_carry_their_counters_plural_forms(web, family):

@@ -57,6 +57,7 @@ from thebot.api import (  # noqa: E402,F401  (routes)
     auth,
     billing,
     chat,
+    homework,
     lessons,
     notifications,
     people,

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import jsonify, request, send_file
+from flask import jsonify, request
 from flask_babel import gettext as _
 
 from thebot.api import api_user, bp
-from thebot.api.util import BadRequest, id_arg, int_arg, json_body
-from thebot.services import attachments
+from thebot.api.util import BadRequest, attachment_response, id_arg, int_arg, json_body
+from thebot.extensions import talisman
 from thebot.services.chat import messages, rooms
-from thebot.services.errors import NotFound
 from thebot.services.ids import optional_id, payload_id
 
 
@@ -126,31 +123,10 @@ def chat_unread():
 
 
 @bp.get("/chat/attachments/<int:message_id>")
+@talisman(content_security_policy=False)  # the download sets its own, sandboxed
 def chat_attachment(message_id: int):
     """The file of a message, to those who may read its room; a download, images inline."""
     message = messages.attachment_of(api_user(), message_id)
-    key, name = message.attachment_key, message.attachment_name  # set on every file message
-    path = attachments.path_of(key) if key is not None else None
-    if path is None or name is None:  # the record outlived its file: as any missing file
-        raise NotFound(_("No such file."))
-    inline = attachments.is_image(message.attachment_type)
-    response = send_file(
-        path,
-        mimetype=message.attachment_type,
-        as_attachment=not inline,
-        download_name=name,
-        conditional=True,
-        max_age=0,
+    return attachment_response(
+        message.attachment_key, message.attachment_name, message.attachment_type
     )
-    # The stored type is complete (text carries its charset): send it as it is, not with a
-    # second charset appended by the framework.
-    response.headers["Content-Type"] = message.attachment_type
-    disposition = "inline" if inline else "attachment"
-    fallback = name.encode("ascii", "replace").decode().replace('"', "_")
-    response.headers["Content-Disposition"] = (
-        f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import request
+from urllib.parse import quote
+
+from flask import Response, request, send_file
 from flask_babel import gettext as _
 
-from thebot.services.errors import DomainError, Invalid
+from thebot.services import attachments
+from thebot.services.errors import DomainError, Invalid, NotFound
 from thebot.services.ids import optional_id
 
 
@@ -54,3 +57,33 @@ def int_arg(name: str) -> int | None:
             _("'%(name)s' must be a whole number.", name=name), {name: _("Must be a whole number.")}
         )
     return int(value)
+
+
+def attachment_response(key: str | None, name: str | None, content_type: str | None) -> Response:
+    """A stored attachment (services/attachments.py) as a download, images inline, with the
+    headers every file download carries (no sniffing, sandboxed, never cached). A record whose
+    file is gone answers 404 as any missing file."""
+    path = attachments.path_of(key) if key else None
+    if path is None or not name or not content_type:
+        raise NotFound(_("No such file."))
+    inline = attachments.is_image(content_type)
+    response = send_file(
+        path,
+        mimetype=content_type,
+        as_attachment=not inline,
+        download_name=name,
+        conditional=True,
+        max_age=0,
+    )
+    # The stored type is complete (text carries its charset): send it as it is, not with a
+    # second charset appended by the framework.
+    response.headers["Content-Type"] = content_type
+    disposition = "inline" if inline else "attachment"
+    fallback = name.encode("ascii", "replace").decode().replace('"', "_")
+    response.headers["Content-Disposition"] = (
+        f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

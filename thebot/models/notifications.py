@@ -25,7 +25,7 @@ KINDS: tuple[str, ...] = tuple(KIND_CATEGORY)
 
 # The categories of what the product has today (the settings page shows these; the API keeps
 # every category above, so areas still to come need no API change).
-LIVE_CATEGORIES: tuple[str, ...] = ("chat", "reports", "billing", "lessons")
+LIVE_CATEGORIES: tuple[str, ...] = ("chat", "reports", "billing", "lessons", "homework")
 
 # Defaults when a user has not saved a choice: in-app everywhere; e-mail except for chat,
 # which would mail on every conversation.

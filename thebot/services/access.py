@@ -318,3 +318,50 @@ def visible_lesson(viewer: User, lesson_id: int) -> Lesson:
     if lesson is None:
         raise NotFound(_l("No such lesson."))
     return lesson
+
+
+# --- homework (domain.md section 7) -----------------------------------------------------------
+# One rule for homework lists, single lookups, attachment downloads and live-event audiences.
+from thebot.models.homework import Homework  # noqa: E402
+
+
+def homework_visible_clause(viewer: User):
+    """SQL: this viewer may see this homework.
+
+    Admin: all. Teacher: the homework they set. Student, parent, tutor: the homework of the
+    students they may see now (their own, their children's, their students'). Nobody else.
+    """
+    if is_admin(viewer):
+        return true()
+    if viewer.role is Role.TEACHER:
+        return Homework.teacher_id == viewer.id
+    if viewer.role in (Role.STUDENT, Role.PARENT, Role.TUTOR):
+        return Homework.student_id.in_(student_ids_visible_to(viewer))
+    return false()
+
+
+def visible_homework(viewer: User) -> Select:
+    """A SELECT of the homework this viewer may see (filter and order it further)."""
+    return select(Homework).where(homework_visible_clause(viewer))
+
+
+def visible_homework_item(viewer: User, homework_id: int) -> Homework:
+    """The homework if the viewer may see it; NotFound otherwise."""
+    homework = db.session.scalar(visible_homework(viewer).where(Homework.id == homework_id))
+    if homework is None:
+        raise NotFound(_l("No such homework."))
+    return homework
+
+
+def homework_audience(homework: Homework) -> list[User]:
+    """Who hears about a homework live: its student, its teacher, and the student's current
+    parent and tutor (active accounts only)."""
+    ids = {homework.student_id, homework.teacher_id}
+    profile = db.session.get(StudentProfile, homework.student_id)
+    if profile is not None:
+        ids.update(i for i in (profile.parent_id, profile.tutor_id) if i is not None)
+    return list(
+        db.session.scalars(
+            select(User).where(User.id.in_(ids), User.active.is_(True)).order_by(User.id)
+        )
+    )

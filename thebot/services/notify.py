@@ -28,6 +28,7 @@ from thebot.models.notifications import (
 )
 from thebot.services import mailer
 from thebot.services.errors import Invalid, NotFound
+from thebot.services.homework.texts import homework_texts
 from thebot.services.lessons.texts import lesson_texts
 from thebot.services.people import locale_of
 
@@ -239,6 +240,8 @@ def render(kind: str, params: dict, title: str = "", body: str = "") -> tuple[st
             return _invoice_texts(kind, params)
         if kind.startswith("lesson_"):
             return lesson_texts(kind, params)
+        if kind.startswith("homework_"):
+            return homework_texts(kind, params)
     except (KeyError, TypeError):
         log.warning("notification of kind %s has incomplete params", kind)
     return title, body
