@@ -6,7 +6,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_babel import gettext as _
 
 from thebot.models import Role
-from thebot.services import access, accounts, learning, links, people
+from thebot.services import access, accounts, learning, links, overview, people
 from thebot.services.errors import DomainError
 from thebot.tutor import bp
 from thebot.tutor.forms import EnrollForm, LinkParentForm, NewFamilyForm, fill_enroll_choices
@@ -15,10 +15,17 @@ from thebot.web import me, show_errors
 
 @bp.get("/")
 def dashboard():
-    """My students with their parent and subjects."""
-    students = people.students_visible_to(me())
+    """My work queues (today's lessons, reports due this week), then my students."""
+    actor = me()
+    students = people.students_visible_to(actor)
     enrollments = learning.enrollments_of_students([s.id for s in students])
-    return render_template("tutor/dashboard.html", students=students, enrollments=enrollments)
+    # A tutor sees exactly their own students: the list is the report queue's roster too.
+    return render_template(
+        "tutor/dashboard.html",
+        students=students,
+        enrollments=enrollments,
+        queues=overview.work_queues(actor, roster=students),
+    )
 
 
 @bp.route("/students/new", methods=["GET", "POST"])
@@ -80,12 +87,14 @@ def _student_page(student_id: int, link_form=None, enroll_form=None, status=200)
         enrollments=enrollments,
         link_form=link_form,
         enroll_form=enroll_form,
+        picture=overview.student_picture(actor, student),
     ), status
 
 
 @bp.get("/students/<int:student_id>")
 def student(student_id: int):
-    """A student's page: family, subjects, and the forms to change them."""
+    """A student's page: family, subjects, the forms to change them, and the whole picture
+    (lessons, homework, reports, progress, invoices, chat rooms)."""
     return _student_page(student_id)
 
 

@@ -4,18 +4,31 @@ every list and lookup here goes through it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from thebot.extensions import db
-from thebot.models import Enrollment, Report, ReportKind, ReportStatus, User
+from thebot.models import (
+    Enrollment,
+    Homework,
+    HomeworkStatus,
+    HomeworkSubmission,
+    Lesson,
+    LessonStatus,
+    Report,
+    ReportKind,
+    ReportStatus,
+    User,
+)
 from thebot.models.base import execute_dml, iso, utcnow
 from thebot.services import access, notify
 from thebot.services.errors import Forbidden, Invalid
+from thebot.services.homework.listing import report_grade
 from thebot.services.ids import payload_id
 from thebot.services.reports.announce import about, emit_to_audience, report_key, report_path
 from thebot.services.reports.rules import parse_kind
@@ -144,22 +157,80 @@ def unread_count(viewer: User) -> int:
     )
 
 
+def _week_of(moment: datetime, zone: ZoneInfo) -> date:
+    """The Monday of the week a moment falls in, in the zone."""
+    day = moment.astimezone(zone).date()
+    return day - timedelta(days=day.weekday())
+
+
+def _activity_by_week(viewer: User, student: User, weeks: int) -> dict[date, dict]:
+    """From the lessons and homework the viewer may see, by week (the student's zone): lesson
+    attendance (completed of those held so far, cancelled ones left out) and the graded
+    homework's average on the 5-point scale (by due date). Two queries whatever the data."""
+    zone = ZoneInfo(student.time_zone or "Europe/Moscow")
+    now = utcnow()
+    since = datetime.combine(_week_of(now, zone) - timedelta(weeks=weeks - 1), time(), zone)
+    lessons = db.session.execute(
+        select(Lesson.starts_at, Lesson.status).where(
+            access.lessons_visible_clause(viewer),
+            Lesson.student_id == student.id,
+            Lesson.status != LessonStatus.CANCELLED,
+            Lesson.starts_at >= since,
+            Lesson.starts_at < now,
+        )
+    ).all()
+    graded = db.session.execute(
+        select(Homework.due_at, Homework.max_score, HomeworkSubmission.score)
+        .join(HomeworkSubmission, HomeworkSubmission.homework_id == Homework.id)
+        .where(
+            access.homework_visible_clause(viewer),
+            Homework.student_id == student.id,
+            Homework.status == HomeworkStatus.GRADED,
+            HomeworkSubmission.score.is_not(None),
+            Homework.due_at >= since,
+        )
+    ).all()
+    held: dict[date, list[bool]] = {}
+    for starts_at, status in lessons:
+        held.setdefault(_week_of(starts_at, zone), []).append(status is LessonStatus.COMPLETED)
+    grades: dict[date, list[Decimal]] = {}
+    for due_at, top, score in graded:
+        grades.setdefault(_week_of(due_at, zone), []).append(report_grade(score, top))
+    return {
+        week: {
+            "lessons": round(100 * sum(held[week]) / len(held[week])) if held.get(week) else None,
+            "lessons_completed": sum(held[week]) if held.get(week) else None,
+            "lessons_held": len(held[week]) if held.get(week) else None,
+            "homework_grade": _mean(grades[week]) if grades.get(week) else None,
+        }
+        for week in set(held) | set(grades)
+    }
+
+
+def _mean(values: list[Decimal]) -> Decimal:
+    return (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01"))
+
+
 def progress_series(viewer: User, student_id: int, weeks: int = 12) -> list[dict]:
     """By week (oldest first, the latest `weeks` with data) from the sent reports the viewer may
     see: attendance and progress (tutor report), homework done of set and its share, and the
-    average grade (teacher reports of that week, summed / averaged over subjects)."""
+    average grade (teacher reports of that week, summed / averaged over subjects); and from the
+    lessons and homework the viewer may see: lesson attendance and the homework grade."""
+    student = access.visible_student(viewer, payload_id(student_id, "student_id"))
     by_week: dict[date, list[Report]] = {}
-    for report in reports_for(viewer, student_id=student_id):
+    for report in reports_for(viewer, student_id=student.id):
         if not report.is_draft:
             by_week.setdefault(report.week_start, []).append(report)
+    activity = _activity_by_week(viewer, student, weeks)
     points = []
-    for week in sorted(by_week):
+    for week in sorted(set(by_week) | set(activity)):
+        reports = by_week.get(week, [])
         tutor = max(
-            (r for r in by_week[week] if r.kind is ReportKind.TUTOR),
+            (r for r in reports if r.kind is ReportKind.TUTOR),
             key=lambda r: r.id,
             default=None,
         )
-        teacher = [r for r in by_week[week] if r.kind is ReportKind.TEACHER]
+        teacher = [r for r in reports if r.kind is ReportKind.TEACHER]
         # Both homework numbers or neither (rules._check_pair): done is set where set is.
         counted = [(r.homework_done or 0, r.homework_set) for r in teacher if r.homework_set]
         done, given = sum(d for d, _s in counted), sum(s for _d, s in counted)
@@ -171,14 +242,18 @@ def progress_series(viewer: User, student_id: int, weeks: int = 12) -> list[dict
             "homework": round(100 * done / given) if given else None,
             "homework_done": done if given else None,
             "homework_set": given or None,
-            "grade": (sum(grades, Decimal(0)) / len(grades)).quantize(Decimal("0.01"))
-            if grades
-            else None,
+            "grade": _mean(grades) if grades else None,
+            "lessons": None,
+            "lessons_completed": None,
+            "lessons_held": None,
+            "homework_grade": None,
+            **activity.get(week, {}),
         }
         if any(point[key] is not None for key in SERIES):
             points.append(point)
     return points[-weeks:]
 
 
-# The chart's series: (key, scale) — percentages 0–100, or the 1–5 grade scale.
-SERIES = ("attendance", "progress", "homework", "grade")
+# The chart's series: percentages 0–100, or (GRADE_SERIES) the 1–5 grade scale.
+SERIES = ("attendance", "progress", "homework", "grade", "lessons", "homework_grade")
+GRADE_SERIES = ("grade", "homework_grade")
