@@ -157,6 +157,7 @@ def load(only_if_empty: bool = False) -> bool:
 from thebot.demo import (  # noqa: E402  (the parts, below)
     billing,
     chat,
+    homework,
     lessons,
     notifications,
     reports,
@@ -169,5 +170,6 @@ HISTORY_PARTS = [
     reports,
     billing,
     lessons,
+    homework,
     notifications,  # last: it works on the notifications the others caused
 ]
