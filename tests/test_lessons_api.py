@@ -7,15 +7,23 @@ the cancel window, completing only once started, history rows, who may see and c
 from __future__ import annotations
 
 import itertools
-import time
 from datetime import UTC, timedelta
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from tests.support.lessons import at, iso, lesson_people, slot
+from tests.support.lessons import (
+    at,
+    error_of,
+    events_of,
+    iso,
+    lesson_count,
+    lesson_people,
+    slot,
+    teacher_lesson,
+    tutor_lesson,
+)
 
 
 @pytest.fixture
@@ -29,49 +37,6 @@ def call(web, p):
         return web.api(method, f"/api/v1{path}", json=json, token=p.tokens[who])
 
     return go
-
-
-def _teacher_lesson(call, p, hours=24, minutes=60, **extra):
-    answer = call(
-        "teacher", "POST", "/lessons", {"enrollment_id": p.maths, **slot(hours, minutes), **extra}
-    )
-    assert answer.status_code == 201, answer.get_json()
-    return answer.get_json()["lessons"][0]
-
-
-def _tutor_lesson(call, p, hours=24, minutes=60, student=None, **extra):
-    answer = call(
-        "tutor",
-        "POST",
-        "/lessons",
-        {"student_id": (student or p.student).id, **slot(hours, minutes), **extra},
-    )
-    assert answer.status_code == 201, answer.get_json()
-    return answer.get_json()["lessons"][0]
-
-
-def _events(lesson_id):
-    from thebot.extensions import db
-    from thebot.models import LessonEvent
-
-    db.session.expire_all()
-    return [
-        (e.action, e.actor_id)
-        for e in db.session.scalars(
-            select(LessonEvent).where(LessonEvent.lesson_id == lesson_id).order_by(LessonEvent.id)
-        )
-    ]
-
-
-def _lesson_count():
-    from thebot.extensions import db
-    from thebot.models import Lesson
-
-    return db.session.scalar(select(func.count()).select_from(Lesson))
-
-
-def _error(answer):
-    return answer.status_code, answer.get_json()["error"]["code"]
 
 
 # --- scheduling -------------------------------------------------------------------------------
@@ -109,11 +74,11 @@ def test_a_teacher_schedules_for_their_enrollment_in_the_contract_shape(call, p)
         True,
         False,
     )
-    assert _events(lesson["id"]) == [("scheduled", p.teacher.id)]
+    assert events_of(lesson["id"]) == [("scheduled", p.teacher.id)]
 
 
 def test_a_tutor_schedules_a_session_with_their_student(call, p):
-    lesson = _tutor_lesson(call, p, topic="Study plan")
+    lesson = tutor_lesson(call, p, topic="Study plan")
     assert lesson["tutor"]["id"] == p.tutor.id and lesson["teacher"] is None
     assert lesson["subject"] is None and lesson["enrollment_id"] is None
     shown = call("student", "GET", f"/lessons/{lesson['id']}").get_json()
@@ -143,9 +108,9 @@ def test_a_lesson_lasts_30_minutes_to_4_hours(call, p, minutes, ok):
     if ok:
         assert answer.status_code == 201
     else:
-        assert _error(answer) == (400, "validation_error")
+        assert error_of(answer) == (400, "validation_error")
         assert "ends_at" in answer.get_json()["error"]["fields"]
-        assert _lesson_count() == 0
+        assert lesson_count() == 0
 
 
 @pytest.mark.parametrize(
@@ -163,14 +128,14 @@ def test_a_lesson_lasts_30_minutes_to_4_hours(call, p, minutes, ok):
 )
 def test_bad_values_are_refused_by_field(call, p, body, field):
     answer = call("tutor", "POST", "/lessons", {"student_id": p.student.id, **slot(24), **body})
-    assert _error(answer) == (400, "validation_error")
+    assert error_of(answer) == (400, "validation_error")
     assert field in answer.get_json()["error"]["fields"]
-    assert _lesson_count() == 0
+    assert lesson_count() == 0
 
 
 def test_a_lesson_cannot_be_scheduled_in_the_past(call, p):
     answer = call("tutor", "POST", "/lessons", {"student_id": p.student.id, **slot(-1)})
-    assert _error(answer) == (400, "validation_error")
+    assert error_of(answer) == (400, "validation_error")
     assert "starts_at" in answer.get_json()["error"]["fields"]
 
 
@@ -178,42 +143,46 @@ def test_whose_enrollment_or_student_decides(call, p):
     from thebot.services import learning
 
     # another teacher's enrollment, another tutor's student: not found (ids leak nothing)
-    assert _error(
+    assert error_of(
         call("other_teacher", "POST", "/lessons", {"enrollment_id": p.maths, **slot(24)})
     ) == (404, "not_found")
-    assert _error(
+    assert error_of(
         call("tutor", "POST", "/lessons", {"student_id": p.other_student.id, **slot(24)})
     ) == (404, "not_found")
-    assert _error(call("tutor", "POST", "/lessons", {"student_id": 2**31, **slot(24)})) == (
+    assert error_of(call("tutor", "POST", "/lessons", {"student_id": 2**31, **slot(24)})) == (
         404,
         "not_found",
     )
-    assert _error(call("tutor", "POST", "/lessons", {"student_id": "7", **slot(24)})) == (
+    assert error_of(call("tutor", "POST", "/lessons", {"student_id": "7", **slot(24)})) == (
         400,
         "validation_error",
     )
     # roles that do not hold lessons
     for who in ("student", "parent", "admin"):
-        assert _error(call(who, "POST", "/lessons", {"student_id": p.student.id, **slot(24)})) == (
+        assert error_of(
+            call(who, "POST", "/lessons", {"student_id": p.student.id, **slot(24)})
+        ) == (
             403,
             "forbidden",
         )
     # an ended enrollment takes no new lessons
     learning.end_enrollment(p.admin, p.maths)
-    assert _error(call("teacher", "POST", "/lessons", {"enrollment_id": p.maths, **slot(24)})) == (
+    assert error_of(
+        call("teacher", "POST", "/lessons", {"enrollment_id": p.maths, **slot(24)})
+    ) == (
         409,
         "conflict",
     )
-    assert _lesson_count() == 0
+    assert lesson_count() == 0
 
 
 # --- overlaps ---------------------------------------------------------------------------------
 
 
 def test_the_teacher_cannot_be_in_two_lessons_at_once(call, p):
-    _teacher_lesson(call, p, hours=24, minutes=60)
+    teacher_lesson(call, p, hours=24, minutes=60)
     clash = call("teacher", "POST", "/lessons", {"enrollment_id": p.other_maths, **slot(24.5, 60)})
-    assert _error(clash) == (409, "conflict")
+    assert error_of(clash) == (409, "conflict")
     assert "starts_at" in clash.get_json()["error"]["fields"]
     # back to back is fine
     assert (
@@ -225,23 +194,23 @@ def test_the_teacher_cannot_be_in_two_lessons_at_once(call, p):
 
 
 def test_the_tutor_cannot_be_in_two_sessions_at_once(call, p):
-    _tutor_lesson(call, p, hours=24)
+    tutor_lesson(call, p, hours=24)
     clash = call("tutor", "POST", "/lessons", {"student_id": p.sibling.id, **slot(23.5, 60)})
-    assert _error(clash) == (409, "conflict")
-    assert _tutor_lesson(call, p, hours=26, student=p.sibling)["status"] == "scheduled"
+    assert error_of(clash) == (409, "conflict")
+    assert tutor_lesson(call, p, hours=26, student=p.sibling)["status"] == "scheduled"
 
 
 def test_the_student_cannot_be_in_two_lessons_at_once(call, p):
-    _teacher_lesson(call, p, hours=24, minutes=90)
+    teacher_lesson(call, p, hours=24, minutes=90)
     clash = call("tutor", "POST", "/lessons", {"student_id": p.student.id, **slot(25, 60)})
-    assert _error(clash) == (409, "conflict")
+    assert error_of(clash) == (409, "conflict")
     assert "student" in clash.get_json()["error"]["message"]
 
 
 def test_a_cancelled_lesson_frees_its_time(call, p):
-    lesson = _tutor_lesson(call, p, hours=24)
+    lesson = tutor_lesson(call, p, hours=24)
     assert call("tutor", "POST", f"/lessons/{lesson['id']}/cancel").status_code == 200
-    assert _tutor_lesson(call, p, hours=24)["status"] == "scheduled"
+    assert tutor_lesson(call, p, hours=24)["status"] == "scheduled"
 
 
 # --- series -----------------------------------------------------------------------------------
@@ -267,13 +236,13 @@ def test_a_weekly_series_is_one_lesson_per_week(call, p):
 
 
 def test_a_series_is_refused_whole_if_any_week_overlaps(call, p):
-    _teacher_lesson(call, p, hours=24 * 7 * 3 + 24)  # clashes with the 4th week only
-    before = _lesson_count()
+    teacher_lesson(call, p, hours=24 * 7 * 3 + 24)  # clashes with the 4th week only
+    before = lesson_count()
     answer = call(
         "tutor", "POST", "/lessons", {"student_id": p.student.id, **slot(24), "repeat_weeks": 6}
     )
-    assert _error(answer) == (409, "conflict")
-    assert _lesson_count() == before
+    assert error_of(answer) == (409, "conflict")
+    assert lesson_count() == before
 
 
 def test_a_series_keeps_the_local_time_across_daylight_saving(call, p):
@@ -322,22 +291,22 @@ def test_one_occurrence_moves_or_is_cancelled_and_the_others_stay(call, p):
     now = {x["id"]: x for x in call("teacher", "GET", "/lessons").get_json()["lessons"]}
     assert now[first["id"]] == {**first, "updated_at": now[first["id"]]["updated_at"]}
     assert now[first["id"]]["starts_at"] == first["starts_at"]
-    assert _events(second["id"]) == [("scheduled", p.teacher.id), ("rescheduled", p.teacher.id)]
-    assert _events(third["id"]) == [("scheduled", p.teacher.id), ("cancelled", p.teacher.id)]
-    assert _events(first["id"]) == [("scheduled", p.teacher.id)]
+    assert events_of(second["id"]) == [("scheduled", p.teacher.id), ("rescheduled", p.teacher.id)]
+    assert events_of(third["id"]) == [("scheduled", p.teacher.id), ("cancelled", p.teacher.id)]
+    assert events_of(first["id"]) == [("scheduled", p.teacher.id)]
 
 
 # --- rescheduling -----------------------------------------------------------------------------
 
 
 def test_moving_has_the_checks_of_scheduling(call, p):
-    lesson = _tutor_lesson(call, p, hours=24)
-    _teacher_lesson(call, p, hours=48)
+    lesson = tutor_lesson(call, p, hours=24)
+    teacher_lesson(call, p, hours=48)
     path = f"/lessons/{lesson['id']}"
-    assert _error(call("tutor", "PATCH", path, slot(48))) == (409, "conflict")  # the student
-    assert _error(call("tutor", "PATCH", path, slot(-2))) == (400, "validation_error")
-    assert _error(call("tutor", "PATCH", path, slot(30, 300))) == (400, "validation_error")
-    assert _error(call("tutor", "PATCH", path, {})) == (400, "bad_request")
+    assert error_of(call("tutor", "PATCH", path, slot(48))) == (409, "conflict")  # the student
+    assert error_of(call("tutor", "PATCH", path, slot(-2))) == (400, "validation_error")
+    assert error_of(call("tutor", "PATCH", path, slot(30, 300))) == (400, "validation_error")
+    assert error_of(call("tutor", "PATCH", path, {})) == (400, "bad_request")
     # its own old time does not count against it
     later = slot(24.5)
     shifted = call("tutor", "PATCH", path, later).get_json()
@@ -357,154 +326,3 @@ def test_moving_has_the_checks_of_scheduling(call, p):
     assert len(details) == 3
     assert details[1]["starts_at"] == [lesson["starts_at"], shifted["starts_at"]]
     assert details[2] == {"topic": ["", "Revision"]}
-
-
-# --- cancel window and completion -------------------------------------------------------------
-
-
-def test_cancelling_is_refused_less_than_two_hours_before(call, p):
-    soon = _tutor_lesson(call, p, hours=1.5, minutes=30)
-    later = _tutor_lesson(call, p, hours=2.1, student=p.sibling)
-    answer = call("tutor", "POST", f"/lessons/{soon['id']}/cancel")
-    assert _error(answer) == (409, "conflict")
-    assert "2 hours" in answer.get_json()["error"]["message"]
-    assert soon["can_cancel"] is False and later["can_cancel"] is True
-    assert call("tutor", "POST", f"/lessons/{later['id']}/cancel").get_json()["status"] == (
-        "cancelled"
-    )
-    # cancelling again changes nothing
-    again = call("tutor", "POST", f"/lessons/{later['id']}/cancel")
-    assert again.status_code == 200 and _events(later["id"])[-1][0] == "cancelled"
-    assert len(_events(later["id"])) == 2
-
-
-def test_the_cancel_window_is_a_setting(app, call, p, monkeypatch):
-    soon = _tutor_lesson(call, p, hours=1)
-    monkeypatch.setitem(app.config, "LESSON_CANCEL_MIN_HOURS", 0)
-    assert call("tutor", "POST", f"/lessons/{soon['id']}/cancel").get_json()["status"] == (
-        "cancelled"
-    )
-
-
-def test_completing_only_once_started(call, p):
-    lesson = _tutor_lesson(call, p, hours=1.5 / 3600)  # starts in 1.5 seconds
-    path = f"/lessons/{lesson['id']}/complete"
-    assert _error(call("tutor", "POST", path)) == (409, "conflict")
-    time.sleep(1.6)
-    done = call("tutor", "POST", path).get_json()
-    assert done["status"] == "completed" and done["completed_at"]
-    assert done["can_change"] is False
-    assert call("tutor", "POST", path).status_code == 200  # again: no change
-    assert _events(lesson["id"]) == [("scheduled", p.tutor.id), ("completed", p.tutor.id)]
-    # a completed lesson is no longer moved or cancelled
-    assert _error(call("tutor", "PATCH", f"/lessons/{lesson['id']}", slot(30))) == (409, "conflict")
-    assert _error(call("tutor", "POST", f"/lessons/{lesson['id']}/cancel")) == (409, "conflict")
-
-
-def test_a_past_lesson_is_recorded_as_completed(call, p):
-    answer = call(
-        "tutor",
-        "POST",
-        "/lessons/past",
-        {"student_id": p.student.id, **slot(-26), "topic": "Held yesterday"},
-    )
-    assert answer.status_code == 201
-    lesson = answer.get_json()
-    assert lesson["status"] == "completed"
-    assert _events(lesson["id"]) == [("scheduled", p.tutor.id), ("completed", p.tutor.id)]
-    assert _error(
-        call("tutor", "POST", "/lessons/past", {"student_id": p.student.id, **slot(-26)})
-    ) == (409, "conflict")
-    assert _error(
-        call("tutor", "POST", "/lessons/past", {"student_id": p.student.id, **slot(2)})
-    ) == (400, "validation_error")
-    assert _error(
-        call("tutor", "POST", "/lessons/past", {"student_id": p.student.id, **slot(0, days=-91)})
-    ) == (400, "validation_error")
-
-
-# --- who sees and who changes -----------------------------------------------------------------
-
-
-def test_who_sees_a_lesson(call, p):
-    teacher_lesson = _teacher_lesson(call, p, hours=24)
-    tutor_lesson = _tutor_lesson(call, p, hours=30)
-    other = call(
-        "other_tutor", "POST", "/lessons", {"student_id": p.other_student.id, **slot(30)}
-    ).get_json()["lessons"][0]
-    mine = {
-        t: {x["id"] for x in call(t, "GET", "/lessons").get_json()["lessons"]} for t in p.tokens
-    }
-    both = {teacher_lesson["id"], tutor_lesson["id"]}
-    assert mine["student"] == mine["parent"] == mine["tutor"] == both
-    assert mine["teacher"] == {teacher_lesson["id"]}
-    assert mine["other_tutor"] == mine["other_student"] == mine["other_parent"] == {other["id"]}
-    assert mine["sibling"] == mine["other_teacher"] == set()
-    assert mine["admin"] == both | {other["id"]}
-    for who in ("sibling", "other_teacher", "other_parent"):
-        for path in (f"/lessons/{tutor_lesson['id']}", "/lessons/999999"):
-            assert _error(call(who, "GET", path)) == (404, "not_found")
-        assert _error(call(who, "POST", f"/lessons/{tutor_lesson['id']}/cancel")) == (
-            404,
-            "not_found",
-        )
-        assert _error(call(who, "PATCH", f"/lessons/{tutor_lesson['id']}", {"topic": "x"})) == (
-            404,
-            "not_found",
-        )
-
-
-def test_only_its_teacher_or_tutor_changes_it(call, p):
-    teacher_lesson = _teacher_lesson(call, p, hours=24)
-    tutor_lesson = _tutor_lesson(call, p, hours=30)
-    for who, lesson in (
-        ("tutor", teacher_lesson),
-        ("student", tutor_lesson),
-        ("parent", tutor_lesson),
-        ("admin", teacher_lesson),
-    ):
-        for method, suffix, body in (
-            ("PATCH", "", {"topic": "x"}),
-            ("POST", "/cancel", None),
-            ("POST", "/complete", None),
-        ):
-            answer = call(who, method, f"/lessons/{lesson['id']}{suffix}", body)
-            assert _error(answer) == (403, "forbidden"), (who, suffix)
-    assert _events(teacher_lesson["id"]) == [("scheduled", p.teacher.id)]
-    seen = call("tutor", "GET", f"/lessons/{teacher_lesson['id']}").get_json()
-    assert seen["can_change"] is False and seen["can_cancel"] is False
-
-
-@pytest.mark.parametrize("path", ["/lessons/0", "/lessons/abc", "/lessons/99999999999"])
-def test_bad_lesson_ids_are_404(call, p, path):
-    assert call("tutor", "GET", path).status_code == 404
-
-
-# --- filters and paging -----------------------------------------------------------------------
-
-
-def test_filters_and_paging(call, p):
-    lessons = call(
-        "tutor", "POST", "/lessons", {"student_id": p.student.id, **slot(24), "repeat_weeks": 5}
-    ).get_json()["lessons"]
-    sibling = _tutor_lesson(call, p, hours=27, student=p.sibling)
-    call("tutor", "POST", f"/lessons/{lessons[4]['id']}/cancel")
-
-    def ids(query, who="tutor"):
-        answer = call(who, "GET", f"/lessons{query}")
-        assert answer.status_code == 200, answer.get_json()
-        body = answer.get_json()
-        return [x["id"] for x in body["lessons"]], body["has_more"]
-
-    all_ids = [lessons[0]["id"], sibling["id"], *[x["id"] for x in lessons[1:]]]
-    assert ids("") == (all_ids, False)
-    assert ids(f"?student_id={p.sibling.id}") == ([sibling["id"]], False)
-    assert ids("?status=cancelled") == ([lessons[4]["id"]], False)
-    assert ids("?limit=2") == (all_ids[:2], True)
-    assert ids(f"?limit=2&after_id={all_ids[1]}") == (all_ids[2:4], True)
-    assert ids(f"?limit=2&before_id={all_ids[3]}") == (all_ids[1:3], True)
-    day = at(24 * 8).date().isoformat()
-    assert ids(f"?from={day}&to={day}") == ([lessons[1]["id"]], False)
-    assert ids(f"?to={quote(iso(at(26)))}") == ([lessons[0]["id"]], False)
-    for bad in ("?status=maybe", "?limit=0", "?limit=101", "?from=soon", "?student_id=x"):
-        assert call("tutor", "GET", f"/lessons{bad}").status_code == 400, bad

@@ -7,6 +7,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+from sqlalchemy import func, select
+
 from tests.support.http import api_token
 
 
@@ -68,3 +70,49 @@ def slot(hours: float, minutes: int = 60, *, days: float = 0) -> dict:
     """{"starts_at", "ends_at"} of a lesson starting `days`+`hours` from now, `minutes` long."""
     start = at(hours, days=days)
     return {"starts_at": iso(start), "ends_at": iso(start + timedelta(minutes=minutes))}
+
+
+# --- API calls and stored state of the lesson tests -------------------------------------------
+
+
+def teacher_lesson(call, p, hours=24, minutes=60, **extra):
+    answer = call(
+        "teacher", "POST", "/lessons", {"enrollment_id": p.maths, **slot(hours, minutes), **extra}
+    )
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()["lessons"][0]
+
+
+def tutor_lesson(call, p, hours=24, minutes=60, student=None, **extra):
+    answer = call(
+        "tutor",
+        "POST",
+        "/lessons",
+        {"student_id": (student or p.student).id, **slot(hours, minutes), **extra},
+    )
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()["lessons"][0]
+
+
+def events_of(lesson_id):
+    from thebot.extensions import db
+    from thebot.models import LessonEvent
+
+    db.session.expire_all()
+    return [
+        (e.action, e.actor_id)
+        for e in db.session.scalars(
+            select(LessonEvent).where(LessonEvent.lesson_id == lesson_id).order_by(LessonEvent.id)
+        )
+    ]
+
+
+def lesson_count():
+    from thebot.extensions import db
+    from thebot.models import Lesson
+
+    return db.session.scalar(select(func.count()).select_from(Lesson))
+
+
+def error_of(answer):
+    return answer.status_code, answer.get_json()["error"]["code"]
