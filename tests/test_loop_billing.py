@@ -8,6 +8,7 @@ other periods are left out; other tutors, parents and students are refused."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from tests.support import need
 from tests.support.http import field_errors, text_of
 from tests.support.school import build_school, future_monday
 
@@ -224,3 +226,92 @@ def test_only_the_students_tutor_bills(web, school):
             due_date=date.today(),
         )
     assert invoices() == []
+
+
+def test_the_api_lists_and_bills_in_one_step(web, school):
+    from tests.support.http import api_token
+
+    token = api_token("sch-tutor", via=web)
+    data = period()
+    listed = web.api(
+        "GET",
+        f"/api/v1/students/{school.student.id}/billable-lessons"
+        f"?date_from={data['date_from']}&date_to={data['date_to']}",
+        token=token,
+    )
+    assert [row["id"] for row in listed.get_json()["lessons"]] == [s.id for s in school.sessions]
+    as_number = web.api(
+        "POST",
+        "/api/v1/invoices/from-lessons",
+        {**data, "student_id": school.student.id, "rate": 1500},
+        token=token,
+    )
+    assert as_number.status_code == 400 and "rate" in as_number.get_json()["error"]["fields"]
+    made = web.api(
+        "POST",
+        "/api/v1/invoices/from-lessons",
+        {**data, "student_id": school.student.id},
+        token=token,
+    )
+    assert made.status_code == 201
+    body = made.get_json()
+    assert body["amount"] == "4500.00" and body["status"] == "draft"
+    assert "Fractions" in body["description"]
+    again = web.api(
+        "POST",
+        "/api/v1/invoices/from-lessons",
+        {**data, "student_id": school.student.id},
+        token=token,
+    )
+    assert again.status_code == 409 and len(invoices()) == 1
+    parent = api_token("sch-parent", via=web)
+    refused = web.api(
+        "POST",
+        "/api/v1/invoices/from-lessons",
+        {**data, "student_id": school.student.id},
+        token=parent,
+    )
+    assert refused.status_code in (403, 404) and len(invoices()) == 1
+
+
+def test_concurrent_billing_bills_each_lesson_once(app, school):
+    need(
+        app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"),
+        "PostgreSQL (TEST_DATABASE_URL) for concurrent billing",
+    )
+    from thebot.extensions import db
+    from thebot.models import User
+    from thebot.services.billing import lessons
+    from thebot.services.errors import DomainError
+
+    db.session.commit()
+    tutor_id, student_id = school.tutor.id, school.student.id
+    barrier, outcomes = threading.Barrier(4), []
+
+    def bill(rate: str):
+        with app.test_request_context():
+            tutor = db.session.get(User, tutor_id)
+            barrier.wait()
+            try:
+                lessons.bill_lessons(
+                    tutor,
+                    student_id=student_id,
+                    rate=rate,
+                    date_from=date.today() - timedelta(days=14),
+                    date_to=date.today(),
+                    due_date=date.today() + timedelta(days=3),
+                )
+                outcomes.append("billed")
+            except DomainError as exc:
+                outcomes.append(exc.code)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=bill, args=(f"{1000 + i}.00",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["billed", "conflict", "conflict", "conflict"]
+    (invoice,) = invoices()
+    assert billed_ids(invoice.id) == sorted(lesson.id for lesson in school.sessions)

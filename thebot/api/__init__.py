@@ -58,6 +58,7 @@ from thebot.api import (  # noqa: E402,F401  (routes)
     billing,
     chat,
     homework,
+    lesson_bills,
     lessons,
     notifications,
     people,
