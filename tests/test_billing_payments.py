@@ -18,7 +18,7 @@ import requests
 import socketio
 from sqlalchemy import select
 
-from tests.support import need
+from tests.support.app import only_on_postgres
 from tests.support.http import api_token
 from tests.support.realtime import browser_session
 
@@ -266,10 +266,7 @@ def test_a_cancelled_invoice_cancels_its_pending_payment(web, fam):
 
 
 def test_concurrent_confirmations_pay_once(app, fam, ctx):
-    need(
-        app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"),
-        "PostgreSQL (TEST_DATABASE_URL) for concurrent confirmations",
-    )
+    only_on_postgres(app)
     from thebot.extensions import db
     from thebot.services.billing import payments
     from thebot.services.billing.providers import fake

@@ -14,7 +14,7 @@ import requests
 import socketio
 from sqlalchemy import func, select
 
-from tests.support import need
+from tests.support.app import only_on_postgres
 from tests.support.lessons import lesson_people, slot
 
 
@@ -202,10 +202,7 @@ def test_a_series_is_one_notification(p):
 
 
 def test_concurrent_overlapping_requests_store_one_lesson(app, p):
-    need(
-        app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"),
-        "PostgreSQL (TEST_DATABASE_URL) for concurrent lesson requests",
-    )
+    only_on_postgres(app)
     from thebot.extensions import db
     from thebot.models import Lesson
 

@@ -62,6 +62,15 @@ def configured_postgres_url() -> str:
     return ""
 
 
+def only_on_postgres(app) -> None:
+    """For a test of PostgreSQL behaviour (row locks, concurrency) on the suite's own database:
+    it runs in the PostgreSQL pass and is skipped in the SQLite pass; with no PostgreSQL
+    configured at all it is skipped here and fails in CI (`need`)."""
+    need(bool(configured_postgres_url()), "PostgreSQL (TEST_POSTGRES_URL)")
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL behaviour: runs in the PostgreSQL pass")
+
+
 @contextlib.contextmanager
 def scratch_postgres(suffix: str):
     """An empty PostgreSQL database of its own for one test or module, dropped afterwards."""
