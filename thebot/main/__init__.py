@@ -1,4 +1,5 @@
-"""Site-wide pages: the home redirect, the health check, the language switch, the favicon."""
+"""Site-wide pages: the home redirect, the health check, the language switch, the favicon, and
+every user's profile page (`profile`)."""
 
 from __future__ import annotations
 
@@ -6,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("main", __name__)
 
-from thebot.main import routes  # noqa: E402,F401  (the pages, on bp)
+from thebot.main import profile, routes  # noqa: E402,F401  (the pages, on bp)

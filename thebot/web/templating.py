@@ -19,9 +19,16 @@ ROLE_LABELS = {
 
 # Each role's pages; later parts append (endpoint, label) pairs here.
 NAV: dict[Role, list[tuple[str, object]]] = {
-    Role.STUDENT: [("student.dashboard", _l("My studies")), ("chat.index", _l("Chat"))],
+    Role.STUDENT: [
+        ("student.dashboard", _l("My studies")),
+        ("student.schedule", _l("Schedule")),
+        ("student.homework", _l("Homework")),
+        ("chat.index", _l("Chat")),
+    ],
     Role.PARENT: [
         ("parent.dashboard", _l("My children")),
+        ("parent.schedule", _l("Schedule")),
+        ("parent.homework", _l("Homework")),
         ("parent.reports", _l("Reports")),
         ("parent.invoices", _l("Invoices")),
         ("chat.index", _l("Chat")),
@@ -29,6 +36,8 @@ NAV: dict[Role, list[tuple[str, object]]] = {
     Role.TUTOR: [
         ("tutor.dashboard", _l("My students")),
         ("tutor.new_student", _l("New student")),
+        ("tutor.schedule", _l("Schedule")),
+        ("tutor.homework", _l("Homework")),
         ("tutor.reports_to_parents", _l("Reports to parents")),
         ("tutor.reports_from_teachers", _l("Reports from teachers")),
         ("tutor.invoices", _l("Invoices")),
@@ -36,6 +45,8 @@ NAV: dict[Role, list[tuple[str, object]]] = {
     ],
     Role.TEACHER: [
         ("teacher.dashboard", _l("My students")),
+        ("teacher.schedule", _l("Schedule")),
+        ("teacher.homework", _l("Homework")),
         ("teacher.reports_list", _l("Reports")),
         ("chat.index", _l("Chat")),
     ],
@@ -43,6 +54,7 @@ NAV: dict[Role, list[tuple[str, object]]] = {
         ("admin.dashboard", _l("Overview")),
         ("admin.users", _l("People")),
         ("admin.subjects", _l("Subjects")),
+        ("admin.schedule", _l("Schedule")),
         ("admin.reports", _l("Reports")),
         ("admin.invoices", _l("Invoices")),
         ("chat.index", _l("Chat")),
