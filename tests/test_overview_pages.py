@@ -338,3 +338,35 @@ def test_service_picture_is_per_viewer(school):
     points = tutor["progress_points"]
     assert any(p["lessons"] == 100 and p["lessons_held"] == 1 for p in points)
     assert any(str(p["homework_grade"]) == "4.00" for p in points)
+
+
+def test_every_role_opens_its_pages_on_the_demo_data(web, demo):
+    """The demo school (lessons, homework, reports and invoices in every state): every
+    dashboard shows its queues, and the pictures of the demo student open for tutor and parent."""
+    expected = {
+        "tutor": ("todays-lessons", "reports-due"),
+        "teacher": ("todays-lessons", "to-grade", "reports-due"),
+        "parent": ("todays-lessons", "unpaid-invoices"),
+        "student": ("todays-lessons",),
+    }
+    for role, queues in expected.items():
+        web.login(role)
+        html = web.get(f"/{role}/").get_data(as_text=True)
+        assert all(f'data-test="{queue}"' in html for queue in queues), role
+        web.logout()
+    for who, path in (("tutor", "/tutor/students/{id}"), ("parent", "/parent/children/{id}")):
+        web.login(who)
+        page = web.get(path.format(id=demo.student.id))
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        for part in (
+            "upcoming-lessons",
+            "homework-due",
+            "latest-reports",
+            "open-invoices",
+            "chat-rooms",
+            "progress",
+        ):
+            assert f'data-test="{part}"' in html, (who, part)
+        assert re.search(r'href="/chat/\?room=\d+"', html)
+        web.logout()
