@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from tests.support import need
+from tests.support.app import only_on_postgres
 from tests.support.http import field_errors, text_of
 from tests.support.school import build_school, future_monday
 
@@ -275,10 +275,7 @@ def test_the_api_lists_and_bills_in_one_step(web, school):
 
 
 def test_concurrent_billing_bills_each_lesson_once(app, school):
-    need(
-        app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"),
-        "PostgreSQL (TEST_DATABASE_URL) for concurrent billing",
-    )
+    only_on_postgres(app)
     from thebot.extensions import db
     from thebot.models import User
     from thebot.services.billing import lessons
