@@ -291,15 +291,7 @@
     if (payment && Number(payment.dataset.invoiceId) === invoice.id) poll();
   }
 
-  function socket() {
-    if (TheBot.notificationSocket) return TheBot.notificationSocket();
-    if (typeof window.io !== "function") return null;
-    const own = window.io("/notifications");
-    if (TheBot.watchSession) TheBot.watchSession(own);
-    return own;
-  }
-
-  const live = socket();
+  const live = TheBot.notificationSocket();
   if (live) {
     live.on("invoice_updated", onInvoice);
     const liveState = document.querySelector("[data-live-state]");

@@ -171,15 +171,7 @@
     showDetail(hw);
   }
 
-  function socket() {
-    if (TheBot.notificationSocket) return TheBot.notificationSocket();
-    if (typeof window.io !== "function") return null;
-    const own = window.io("/notifications");
-    if (TheBot.watchSession) TheBot.watchSession(own);
-    return own;
-  }
-
-  const live = socket();
+  const live = TheBot.notificationSocket();
   if (live) {
     live.on("homework_updated", onHomework);
     const root = document.querySelector("[data-homework-page], [data-homework-detail]");

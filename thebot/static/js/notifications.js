@@ -8,10 +8,7 @@
 
   const badge = bell.querySelector("[data-notification-count]");
   const i18n = JSON.parse(bell.dataset.i18n || "{}");
-  const socket = window.io("/notifications");
-  const TheBot = (window.TheBot = window.TheBot || {});
-  if (TheBot.watchSession) TheBot.watchSession(socket);
-  TheBot.notificationSocket = () => socket;
+  const socket = window.TheBot.notificationSocket();
 
   function showCount(count) {
     const value = Math.max(0, Number(count) || 0);

@@ -177,15 +177,7 @@
     });
   }
 
-  function socket() {
-    if (TheBot.notificationSocket) return TheBot.notificationSocket();
-    if (typeof window.io !== "function") return null;
-    const own = window.io("/notifications");
-    if (TheBot.watchSession) TheBot.watchSession(own);
-    return own;
-  }
-
-  const live = socket();
+  const live = TheBot.notificationSocket();
   if (live) {
     live.on("lesson_updated", onLesson);
     page.dataset.live = live.connected ? "on" : "off";

@@ -1,6 +1,7 @@
 // When the server ends this sign-in (sign-out elsewhere, a deactivated account, a revoked
 // session), every page says so and goes to the sign-in page instead of "reconnecting" forever.
-// One handler for every Socket.IO socket of the page: TheBot.watchSession(socket).
+// One handler for every Socket.IO socket of the page: TheBot.watchSession(socket); and the
+// page's shared /notifications socket: TheBot.notificationSocket().
 (() => {
   "use strict";
   const TheBot = (window.TheBot = window.TheBot || {});
@@ -53,5 +54,15 @@
       if (error && error.data && error.data.code === "unauthorized") sessionEnded();
     });
     return socket;
+  };
+
+  // The page's one `/notifications` socket (the bell, invoices, lessons and homework all listen
+  // on it), opened on first use and watched like every other; null without Socket.IO.
+  let notifications = null;
+  TheBot.notificationSocket = () => {
+    if (!notifications && typeof window.io === "function") {
+      notifications = TheBot.watchSession(window.io("/notifications"));
+    }
+    return notifications;
   };
 })();

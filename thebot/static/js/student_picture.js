@@ -42,12 +42,8 @@
     return Number(id) === studentId;
   }
 
-  const notifications = window.io("/notifications");
-  const reports = window.io("/reports");
-  if (window.TheBot && window.TheBot.watchSession) {
-    window.TheBot.watchSession(notifications);
-    window.TheBot.watchSession(reports);
-  }
+  const notifications = window.TheBot.notificationSocket();
+  const reports = window.TheBot.watchSession(window.io("/reports"));
   ["homework_updated", "lesson_updated"].forEach((event) => {
     notifications.on(event, (data) => { if (aboutThisStudent(data)) soon(); });
   });
@@ -56,6 +52,8 @@
   // Say when the page is live (both namespaces connected), so a test knows updates can arrive.
   const connected = new Set();
   [["notifications", notifications], ["reports", reports]].forEach(([name, socket]) => {
+    if (socket.connected) connected.add(name); // the shared socket may be up already
+    if (connected.size === 2) root.dataset.live = "1";
     socket.on("connect", () => {
       connected.add(name);
       if (connected.size === 2) root.dataset.live = "1";
