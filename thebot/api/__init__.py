@@ -8,12 +8,12 @@ from flask_login import current_user
 
 from thebot.api.errors import error_response
 from thebot.extensions import csrf
-from thebot.services import accounts
+from thebot.services import signins
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # bearer requests carry no cookie; session requests are checked below
 
-PUBLIC_ENDPOINTS = {"api.login"}
+PUBLIC_ENDPOINTS = {"api.login", "api.openapi"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -33,7 +33,7 @@ def _authenticate():
     g.api_token = None
     raw = bearer_token()
     if raw is not None:
-        g.api_user = accounts.user_for_token(raw)
+        g.api_user = signins.user_for_token(raw)
         g.api_token = raw if g.api_user is not None else None
         if g.api_user is None and request.endpoint not in PUBLIC_ENDPOINTS:
             return error_response(
@@ -61,6 +61,7 @@ from thebot.api import (  # noqa: E402,F401  (routes)
     lesson_bills,
     lessons,
     notifications,
+    openapi,
     people,
     reports,
 )
