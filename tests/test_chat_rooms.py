@@ -20,8 +20,8 @@ from tests.support.http import api_token
 from tests.support.realtime import subject_room, tutor_room
 from thebot.extensions import db
 from thebot.models import ChatMember, ChatMessage, ChatRoom, Role, RoomKind, Subject
-from thebot.services import accounts, learning, links
-from thebot.services.chat import messages as chat_messages
+from thebot.services import accounts, families, learning, links
+from thebot.services.chat import reading as chat_reading
 
 PEOPLE = [
     "admin",
@@ -282,7 +282,7 @@ def test_rooms_appear_with_enrollments_and_tutor_links(ctx, demo, make_user):
     assert room.kind is RoomKind.SUBJECT
     assert members == {demo.student2.id, demo.teacher2.id, demo.parent.id}
 
-    student = accounts.create_family(
+    student = families.create_family(
         demo.tutor,
         student_name="Oleg New",
         grade=7,
@@ -414,7 +414,7 @@ def test_demo_chat_history_is_idempotent_and_spread_over_rooms(ctx, demo):
     oldest = db.session.scalar(select(func.min(ChatMessage.created_at)))
     newest = db.session.scalar(select(func.max(ChatMessage.created_at)))
     assert (newest - oldest).days >= 14
-    assert chat_messages.unread_summary(demo.student)["total"] >= 1
+    assert chat_reading.unread_summary(demo.student)["total"] >= 1
     assert demo.admin.role is Role.ADMIN
 
 

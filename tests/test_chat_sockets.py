@@ -15,7 +15,7 @@ from tests.support.http import api_token
 from tests.support.realtime import WAIT, browser_session, subject_room, tutor_room
 from thebot.extensions import db
 from thebot.models import ChatMember, ChatMessage, ChatSocketJoin
-from thebot.services import accounts
+from thebot.services import accounts, signins
 
 
 def count_messages(**where) -> int:
@@ -474,7 +474,7 @@ def test_a_token_revoked_elsewhere_is_refused_on_the_next_event(live_server, dem
     client = connect(token=token)
     room = tutor_room(demo.student)
     client.join(room)
-    assert accounts.revoke_token(token) is True  # by another process: no disconnect reaches us
+    assert signins.revoke_token(token) is True  # by another process: no disconnect reaches us
     refused(client.call("send", {"room_id": room, "content": "after revoking"}), "unauthorized")
     client.wait_disconnected()
     assert count_messages(content="after revoking") == 0

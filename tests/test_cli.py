@@ -72,9 +72,9 @@ def test_demo_load_completes_partial_data(flask_cli, make_user, ctx):
     assert result.returncode == 0, result.stderr
     counts = table_counts()
     assert counts["User"] == 11 and counts["Enrollment"] == 5
-    from thebot.services import accounts
+    from thebot.services import people
 
-    assert accounts.find_by_login("tutor").full_name == "Someone Else"  # existing rows are kept
+    assert people.find_by_login("tutor").full_name == "Someone Else"  # existing rows are kept
 
 
 def test_users_create_makes_an_account_with_its_profile(flask_cli, ctx, web):
@@ -94,9 +94,9 @@ def test_users_create_makes_an_account_with_its_profile(flask_cli, ctx, web):
     )
     assert result.returncode == 0, result.stderr
     assert "Created teacher new.teacher" in result.stdout
-    from thebot.services import accounts
+    from thebot.services import people
 
-    user = accounts.find_by_login("nadia@example.org")
+    user = people.find_by_login("nadia@example.org")
     assert user.username == "new.teacher" and user.teacher_profile is not None
     assert web.login("new.teacher", "long-pass-99").headers["Location"] == "/"
     assert "You have no students yet." in text_of(web.get("/teacher/"))
@@ -127,7 +127,7 @@ def test_users_create_asks_for_the_password(app, ctx):
     )
     assert result.exit_code == 0, result.output
     assert "typed-pass-1" not in result.output
-    from thebot.services import accounts
+    from thebot.services import signins
 
-    assert accounts.authenticate("asked", "typed-pass-1").parent_profile is not None
-    assert accounts.authenticate("asked", PASSWORD) is None
+    assert signins.authenticate("asked", "typed-pass-1").parent_profile is not None
+    assert signins.authenticate("asked", PASSWORD) is None

@@ -175,13 +175,13 @@ def test_a_refused_account_leaves_no_rows(ctx, make_user):
 def test_a_refused_family_leaves_no_rows(ctx, make_user):
     from thebot.extensions import db
     from thebot.models import User
-    from thebot.services import accounts
+    from thebot.services import families
     from thebot.services.errors import Invalid
 
     tutor = make_user("tutor")
     make_user("parent", email="used@example.org")
     with pytest.raises(Invalid) as caught:
-        accounts.create_family(
+        families.create_family(
             tutor,
             student_name="Kid",
             grade=5,
@@ -195,12 +195,12 @@ def test_a_refused_family_leaves_no_rows(ctx, make_user):
 
 
 def test_only_tutors_and_admins_create_families(ctx, make_user):
-    from thebot.services import accounts
+    from thebot.services import families
     from thebot.services.errors import Forbidden
 
     for role in ("teacher", "parent", "student"):
         with pytest.raises(Forbidden):
-            accounts.create_family(
+            families.create_family(
                 make_user(role),
                 student_name="Kid",
                 grade=5,

@@ -118,7 +118,7 @@ def test_old_notifications_follow_the_viewers_language_with_localized_dates(web,
 
 
 def test_a_read_receipt_and_a_chat_notification_render_in_the_current_language(web, family):
-    from thebot.services import notify
+    from thebot.services import notify_texts
     from thebot.services.reports import reading
 
     report = _sent_report_notification(family)
@@ -128,7 +128,7 @@ def test_a_read_receipt_and_a_chat_notification_render_in_the_current_language(w
     page = text_of(web.get("/notifications/"))
     assert "Отчёт прочитан: Sam Student, неделя с 9 нояб. 2026 г." in page
     assert "Paula Parent" in page and "has read your report" not in page
-    title, body = notify.render("message", {"sender": "Anna", "snippet": "Hi <b>there</b>"})
+    title, body = notify_texts.render("message", {"sender": "Anna", "snippet": "Hi <b>there</b>"})
     assert (title, body) == ("New message from Anna", "Hi <b>there</b>")
 
 

@@ -360,10 +360,10 @@ def test_parent_inbox_shows_reports_about_each_child_only(web, demo, ctx):
 
 
 def test_child_page_shows_latest_reports_and_the_progress_chart(web, demo, ctx):
-    from thebot.services import accounts
+    from thebot.services import families
     from thebot.services.reports import writing
 
-    family = accounts.create_family(
+    family = families.create_family(
         demo.tutor,
         student_name="Lev Orlov",
         grade=7,
@@ -372,7 +372,7 @@ def test_child_page_shows_latest_reports_and_the_progress_chart(web, demo, ctx):
         parent_email=None,
         parent_phone="",
     )
-    child, parent = accounts.reveal_family_credentials(demo.tutor, family.id)
+    child, parent = families.reveal_family_credentials(demo.tutor, family.id)
     weeks = [("2025-03-03", 3, 5, 40), ("2025-03-10", 5, 5, 55), ("2025-03-17", 4, 5, 70)]
     for week, present, planned, progress in weeks:
         report = draft(
@@ -413,10 +413,10 @@ def test_child_page_shows_latest_reports_and_the_progress_chart(web, demo, ctx):
 def test_the_chart_plots_teacher_grades_and_homework_done_of_set(web, demo, ctx):
     from thebot.extensions import db
     from thebot.models import Subject
-    from thebot.services import accounts, learning
+    from thebot.services import families, learning
     from thebot.services.reports import reading, writing
 
-    family = accounts.create_family(
+    family = families.create_family(
         demo.tutor,
         student_name="Lev Orlov",
         grade=7,
@@ -425,7 +425,7 @@ def test_the_chart_plots_teacher_grades_and_homework_done_of_set(web, demo, ctx)
         parent_email=None,
         parent_phone="",
     )
-    child, parent = accounts.reveal_family_credentials(demo.tutor, family.id)
+    child, parent = families.reveal_family_credentials(demo.tutor, family.id)
     enrollments = {}
     for teacher, subject in ((demo.teacher, "Maths"), (demo.teacher2, "Physics")):
         subject_id = db.session.scalar(select(Subject.id).where(Subject.name == subject))
@@ -481,9 +481,9 @@ def text_of_html(html: str) -> str:
 
 
 def test_child_page_without_reports_explains_the_empty_chart(web, demo, ctx):
-    from thebot.services import accounts
+    from thebot.services import families
 
-    family = accounts.create_family(
+    family = families.create_family(
         demo.tutor,
         student_name="Lev Orlov",
         grade=7,
@@ -492,7 +492,7 @@ def test_child_page_without_reports_explains_the_empty_chart(web, demo, ctx):
         parent_email=None,
         parent_phone="",
     )
-    child, parent = accounts.reveal_family_credentials(demo.tutor, family.id)
+    child, parent = families.reveal_family_credentials(demo.tutor, family.id)
     web.login(parent.username, parent.password)
     page = text_of(web.get(f"/parent/children/{child.user.id}"))
     assert "No reports yet." in page

@@ -355,12 +355,12 @@ def test_the_result_page_shows_no_passwords_after_it_expires(tutor_web, demo):
 
     from thebot.extensions import db
     from thebot.models import FamilyCreation
-    from thebot.services import accounts
+    from thebot.services import families
 
     key = form_key(tutor_web)
     answer = tutor_web.post("/tutor/students/new", {"form_key": key, **FAMILY})
     record = db.session.scalar(select(FamilyCreation).order_by(FamilyCreation.id.desc()))
-    record.created_at -= accounts.FAMILY_CREDENTIALS_TTL + timedelta(minutes=1)
+    record.created_at -= families.FAMILY_CREDENTIALS_TTL + timedelta(minutes=1)
     db.session.commit()
     assert credentials(tutor_web.get(answer.headers["Location"])) == {}
 

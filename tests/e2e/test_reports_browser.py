@@ -14,11 +14,11 @@ WEEK = "2025-03-03"
 
 
 def test_a_sent_report_appears_live_and_its_reading_shows_live(new_page, demo, ctx):
-    from thebot.services import accounts
+    from thebot.services import families
     from thebot.services.reports import writing
 
     # A family of its own, with markup in the child's name: it must show as text.
-    family = accounts.create_family(
+    family = families.create_family(
         demo.tutor,
         student_name="Lev <i>Orlov</i>",
         grade=7,
@@ -27,7 +27,7 @@ def test_a_sent_report_appears_live_and_its_reading_shows_live(new_page, demo, c
         parent_email=None,
         parent_phone="",
     )
-    child, parent = accounts.reveal_family_credentials(demo.tutor, family.id)
+    child, parent = families.reveal_family_credentials(demo.tutor, family.id)
     report = writing.create_report(
         demo.tutor,
         kind="tutor",

@@ -93,9 +93,9 @@ def api_token(who, *, via=None, password: str = PASSWORD, device: str | None = N
     - `api_token("tutor", via=server.url)`: the same sign-in against a running server process.
     """
     if via is None:
-        from thebot.services import accounts
+        from thebot.services import signins
 
-        raw, _record = accounts.issue_token(who, device or "")
+        raw, _record = signins.issue_token(who, device or "")
         return raw
     payload = {"login": who, "password": password, **body}
     if device is not None:

@@ -10,7 +10,7 @@ from thebot.api.serializers import me_dict, user_summary
 from thebot.api.util import json_body, string_field
 from thebot.auth.ratelimit import login_limits, mark_failed
 from thebot.models.base import iso
-from thebot.services import accounts
+from thebot.services import accounts, signins
 
 
 @bp.post("/auth/login")
@@ -23,8 +23,8 @@ def login():
     given_device = data.get("device")
     device = given_device if isinstance(given_device, str) else ""
     try:
-        user = accounts.authenticate(login_value, password)
-    except accounts.AccountDeactivated as exc:  # the right password of a switched-off account
+        user = signins.authenticate(login_value, password)
+    except signins.AccountDeactivated as exc:  # the right password of a switched-off account
         return error_response(403, "forbidden", exc.message)
     if user is None:
         mark_failed()
@@ -33,7 +33,7 @@ def login():
     accounts.remember_locale(
         user, request.accept_languages.best_match(current_app.config["LANGUAGES"])
     )
-    raw, token = accounts.issue_token(user, device)
+    raw, token = signins.issue_token(user, device)
     return jsonify(
         {
             "token": raw,
@@ -51,7 +51,7 @@ def logout():
 
     if g.api_token is None:
         return error_response(400, "bad_request", "Sign out with the token you want to revoke.")
-    accounts.revoke_token(g.api_token)
+    signins.revoke_token(g.api_token)
     return jsonify({"ok": True})
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import current_app, g, request
 
 from thebot.extensions import limiter
-from thebot.services.accounts import normalize_login
+from thebot.services.people import normalize_login
 
 
 def _account_key() -> str:

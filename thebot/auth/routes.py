@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from thebot.auth import bp
 from thebot.auth.forms import LoginForm
 from thebot.auth.ratelimit import login_limits, mark_failed
-from thebot.services import accounts
+from thebot.services import signins
 from thebot.web import LOGIN_KEY
 from thebot.web.urls import safe_next
 
@@ -24,8 +24,8 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.login.data, form.password.data)
-        except accounts.AccountDeactivated as exc:  # the right password: say why, plainly
+            user = signins.authenticate(form.login.data, form.password.data)
+        except signins.AccountDeactivated as exc:  # the right password: say why, plainly
             form.password.errors.append(exc.message)
             return render_template("auth/login.html", form=form)
         if user is None:
@@ -33,7 +33,7 @@ def login():
             form.password.errors.append(_("Wrong login or password."))
         else:
             session.clear()
-            session[LOGIN_KEY] = accounts.start_login_session(
+            session[LOGIN_KEY] = signins.start_login_session(
                 user, request.headers.get("User-Agent", ""), str(get_locale())
             )
             session.permanent = bool(form.remember.data)
@@ -50,5 +50,5 @@ def logout():
     logout_user()
     session.clear()
     if key:
-        accounts.end_login_session(key)
+        signins.end_login_session(key)
     return redirect(url_for("auth.login"))

@@ -6,11 +6,7 @@ Other areas call `notify(...)` inside their own transaction; nothing is sent unl
 
 from __future__ import annotations
 
-import logging
-from datetime import date
-from decimal import Decimal, InvalidOperation
-
-from flask_babel import force_locale, format_currency, format_date, gettext
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
@@ -28,11 +24,9 @@ from thebot.models.notifications import (
 )
 from thebot.services import mailer
 from thebot.services.errors import Invalid, NotFound
-from thebot.services.homework.texts import homework_texts
-from thebot.services.lessons.texts import lesson_texts
+from thebot.services.notify_texts import render
 from thebot.services.people import locale_of
 
-log = logging.getLogger(__name__)
 NAMESPACE = realtime.NOTIFICATIONS
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -57,9 +51,9 @@ def notify(
     """Record a notification for `user` (User or id) in the current transaction; push after commit.
 
     With `params` (JSON values: names, ISO dates, user text) the title and body are rendered from
-    the kind and params (`render`) — in the recipient's language for the stored copy and the
-    e-mail, and in the viewer's current language whenever the notification is shown. Without
-    them, `title` and `body` are fixed text.
+    the kind and params (`notify_texts.render`) — in the recipient's language for the stored copy
+    and the e-mail, and in the viewer's current language whenever the notification is shown.
+    Without them, `title` and `body` are fixed text.
 
     Returns None when the user switched the kind's category off in-app, or when an unread
     notification with the same `dedupe_key` already exists. E-mail follows its own switch and
@@ -160,91 +154,7 @@ def stored_text(text: str, *, user, **values) -> str:
         return gettext(text, **values)
 
 
-# --- texts ------------------------------------------------------------------------------------
-
-
-def _date(value) -> str:
-    """An ISO date from params, in the current language's medium format (9 Nov 2026)."""
-    try:
-        return format_date(date.fromisoformat(str(value)), "medium")
-    except ValueError:
-        return str(value)
-
-
-def _report_about(params: dict) -> str:
-    week = gettext("week of %(date)s", date=_date(params.get("week", "")))
-    parts = [params.get("student", ""), params.get("subject") or "", week]
-    return ", ".join(part for part in parts if part)
-
-
-def _money(params: dict) -> str:
-    """An amount from params ("1500.00" and a currency), in the current language (1 500,00 ₽)."""
-    try:
-        return format_currency(Decimal(str(params["amount"])), params.get("currency") or "RUB")
-    except InvalidOperation:
-        return str(params["amount"])
-
-
-def _invoice_texts(kind: str, params: dict) -> tuple[str, str]:
-    """(title, body) of the invoice kinds: sent and overdue to the parent, viewed and paid to
-    the tutor."""
-    values = {"amount": _money(params), "student": params["student"]}
-    if kind == "invoice_sent":
-        return (
-            gettext("New invoice: %(amount)s for %(student)s", **values),
-            gettext(
-                "%(name)s billed you, due %(date)s: %(text)s",
-                name=params["tutor"],
-                date=_date(params["due"]),
-                text=params.get("description", ""),
-            ),
-        )
-    if kind == "invoice_viewed":
-        return (
-            gettext("Invoice viewed: %(amount)s for %(student)s", **values),
-            gettext("%(name)s has opened the invoice.", name=params["parent"]),
-        )
-    if kind == "invoice_paid":
-        return (
-            gettext("Invoice paid: %(amount)s for %(student)s", **values),
-            gettext("%(name)s has paid the invoice.", name=params["parent"]),
-        )
-    return (
-        gettext("Invoice overdue: %(amount)s for %(student)s", **values),
-        gettext("It was due on %(date)s.", date=_date(params["due"])),
-    )
-
-
-def render(kind: str, params: dict, title: str = "", body: str = "") -> tuple[str, str]:
-    """A notification's (title, body) in the current language, from its kind and params.
-
-    Kinds without a rendering here (or params missing a value) keep the given fixed text.
-    """
-    try:
-        if kind == "message":
-            return (
-                gettext("New message from %(name)s", name=params["sender"]),
-                params.get("snippet", ""),
-            )
-        if kind == "report_sent":
-            return (
-                gettext("New report: %(about)s", about=_report_about(params)),
-                params.get("summary", ""),
-            )
-        if kind == "report_read":
-            return (
-                gettext("Report read: %(about)s", about=_report_about(params)),
-                gettext("%(name)s has read your report.", name=params["reader"]),
-            )
-        if kind.startswith("invoice_"):
-            return _invoice_texts(kind, params)
-        if kind.startswith("lesson_"):
-            return lesson_texts(kind, params)
-        if kind.startswith("homework_"):
-            return homework_texts(kind, params)
-    except (KeyError, TypeError):
-        log.warning("notification of kind %s has incomplete params", kind)
-    return title, body
+# --- reading ----------------------------------------------------------------------------------
 
 
 def texts(record: Notification) -> tuple[str, str]:
@@ -253,9 +163,6 @@ def texts(record: Notification) -> tuple[str, str]:
         title, body = render(record.kind, record.params, record.title, record.body)
         return title.strip()[:TITLE_MAX], body.strip()[:BODY_MAX]
     return record.title, record.body
-
-
-# --- reading ----------------------------------------------------------------------------------
 
 
 def notification_dict(record: Notification) -> dict:

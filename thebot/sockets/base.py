@@ -20,7 +20,7 @@ from sqlalchemy import delete
 from thebot import realtime
 from thebot.extensions import db, limiter, socketio
 from thebot.models import SocketConnection, User
-from thebot.services import accounts
+from thebot.services import signins
 from thebot.services.errors import DomainError
 from thebot.sockets import liveness
 from thebot.web import LOGIN_KEY
@@ -76,13 +76,13 @@ def _authenticate(auth) -> Identity:
     """The identity of a connecting client: an API token in `auth`, else the session cookie."""
     if isinstance(auth, dict) and auth.get("token") is not None:
         token = auth.get("token")
-        token_record = accounts.token_record(token) if isinstance(token, str) else None
+        token_record = signins.token_record(token) if isinstance(token, str) else None
         if token_record is None:
             raise ConnectRefusal(
                 {"code": "unauthorized", "message": _("The token is invalid, expired or revoked.")}
             )
         return Identity(token_record.user_id, token_record.id, None)
-    record = accounts.login_session_record(session.get("_user_id"), session.get(LOGIN_KEY))
+    record = signins.login_session_record(session.get("_user_id"), session.get(LOGIN_KEY))
     if record is None:
         raise ConnectRefusal({"code": "unauthorized", "message": _("Sign in first.")})
     return Identity(record.user_id, None, record.id)
@@ -90,7 +90,7 @@ def _authenticate(auth) -> Identity:
 
 def _still_valid(identity: Identity) -> User | None:
     """Re-check a socket's user and credential; None when either has ended."""
-    user = accounts.user_of_live_credential(
+    user = signins.user_of_live_credential(
         token_id=identity.token_id, login_session_id=identity.login_session_id
     )
     return user if user is not None and user.id == identity.user_id else None

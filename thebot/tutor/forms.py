@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
 class NewFamilyForm(FlaskForm):
-    # One-time key of this form (accounts.new_family_form_key): a resubmission makes nothing new.
+    # One-time key of this form (families.new_family_form_key): a resubmission makes nothing new.
     form_key = HiddenField(validators=[Optional(), Length(max=64)])
     student_name = StringField(
         _l("Student's full name"), validators=[DataRequired(), Length(max=120)]

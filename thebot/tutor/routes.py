@@ -6,7 +6,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_babel import gettext as _
 
 from thebot.models import Role
-from thebot.services import access, accounts, learning, links, overview, people
+from thebot.services import access, accounts, families, learning, links, overview, people
 from thebot.services.errors import DomainError
 from thebot.tutor import bp
 from thebot.tutor.forms import EnrollForm, LinkParentForm, NewFamilyForm, fill_enroll_choices
@@ -37,10 +37,10 @@ def new_student():
     """
     form = NewFamilyForm()
     if request.method == "GET" or not form.form_key.data:
-        form.form_key.data = accounts.new_family_form_key()
+        form.form_key.data = families.new_family_form_key()
     if form.validate_on_submit():
         try:
-            family = accounts.create_family(
+            family = families.create_family(
                 me(),
                 student_name=form.student_name.data,
                 grade=form.grade.data,
@@ -61,8 +61,8 @@ def new_student():
 def family(family_id: int):
     """The accounts a new-family form made: the passwords on the first opening only."""
     actor = me()
-    record = accounts.created_family(actor, family_id)
-    shown = accounts.reveal_family_credentials(actor, record.id)
+    record = families.created_family(actor, family_id)
+    shown = families.reveal_family_credentials(actor, record.id)
     response = make_response(
         render_template("tutor/credentials.html", family=record, credentials=shown)
     )

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from thebot.api.errors import error_response
 from thebot.extensions import login_manager
-from thebot.services import accounts
+from thebot.services import signins
 from thebot.web import LOGIN_KEY
 
 
@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def _load(user_id: str):
         # A session is good only while its server-side sign-in record is live.
-        return accounts.user_for_login_session(user_id, session.get(LOGIN_KEY))
+        return signins.user_for_login_session(user_id, session.get(LOGIN_KEY))
 
     @login_manager.unauthorized_handler
     def _unauthorized():

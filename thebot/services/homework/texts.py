@@ -1,5 +1,5 @@
 """The texts of the homework notifications, rendered from their params in the current language
-(notify.render calls `homework_texts`)."""
+(notify_texts.render calls `homework_texts`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """How lesson times and lesson notifications read: a time in a given zone in the current
 language, and the (title, body) of the kinds lesson_scheduled / lesson_changed / lesson_cancelled
-(notify.render calls `lesson_texts`)."""
+(notify_texts.render calls `lesson_texts`)."""
 
 from __future__ import annotations
 

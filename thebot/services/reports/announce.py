@@ -25,7 +25,7 @@ def report_key(report_id: int) -> str:
 
 def about(report: Report) -> dict:
     """What a report notification says the report is about (rendered in the reader's language
-    when shown: notify.render)."""
+    when shown: notify_texts.render)."""
     return {
         "student": report.student.full_name,
         "week": report.week_start.isoformat(),
