@@ -8,11 +8,11 @@ from sqlalchemy import select
 def test_the_demo_has_invoices_in_every_state(demo):
     from thebot.extensions import db
     from thebot.models import Invoice, Notification, PaymentStatus
-    from thebot.services.billing import invoices
+    from thebot.services.billing import rules
 
     rows = db.session.scalars(select(Invoice)).all()
     assert {i.status.value for i in rows} == {"draft", "sent", "viewed", "paid", "cancelled"}
-    overdue = [i for i in rows if invoices.is_overdue(i)]
+    overdue = [i for i in rows if rules.is_overdue(i)]
     assert len(overdue) == 1 and overdue[0].parent_id == demo.parent.id
     [paid] = [i for i in rows if i.status.value == "paid"]
     assert [p.status for p in paid.payments] == [PaymentStatus.SUCCEEDED]

@@ -48,7 +48,7 @@ def _call(web, fam, who, method, path, json=None):
 
 
 def _today():
-    from thebot.services.billing.invoices import today
+    from thebot.services.billing.rules import today
 
     return today()
 

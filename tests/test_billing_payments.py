@@ -50,14 +50,14 @@ def fam(ctx, make_user):
 
 
 def _sent_invoice(fam, amount="1500.00"):
-    from thebot.services.billing import invoices
+    from thebot.services.billing import invoices, rules
 
     invoice = invoices.create_invoice(
         fam.tutor,
         student_id=fam.student.id,
         amount=amount,
         description=f"October {uuid.uuid4().hex[:4]}",
-        due_date=invoices.today() + timedelta(7),
+        due_date=rules.today() + timedelta(7),
     )
     return invoices.send_invoice(fam.tutor, invoice.id).id
 
@@ -142,14 +142,14 @@ def test_a_pending_payment_is_reused_and_only_the_parent_may_start_one(web, fam)
 
 
 def test_a_draft_cannot_be_paid(web, fam, ctx):
-    from thebot.services.billing import invoices
+    from thebot.services.billing import invoices, rules
 
     draft = invoices.create_invoice(
         fam.tutor,
         student_id=fam.student.id,
         amount="10.00",
         description="draft",
-        due_date=invoices.today(),
+        due_date=rules.today(),
     )
     assert _call(web, fam, "parent", "POST", f"/invoices/{draft.id}/payments").status_code == 404
 
@@ -407,6 +407,6 @@ def test_invoice_updated_reaches_exactly_the_tutor_and_the_parent(live_server, f
 
 
 def _today():
-    from thebot.services.billing.invoices import today
+    from thebot.services.billing.rules import today
 
     return today()

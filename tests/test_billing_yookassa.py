@@ -125,7 +125,7 @@ def yookassa(app):
 @pytest.fixture
 def fam(ctx, make_user):
     from thebot.services import links
-    from thebot.services.billing import invoices
+    from thebot.services.billing import invoices, rules
 
     admin, tutor = make_user("admin"), make_user("tutor")
     parent, student = make_user("parent"), make_user("student", full_name="Sam Student")
@@ -135,7 +135,7 @@ def fam(ctx, make_user):
         student_id=student.id,
         amount="1500.00",
         description="Октябрь: 8 занятий",
-        due_date=invoices.today() + timedelta(days=5),
+        due_date=rules.today() + timedelta(days=5),
     )
     invoices.send_invoice(tutor, invoice.id)
     return SimpleNamespace(

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from thebot.api import api_user, bp
 from thebot.api.util import BadRequest, attachment_response, id_arg, int_arg, json_body
 from thebot.extensions import talisman
-from thebot.services.chat import messages, rooms
+from thebot.services.chat import messages, reading, rooms
 from thebot.services.ids import optional_id, payload_id
 
 
@@ -31,14 +31,14 @@ def chat_messages(room_id: int):
     if after_id is not None:
         if before_id is not None:
             raise BadRequest(_("Give before_id or after_id, not both."))
-        page, has_more = messages.messages_after(
+        page, has_more = reading.messages_after(
             api_user(),
             room_id,
             after_id,
-            limit=min(limit or messages.CATCH_UP_LIMIT, messages.CATCH_UP_LIMIT),
+            limit=min(limit or reading.CATCH_UP_LIMIT, reading.CATCH_UP_LIMIT),
         )
     else:
-        page, has_more = messages.history(api_user(), room_id, before_id=before_id, limit=limit)
+        page, has_more = reading.history(api_user(), room_id, before_id=before_id, limit=limit)
     return jsonify({"messages": page, "has_more": has_more})
 
 
@@ -91,7 +91,7 @@ def chat_delete(message_id: int):
 def chat_read(room_id: int):
     """{message_id} -> {unread}: move the caller's read cursor forward."""
     data = json_body()
-    return jsonify({"unread": messages.mark_read(api_user(), room_id, data.get("message_id"))})
+    return jsonify({"unread": reading.mark_read(api_user(), room_id, data.get("message_id"))})
 
 
 @bp.post("/chat/rooms/<int:room_id>/lock")
@@ -119,14 +119,14 @@ def chat_direct():
 @bp.get("/chat/unread")
 def chat_unread():
     """{total, rooms: {"<room_id>": n}} for the rooms with unread messages."""
-    return jsonify(messages.unread_summary(api_user()))
+    return jsonify(reading.unread_summary(api_user()))
 
 
 @bp.get("/chat/attachments/<int:message_id>")
 @talisman(content_security_policy=False)  # the download sets its own, sandboxed
 def chat_attachment(message_id: int):
     """The file of a message, to those who may read its room; a download, images inline."""
-    message = messages.attachment_of(api_user(), message_id)
+    message = reading.attachment_of(api_user(), message_id)
     return attachment_response(
         message.attachment_key, message.attachment_name, message.attachment_type
     )

@@ -12,7 +12,7 @@ from flask_babel import format_currency
 
 from thebot.billing.routes import routes_of
 from thebot.models import Role
-from thebot.services.billing.invoices import is_overdue
+from thebot.services.billing.rules import is_overdue
 
 LETTERS_THEN_DIGIT = re.compile(r"^([^\W\d_]+)(?=\d)")
 

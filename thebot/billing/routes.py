@@ -16,7 +16,7 @@ from thebot.billing.forms import CancelForm, InvoiceFilterForm, InvoiceForm
 from thebot.billing.lesson_bills import bill_lessons
 from thebot.models import InvoiceStatus, Role
 from thebot.services import accounts, learning, people
-from thebot.services.billing import invoices, listing, payments
+from thebot.services.billing import invoices, listing, payments, rules
 from thebot.services.errors import DomainError
 from thebot.web import id_arg, me, show_errors
 
@@ -133,9 +133,9 @@ def invoice_page(role: Role, invoice_id: int):
         invoice=invoice,
         role=role.value,
         payments=payments.payments_of(actor, invoice.id),
-        can_send=invoices.may_send(actor, invoice),
-        can_cancel=invoices.may_cancel(actor, invoice),
-        can_pay=invoices.may_pay(actor, invoice),
+        can_send=rules.may_send(actor, invoice),
+        can_cancel=rules.may_cancel(actor, invoice),
+        can_pay=rules.may_pay(actor, invoice),
         cancel_form=CancelForm(),
         back_url=url_for(f"{role.value}.invoices"),
     )
@@ -278,7 +278,7 @@ def payment_page(role: Role, payment_id: int):
         "billing/payment.html",
         payment=payment,
         invoice=invoice,
-        can_pay=invoices.may_pay(actor, invoice),
+        can_pay=rules.may_pay(actor, invoice),
     )
 
 

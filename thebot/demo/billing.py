@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from thebot.extensions import db
 from thebot.models import Invoice
-from thebot.services.billing import invoices, payments
+from thebot.services.billing import invoices, payments, rules
 from thebot.services.billing.providers import fake
 
 # student, amount, description, days until due, the state to leave it in
@@ -40,7 +40,7 @@ def load_history(user) -> None:
             student_id=student.id,
             amount=amount,
             description=description,
-            due_date=invoices.today() + timedelta(days=due_in),
+            due_date=rules.today() + timedelta(days=due_in),
         )
         if state == "draft":
             continue
@@ -60,7 +60,7 @@ def load_history(user) -> None:
             db.session.execute(
                 update(Invoice)
                 .where(Invoice.id == invoice.id)
-                .values(due_date=invoices.today() - timedelta(days=OVERDUE_BY_DAYS))
+                .values(due_date=rules.today() - timedelta(days=OVERDUE_BY_DAYS))
             )
             db.session.commit()
     invoices.notify_overdue()  # the parent has been told, as the server's overdue loop would

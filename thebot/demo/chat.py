@@ -13,7 +13,7 @@ from sqlalchemy import select
 from thebot.extensions import db
 from thebot.models import ChatMessage, ChatRoom, Enrollment, RoomKind, Subject
 from thebot.models.base import utcnow
-from thebot.services.chat import messages, rooms
+from thebot.services.chat import messages, reading, rooms
 
 PENDULUM = (
     b"Pendulum length (m)\tPeriod of 10 swings (s)\n0.25\t10.1\n0.50\t14.2\n"
@@ -305,7 +305,7 @@ def load_history(user_by_username) -> None:
         for position, entry in enumerate(entries):
             _post(room_id, entry, position, ids, user_by_username)
         for username, up_to in READ_UP_TO.get(key, {}).items():
-            messages.mark_read(user_by_username(username), room_id, ids[up_to])
+            reading.mark_read(user_by_username(username), room_id, ids[up_to])
     teacher = user_by_username("teacher")
     corrected = _stored(teacher.id, "demo-m8")
     if corrected is not None and corrected.edited_at is None:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from thebot.extensions import db
 from thebot.models import ChatMessage, Notification, Report, ReportStatus
 from thebot.models.base import utcnow
-from thebot.services.chat import messages as chat
+from thebot.services.chat import reading as chat_reading
 
 DEMO_USERS = (
     "admin",
@@ -40,7 +40,7 @@ def load_history(user_by_username) -> None:
         user = user_by_username(username)
         if user is None:
             continue
-        unread_rooms = set(chat.unread_summary(user)["rooms"])
+        unread_rooms = set(chat_reading.unread_summary(user)["rooms"])
         records = db.session.scalars(
             select(Notification)
             .where(Notification.user_id == user.id)

@@ -25,7 +25,7 @@ from thebot.models import (
 )
 from thebot.models.base import utcnow
 from thebot.services import access
-from thebot.services.billing.invoices import OPEN, PAYABLE
+from thebot.services.billing.rules import OPEN, PAYABLE
 from thebot.services.chat import access as chat_access
 from thebot.services.chat import serialize as chat_serialize
 from thebot.services.homework import listing as homework_listing

@@ -12,7 +12,8 @@ from flask_socketio import join_room, leave_room
 from thebot import realtime
 from thebot.extensions import db
 from thebot.services.chat import access as chat_access
-from thebot.services.chat import messages, presence, rooms
+from thebot.services.chat import messages, presence, reading, rooms
+from thebot.services.chat.payload import positive_int
 from thebot.sockets.base import AuthedNamespace, check_rate, socket_event, socket_sid
 
 log = logging.getLogger(__name__)
@@ -43,19 +44,19 @@ class ChatNamespace(AuthedNamespace):
     @socket_event
     def on_join(self, user, payload):
         """{room_id, after_id?} -> {room, messages, has_more}; live events of the room follow."""
-        room_id = messages.positive_int(payload.get("room_id"), "room_id")
-        after_id = messages.positive_int(payload.get("after_id"), "after_id", required=False)
+        room_id = positive_int(payload.get("room_id"), "room_id")
+        after_id = positive_int(payload.get("after_id"), "after_id", required=False)
         chat_access.visible_room(user, room_id)
         check_rate(user, "presence")
         # Join before reading, so a message committed meanwhile is in the answer or arrives live.
         join_room(realtime.chat_room(room_id))
         presence.socket_joined(user, room_id, socket_sid())
-        return messages.open_room(user, room_id, after_id=after_id)
+        return reading.open_room(user, room_id, after_id=after_id)
 
     @socket_event
     def on_leave(self, user, payload):
         """{room_id} -> {}: the socket stops receiving the room's events."""
-        room_id = messages.positive_int(payload.get("room_id"), "room_id")
+        room_id = positive_int(payload.get("room_id"), "room_id")
         chat_access.visible_room(user, room_id)
         check_rate(user, "presence")
         leave_room(realtime.chat_room(room_id))
@@ -65,7 +66,7 @@ class ChatNamespace(AuthedNamespace):
     @socket_event
     def on_history(self, user, payload):
         """{room_id, before_id?, limit?} -> {messages, has_more}, oldest first."""
-        page, has_more = messages.history(
+        page, has_more = reading.history(
             user,
             payload.get("room_id"),
             before_id=payload.get("before_id"),
@@ -111,5 +112,5 @@ class ChatNamespace(AuthedNamespace):
     def on_read(self, user, payload):
         """{room_id, message_id} -> {unread}; the read cursor only moves forward."""
         return {
-            "unread": messages.mark_read(user, payload.get("room_id"), payload.get("message_id"))
+            "unread": reading.mark_read(user, payload.get("room_id"), payload.get("message_id"))
         }

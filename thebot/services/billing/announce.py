@@ -6,6 +6,7 @@ from __future__ import annotations
 from thebot import realtime
 from thebot.models import Invoice, User
 from thebot.services import notify
+from thebot.services.billing.serialize import invoice_dict
 
 
 def audience(invoice: Invoice) -> list[User]:
@@ -18,8 +19,6 @@ def audience(invoice: Invoice) -> list[User]:
 
 def emit_updated(invoice: Invoice) -> None:
     """After commit, `invoice_updated` (the invoice as each may see it) to tutor and parent."""
-    from thebot.services.billing.serialize import invoice_dict
-
     for user in audience(invoice):
         realtime.emit(
             "invoice_updated",

@@ -2,17 +2,13 @@
 
 Each transition is one function: it checks who may do it, stamps its time, writes one history row
 (InvoiceEvent), sends one `invoice_updated` after commit and notifies. Repeating a transition is
-a no-op. Overdue is derived from the due date, never stored; `notify_overdue` only remembers
-that the parent was told.
+a no-op. The values and who may are `rules`; overdue is derived from the due date, never
+stored, and `notify_overdue` only remembers that the parent was told.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
-from datetime import UTC, date, datetime
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -21,105 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from thebot.extensions import db
 from thebot.models import Enrollment, Invoice, InvoiceEvent, InvoiceStatus, Role, User
 from thebot.models.base import execute_dml, utcnow
-from thebot.models.billing import MAX_AMOUNT, MIN_AMOUNT
 from thebot.services import access
-from thebot.services.billing import announce
+from thebot.services.billing import announce, rules
 from thebot.services.errors import Conflict, Forbidden, Invalid, NotFound
 from thebot.services.ids import optional_id, parse_id
 
 log = logging.getLogger(__name__)
-DESCRIPTION_MAX = 2_000
 REASON_MAX = 500
-AMOUNT_RE = re.compile(r"^\d{1,8}([.,]\d{1,2})?$")
-PAYABLE = (InvoiceStatus.SENT, InvoiceStatus.VIEWED)
-OPEN = (InvoiceStatus.DRAFT, InvoiceStatus.SENT, InvoiceStatus.VIEWED)
-
-
-def today() -> date:
-    """Today's date as billing counts it (UTC, the site's time zone)."""
-    return datetime.now(UTC).date()
-
-
-# --- values -----------------------------------------------------------------------------------
-
-
-def parse_amount(value) -> Decimal:
-    """An exact amount from a decimal string ("1500", "1500.5", "1500,50") or a Decimal.
-
-    Floats and JSON numbers are refused (they are not exact); so are exponents ("1e3"), more
-    than two decimals and anything outside 0.01–99,999,999.99.
-    """
-    problem = _l("An amount from 0.01 to 99 999 999.99, at most two decimals, e.g. 1500.00.")
-    if isinstance(value, str) and AMOUNT_RE.match(value.strip()):
-        amount = Decimal(value.strip().replace(",", "."))
-    elif isinstance(value, Decimal) and value.is_finite():
-        amount = value
-    else:
-        raise Invalid(
-            _l('The amount must be a decimal string such as "1500.00".'), {"amount": problem}
-        )
-    if amount != amount.quantize(Decimal("0.01")) or not MIN_AMOUNT <= amount <= MAX_AMOUNT:
-        raise Invalid(_l("The amount is out of range."), {"amount": problem})
-    return amount.quantize(Decimal("0.01"))
-
-
-def parse_due_date(value) -> date:
-    """A due date (a date or "YYYY-MM-DD") of today or later."""
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value.strip())
-        except ValueError:
-            value = None
-    if not isinstance(value, date) or isinstance(value, datetime):
-        raise Invalid(
-            _l("The due date must be a date (YYYY-MM-DD)."),
-            {"due_date": _l("A date such as 2026-12-31.")},
-        )
-    if value < today():
-        raise Invalid(
-            _l("The due date cannot be in the past."), {"due_date": _l("Today or later.")}
-        )
-    return value
-
-
-def parse_description(value) -> str:
-    """A description of 1–2,000 characters (surrounding space removed)."""
-    text = value.strip() if isinstance(value, str) else ""
-    if not text or len(text) > DESCRIPTION_MAX:
-        raise Invalid(
-            _l("The description must be 1 to %(max)d characters.", max=DESCRIPTION_MAX),
-            {"description": _l("From 1 to %(max)d characters.", max=DESCRIPTION_MAX)},
-        )
-    return text
-
-
-def duplicate_key(tutor_id: int, student_id: int, amount: Decimal, description: str) -> str:
-    """The digest that makes an identical open invoice a duplicate (see the unique index)."""
-    raw = f"{tutor_id}|{student_id}|{amount:.2f}|{description}"
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-# --- who may ----------------------------------------------------------------------------------
-
-
-def may_send(user: User, invoice: Invoice) -> bool:
-    """The invoice's tutor, while it is a draft."""
-    return invoice.tutor_id == user.id and invoice.status is InvoiceStatus.DRAFT
-
-
-def may_cancel(user: User, invoice: Invoice) -> bool:
-    """The invoice's tutor, while it is open (draft, sent or viewed)."""
-    return invoice.tutor_id == user.id and invoice.status in OPEN
-
-
-def may_pay(user: User, invoice: Invoice) -> bool:
-    """The parent billed, while the invoice is sent or viewed."""
-    return invoice.parent_id == user.id and invoice.status in PAYABLE
-
-
-def is_overdue(invoice: Invoice, today_: date | None = None) -> bool:
-    """Sent or viewed and its due date has passed."""
-    return invoice.status in PAYABLE and invoice.due_date < (today_ or today())
 
 
 # --- transitions ------------------------------------------------------------------------------
@@ -181,9 +85,9 @@ def draft_invoice(
     errors: dict = {}
     values: dict = {}
     for name, parse, raw in (
-        ("amount", parse_amount, amount),
-        ("description", parse_description, description),
-        ("due_date", parse_due_date, due_date),
+        ("amount", rules.parse_amount, amount),
+        ("description", rules.parse_description, description),
+        ("due_date", rules.parse_due_date, due_date),
     ):
         try:
             values[name] = parse(raw)
@@ -210,10 +114,10 @@ def draft_invoice(
             ),
             {"student_id": _l("This student has no parent to bill.")},
         )
-    key = duplicate_key(actor.id, student.id, values["amount"], values["description"])
+    key = rules.duplicate_key(actor.id, student.id, values["amount"], values["description"])
     if (
         db.session.scalar(
-            select(Invoice.id).where(Invoice.duplicate_key == key, Invoice.status.in_(OPEN))
+            select(Invoice.id).where(Invoice.duplicate_key == key, Invoice.status.in_(rules.OPEN))
         )
         is not None
     ):
@@ -262,7 +166,7 @@ def send_invoice(actor: User, invoice_id) -> Invoice:
         return invoice
     if invoice.status is InvoiceStatus.CANCELLED:
         raise Conflict(_l("A cancelled invoice cannot be sent."))
-    if invoice.due_date < today():
+    if invoice.due_date < rules.today():
         raise Conflict(
             _l("The due date of this draft has passed: cancel it and create a new one."),
             {"due_date": _l("Today or later.")},
@@ -327,7 +231,7 @@ def mark_paid(invoice: Invoice, reason: str | None = None) -> bool:
     from_status = invoice.status
     claimed = execute_dml(
         update(Invoice)
-        .where(Invoice.id == invoice.id, Invoice.status.in_(PAYABLE))
+        .where(Invoice.id == invoice.id, Invoice.status.in_(rules.PAYABLE))
         .values(status=InvoiceStatus.PAID, paid_at=utcnow())
     ).rowcount
     db.session.refresh(invoice)
@@ -354,7 +258,7 @@ def parent_changed(student: User, *, old_tutor_id: int | None, old_parent_id: in
         select(Invoice)
         .where(
             Invoice.student_id == student.id,
-            Invoice.status.in_(OPEN),
+            Invoice.status.in_(rules.OPEN),
             Invoice.parent_id != new_parent_id,
         )
         .with_for_update()
@@ -387,8 +291,8 @@ def notify_overdue() -> int:
     now = utcnow()
     candidates = db.session.scalars(
         select(Invoice.id).where(
-            Invoice.status.in_(PAYABLE),
-            Invoice.due_date < today(),
+            Invoice.status.in_(rules.PAYABLE),
+            Invoice.due_date < rules.today(),
             Invoice.overdue_notified_at.is_(None),
         )
     ).all()
@@ -399,7 +303,7 @@ def notify_overdue() -> int:
             .where(
                 Invoice.id == invoice_id,
                 Invoice.overdue_notified_at.is_(None),
-                Invoice.status.in_(PAYABLE),
+                Invoice.status.in_(rules.PAYABLE),
             )
             .values(overdue_notified_at=now)
         ).rowcount

@@ -22,7 +22,7 @@ from thebot.extensions import db
 from thebot.models import Invoice, InvoiceStatus, Lesson, LessonStatus, Role, User
 from thebot.models.lesson_billing import InvoiceLesson
 from thebot.services import access
-from thebot.services.billing import invoices
+from thebot.services.billing import invoices, rules
 from thebot.services.errors import Conflict, Invalid
 from thebot.services.ids import parse_id
 from thebot.services.lessons import listing as lesson_listing
@@ -59,7 +59,7 @@ def parse_period(date_from, date_to) -> tuple[date, date]:
 def parse_rate(value) -> Decimal:
     """The price of one lesson: a decimal string or Decimal, as invoice amounts are."""
     try:
-        return invoices.parse_amount(value)
+        return rules.parse_amount(value)
     except Invalid as exc:
         raise Invalid(exc.message, {"rate": exc.fields.get("amount", "")}) from None
 
@@ -157,7 +157,7 @@ def bill_lessons(
             _l("There are no completed, unbilled lessons with this student in this period.")
         )
     description = describe(tutor, lessons, price, start, end)
-    if len(description) > invoices.DESCRIPTION_MAX:
+    if len(description) > rules.DESCRIPTION_MAX:
         raise Invalid(
             _l("Too many lessons for one invoice: bill a shorter period."),
             {"date_to": _l("Choose a shorter period.")},

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from thebot.extensions import db
 from thebot.models import Invoice, InvoiceStatus, Role, User
 from thebot.services import access, people
-from thebot.services.billing import invoices
+from thebot.services.billing import rules
 from thebot.services.errors import Invalid
 from thebot.services.ids import optional_id
 
@@ -68,7 +68,7 @@ def _filtered(
         query = query.where(Invoice.student_id == student)
     flag = _parse_bool(overdue, "overdue")
     if flag is not None:
-        late = Invoice.status.in_(invoices.PAYABLE) & (Invoice.due_date < invoices.today())
+        late = Invoice.status.in_(rules.PAYABLE) & (Invoice.due_date < rules.today())
         query = query.where(late if flag else ~late)
     start, end = _parse_date(date_from, "date_from"), _parse_date(date_to, "date_to")
     if start is not None:
@@ -128,7 +128,7 @@ def totals_for(viewer: User, **filters) -> dict:
         totals[key] = {"count": count, "amount": Decimal(amount or 0).quantize(Decimal("0.01"))}
     late = db.session.execute(
         select(func.count(), func.sum(query.c.amount)).where(
-            query.c.status.in_(invoices.PAYABLE), query.c.due_date < invoices.today()
+            query.c.status.in_(rules.PAYABLE), query.c.due_date < rules.today()
         )
     ).one()
     totals["overdue"] = {
@@ -142,7 +142,7 @@ def revenue_by_month(viewer: User, months: int = 12) -> list[tuple[str, Decimal]
     """Paid amounts by the month of payment ("YYYY-MM"), the last `months` months, oldest first."""
     if not isinstance(months, int) or not 1 <= months <= 60:
         raise Invalid(_l("From 1 to 60 months."), {"months": _l("From 1 to 60 months.")})
-    today = invoices.today()
+    today = rules.today()
     keys = []
     year, month = today.year, today.month
     for _ in range(months):
@@ -197,7 +197,7 @@ def csv_export(viewer: User, **filters) -> str:
                 invoice.currency,
                 invoice.due_date.isoformat(),
                 invoice.status.value,
-                gettext("yes") if invoices.is_overdue(invoice) else "",
+                gettext("yes") if rules.is_overdue(invoice) else "",
                 invoice.paid_at.date().isoformat() if invoice.paid_at else "",
             ]
         )

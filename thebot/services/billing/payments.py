@@ -22,7 +22,7 @@ from thebot.extensions import db
 from thebot.models import Invoice, InvoiceStatus, Payment, PaymentStatus, User
 from thebot.models.base import execute_dml, utcnow
 from thebot.services import access
-from thebot.services.billing import announce, invoices
+from thebot.services.billing import announce, invoices, rules
 from thebot.services.billing.providers import NAMES, ProviderUnavailable, State, provider
 from thebot.services.errors import Conflict, Forbidden, Invalid, NotFound
 from thebot.services.ids import parse_id
@@ -62,7 +62,7 @@ def start_payment(parent: User, invoice_id, return_url: str | None = None) -> Pa
     invoice = access.visible_invoice(parent, parse_id(invoice_id, "invoice_id"))
     chosen_return = _return_url(return_url)
     db.session.refresh(invoice, with_for_update=True)
-    if not invoices.may_pay(parent, invoice):
+    if not rules.may_pay(parent, invoice):
         if invoice.parent_id != parent.id:
             raise Forbidden(_l("Only the parent billed may pay this invoice."))
         if invoice.status is InvoiceStatus.PAID:

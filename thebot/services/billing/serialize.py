@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from thebot.models import Invoice, Payment, User
 from thebot.models.base import iso
-from thebot.services.billing import invoices
+from thebot.services.billing import rules
 
 
 def _person(user: User | None) -> dict | None:
@@ -16,7 +16,7 @@ def invoice_dict(invoice: Invoice, viewer: User | None = None) -> dict:
     data = {
         "id": invoice.id,
         "status": invoice.status.value,
-        "overdue": invoices.is_overdue(invoice),
+        "overdue": rules.is_overdue(invoice),
         "amount": f"{invoice.amount:.2f}",
         "currency": invoice.currency,
         "description": invoice.description,
@@ -44,9 +44,9 @@ def invoice_dict(invoice: Invoice, viewer: User | None = None) -> dict:
     }
     if viewer is not None:
         data.update(
-            can_send=invoices.may_send(viewer, invoice),
-            can_cancel=invoices.may_cancel(viewer, invoice),
-            can_pay=invoices.may_pay(viewer, invoice),
+            can_send=rules.may_send(viewer, invoice),
+            can_cancel=rules.may_cancel(viewer, invoice),
+            can_pay=rules.may_pay(viewer, invoice),
         )
     return data
 

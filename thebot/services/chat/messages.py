@@ -1,71 +1,33 @@
-"""Messages: send (idempotent by client_id, rate-limited), attach, reply, edit, delete,
-history and catch-up, read cursors and unread counts. Events go out after commit.
+"""Messages: send (idempotent by client_id, rate-limited), attach, reply, edit, delete.
+Events go out after commit; reading a room is `reading`.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import IO, Literal, overload
+from typing import IO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from thebot import realtime, signals
 from thebot.extensions import db
-from thebot.models import ChatMember, ChatMessage, ChatRoom, MessageKind, User
-from thebot.models.base import execute_dml, utcnow
-from thebot.services import attachments, notify
+from thebot.models import ChatMessage, ChatRoom, MessageKind, User
+from thebot.models.base import utcnow
+from thebot.services import attachments
 from thebot.services.chat import access as chat_access
 from thebot.services.chat.errors import RateLimited, TooLarge
-from thebot.services.chat.rooms import room_of
+from thebot.services.chat.payload import positive_int
 from thebot.services.chat.serialize import message_dict, unread_counts
 from thebot.services.errors import Conflict, Invalid, NotFound
-from thebot.services.ids import MAX_ID, parse_id
 
 MAX_TEXT = 4000
-PAGE_SIZE = 50  # the last messages `join` returns
-MAX_PAGE_SIZE = 100  # `history` limit
-CATCH_UP_LIMIT = 200  # messages after `after_id` returned at once
 CLIENT_ID_MAX = 64
 
 
 # --- checking input ---------------------------------------------------------------------------
-
-
-def _whole(value, name: str) -> int:
-    """A positive JSON number (booleans and strings are not numbers); Invalid otherwise."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise Invalid(
-            _l("'%(name)s' must be a positive whole number.", name=name),
-            {name: _l("A positive whole number.")},
-        )
-    return value
-
-
-@overload
-def positive_int(value, name: str, *, required: Literal[True] = ...) -> int: ...
-@overload
-def positive_int(value, name: str, *, required: bool) -> int | None: ...
-def positive_int(value, name: str, *, required: bool = True) -> int | None:
-    """A record id from a payload: a positive JSON number (`ids.parse_id` decides the range:
-    one no record can have is simply not found); Invalid otherwise."""
-    if value is None and not required:
-        return None
-    return parse_id(_whole(value, name), name)
-
-
-@overload
-def _cursor(value, name: str, *, required: Literal[True] = ...) -> int: ...
-@overload
-def _cursor(value, name: str, *, required: bool) -> int | None: ...
-def _cursor(value, name: str, *, required: bool = True) -> int | None:
-    """A message id used as a bound (before_id / after_id): beyond every id means "the end"."""
-    if value is None and not required:
-        return None
-    return min(_whole(value, name), MAX_ID)
 
 
 def clean_content(content) -> str:
@@ -329,128 +291,3 @@ def delete_message(user: User, message_id) -> None:
     )
     _emit_unread(room.id)
     db.session.commit()
-
-
-# --- reading ----------------------------------------------------------------------------------
-
-
-def _page(user: User, room: ChatRoom, query, limit: int) -> tuple[list[dict], bool]:
-    """Up to `limit` messages, each with what the user may do to it, and whether more exist."""
-    rows = list(db.session.scalars(query.limit(limit + 1)))
-    rights = chat_access.room_message_rights(user, room)
-    return (
-        [message_dict(m, chat_access.rights_of(rights, user, m)) for m in rows[:limit]],
-        len(rows) > limit,
-    )
-
-
-def _visible_messages(room: ChatRoom):
-    return (
-        select(ChatMessage)
-        .where(ChatMessage.room_id == room.id, ChatMessage.deleted_at.is_(None))
-        .options(joinedload(ChatMessage.sender))
-    )
-
-
-def history(user: User, room_id, *, before_id=None, limit=None) -> tuple[list[dict], bool]:
-    """Messages older than `before_id` (or the latest), oldest first, and whether more exist."""
-    room = chat_access.visible_room(user, positive_int(room_id, "room_id"))
-    before_id = _cursor(before_id, "before_id", required=False)
-    limit = PAGE_SIZE if limit is None else _whole(limit, "limit")
-    if limit > MAX_PAGE_SIZE:
-        raise Invalid(
-            _l("'limit' must be from 1 to %(max)d.", max=MAX_PAGE_SIZE),
-            {"limit": _l("From 1 to %(max)d.", max=MAX_PAGE_SIZE)},
-        )
-    query = _visible_messages(room).order_by(ChatMessage.id.desc())
-    if before_id is not None:
-        query = query.where(ChatMessage.id < before_id)
-    messages, has_more = _page(user, room, query, limit)
-    return list(reversed(messages)), has_more
-
-
-def messages_after(
-    user: User, room_id, after_id, *, limit: int = CATCH_UP_LIMIT
-) -> tuple[list[dict], bool]:
-    """Messages newer than `after_id`, oldest first (a reconnecting client's catch-up)."""
-    room = chat_access.visible_room(user, positive_int(room_id, "room_id"))
-    after_id = _cursor(after_id, "after_id")
-    query = _visible_messages(room).where(ChatMessage.id > after_id).order_by(ChatMessage.id)
-    return _page(user, room, query, limit)
-
-
-def open_room(user: User, room_id, *, after_id=None) -> dict:
-    """What a client needs on opening a room: the room, and the last 50 messages (oldest first)
-    or, given `after_id`, the messages after it (catch-up after a reconnect)."""
-    room = room_of(user, positive_int(room_id, "room_id"))
-    if after_id is None:
-        messages, has_more = history(user, room["id"])
-    else:
-        messages, has_more = messages_after(user, room["id"], after_id)
-    return {"room": room, "messages": messages, "has_more": has_more}
-
-
-def mark_read(user: User, room_id, message_id) -> int:
-    """Move the member's read cursor forward to `message_id`; returns their unread count.
-
-    The cursor never moves back. An admin reads without a cursor (the count is 0).
-    """
-    room = chat_access.visible_room(user, positive_int(room_id, "room_id"))
-    message_id = positive_int(message_id, "message_id")
-    if (
-        db.session.scalar(
-            select(ChatMessage.id).where(
-                ChatMessage.id == message_id, ChatMessage.room_id == room.id
-            )
-        )
-        is None
-    ):
-        raise NotFound(_l("No such message."))
-    if chat_access.membership(room, user) is None:
-        db.session.commit()
-        return 0
-    moved = execute_dml(
-        update(ChatMember)
-        .where(
-            ChatMember.room_id == room.id,
-            ChatMember.user_id == user.id,
-            ChatMember.last_read_id < message_id,
-        )
-        .values(last_read_id=message_id)
-    ).rowcount
-    unread = unread_counts(user_id=user.id, room_ids=[room.id]).get((room.id, user.id), 0)
-    if moved:
-        realtime.emit(
-            "read",
-            {"room_id": room.id, "user_id": user.id, "message_id": message_id},
-            to=realtime.chat_room(room.id),
-            namespace=realtime.CHAT,
-        )
-        realtime.emit(
-            "unread",
-            {"room_id": room.id, "unread": unread},
-            to=realtime.user_room(user.id),
-            namespace=realtime.CHAT,
-        )
-        if unread == 0:  # the room is read: so is its "new message" notification
-            notify.mark_read_by_key(user.id, notify.room_key(room.id))
-    db.session.commit()
-    return unread
-
-
-def unread_summary(user: User) -> dict:
-    """The user's unread counts: the total and each room that has unread messages."""
-    counts = unread_counts(user_id=user.id)
-    return {
-        "total": sum(counts.values()),
-        "rooms": {str(room_id): count for (room_id, _user), count in counts.items() if count},
-    }
-
-
-def attachment_of(user: User, message_id) -> ChatMessage:
-    """A file message whose attachment the user may download: whoever may read its room (its
-    members, and admins, who read every room)."""
-    message = chat_access.visible_message(user, parse_id(message_id, "message_id"))
-    if not message.attachment_key:
-        raise NotFound(_l("No such file."))
-    return message

@@ -14,7 +14,7 @@ from thebot.extensions import db, socketio
 from thebot.models import ChatMember, ChatSocketJoin, SocketConnection, User
 from thebot.models.base import execute_dml, insert_or_ignore
 from thebot.services.chat import access as chat_access
-from thebot.services.chat.messages import positive_int
+from thebot.services.chat.payload import positive_int
 from thebot.services.errors import Invalid
 
 
