@@ -112,7 +112,9 @@ def _unbilled(tutor: User, student_id: int, start: date, end: date, lock: bool =
 
 def billable_lessons(tutor: User, student_id, date_from, date_to) -> list[Lesson]:
     """The tutor's completed, not yet billed lessons with their student in the period (whole
-    days in the tutor's zone), oldest first."""
+    days in the tutor's zone), oldest first. A student the caller may not see is NotFound,
+    whatever their role; one they see but do not tutor is Forbidden."""
+    access.visible_student(tutor, parse_id(student_id, "student_id"))
     access.require_role(tutor, Role.TUTOR)
     student = access.managed_student(tutor, parse_id(student_id, "student_id"))
     start, end = parse_period(date_from, date_to)
@@ -147,6 +149,7 @@ def bill_lessons(
 ) -> Invoice:
     """One invoice draft for the period's completed, unbilled tutoring lessons with the student:
     amount = their count × rate; its description lists them; they are billed once."""
+    access.visible_student(tutor, parse_id(student_id, "student_id"))
     access.require_role(tutor, Role.TUTOR)
     student = access.managed_student(tutor, parse_id(student_id, "student_id"))
     start, end = parse_period(date_from, date_to)
