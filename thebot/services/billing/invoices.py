@@ -15,7 +15,16 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from thebot.extensions import db
-from thebot.models import Enrollment, Invoice, InvoiceEvent, InvoiceStatus, Role, User
+from thebot.models import (
+    Enrollment,
+    Invoice,
+    InvoiceEvent,
+    InvoiceStatus,
+    Payment,
+    PaymentStatus,
+    Role,
+    User,
+)
 from thebot.models.base import execute_dml, utcnow
 from thebot.services import access
 from thebot.services.billing import announce, rules
@@ -215,9 +224,7 @@ def cancel_invoice(actor: User, invoice_id, reason: str | None = None) -> Invoic
         raise Conflict(_l("A paid invoice cannot be cancelled."))
     invoice.cancelled_at, invoice.cancel_reason = utcnow(), reason
     _move(invoice, actor, InvoiceStatus.CANCELLED, reason)
-    from thebot.services.billing.payments import cancel_pending
-
-    cancel_pending(invoice)
+    _cancel_pending_payment(invoice)
     db.session.commit()
     return invoice
 
@@ -313,3 +320,12 @@ def notify_overdue() -> int:
             told += 1
         db.session.commit()
     return told
+
+
+def _cancel_pending_payment(invoice: Invoice) -> None:
+    """Inside the invoice's cancellation: its pending payment is canceled too (no commit)."""
+    execute_dml(
+        update(Payment)
+        .where(Payment.invoice_id == invoice.id, Payment.status == PaymentStatus.PENDING)
+        .values(status=PaymentStatus.CANCELED)
+    )

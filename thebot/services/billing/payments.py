@@ -23,7 +23,8 @@ from thebot.models import Invoice, InvoiceStatus, Payment, PaymentStatus, User
 from thebot.models.base import execute_dml, utcnow
 from thebot.services import access
 from thebot.services.billing import announce, invoices, rules
-from thebot.services.billing.providers import NAMES, ProviderUnavailable, State, provider
+from thebot.services.billing.providers import NAMES, provider
+from thebot.services.billing.providers.base import ProviderUnavailable, State
 from thebot.services.errors import Conflict, Forbidden, Invalid, NotFound
 from thebot.services.ids import parse_id
 
@@ -224,15 +225,6 @@ def payment_canceled(payment_id: int) -> Payment:
         announce.emit_updated(db.session.get_one(Invoice, payment.invoice_id))
     db.session.commit()
     return payment
-
-
-def cancel_pending(invoice: Invoice) -> None:
-    """Inside the invoice's cancellation: its pending payment is canceled too (no commit)."""
-    execute_dml(
-        update(Payment)
-        .where(Payment.invoice_id == invoice.id, Payment.status == PaymentStatus.PENDING)
-        .values(status=PaymentStatus.CANCELED)
-    )
 
 
 def handle_webhook(provider_name: str, body: bytes, headers) -> Payment:

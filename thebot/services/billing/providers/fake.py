@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from thebot.models import Payment, PaymentStatus
-from thebot.services.billing.providers import Created, State
+from thebot.services.billing.providers.base import Created, State
 from thebot.services.errors import Invalid
 
 OUTCOMES = {"succeeded": PaymentStatus.SUCCEEDED, "canceled": PaymentStatus.CANCELED}

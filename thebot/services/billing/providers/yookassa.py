@@ -15,7 +15,7 @@ import requests
 from flask_babel import lazy_gettext as _l
 
 from thebot.models import Payment, PaymentStatus
-from thebot.services.billing.providers import Created, ProviderUnavailable, State
+from thebot.services.billing.providers.base import Created, ProviderUnavailable, State
 from thebot.services.errors import Invalid
 
 log = logging.getLogger(__name__)
