@@ -82,6 +82,15 @@ class Config:
     # Login attempts: per client address and per account, counted on failures only.
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per minute")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute")
+    # Forgotten password: how long a reset link works, and how often one may be asked for (every
+    # request counts, per client address and per account, since each may send an e-mail).
+    PASSWORD_RESET_TTL_SECONDS = _int("PASSWORD_RESET_TTL_SECONDS", 3600)
+    PASSWORD_RESET_LIMIT_PER_IP = os.environ.get("PASSWORD_RESET_LIMIT_PER_IP", "10 per hour")
+    PASSWORD_RESET_LIMIT_PER_ACCOUNT = os.environ.get(
+        "PASSWORD_RESET_LIMIT_PER_ACCOUNT", "3 per hour"
+    )
+    # A changed e-mail address: how long the confirmation link sent to the new address works.
+    EMAIL_CONFIRM_TTL_SECONDS = _int("EMAIL_CONFIRM_TTL_SECONDS", 24 * 3600)
     # Where limits are counted: unset means SOCKETIO_MESSAGE_QUEUE when that is a redis URL (so
     # several processes share the counts), else this process's memory (see resolve_settings).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None

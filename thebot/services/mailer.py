@@ -7,10 +7,11 @@ server never reaches the action that notified: the task logs it once with its tr
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from flask import Flask, current_app, render_template
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, get_locale, gettext
 from flask_mail import Message
 
 from thebot import realtime
@@ -103,3 +104,63 @@ def build_message(app: Flask, outgoing: Outgoing) -> Message:
             html=render_template("email/notification.html", **context),
             sender=app.config.get("MAIL_DEFAULT_SENDER"),
         )
+
+
+@dataclass(frozen=True)
+class TemplateMail:
+    """A templated e-mail (email/<template>.txt and .html) to one address, in one language."""
+
+    to: str
+    locale: str
+    template: str
+    subject: Any  # a lazy translation: it becomes text in the recipient's language
+    context: dict = field(default_factory=dict)
+
+
+def send_template_after_commit(user_or_address, template: str, subject, **context) -> None:
+    """Once the transaction commits, e-mail `email/<template>.txt/.html` to a user (their address
+    and language; skipped without an address) or to a bare address (in the page's language)."""
+    if isinstance(user_or_address, User):
+        to, locale = user_or_address.email, locale_of(user_or_address)
+        context.setdefault("name", user_or_address.full_name)
+    else:
+        to = user_or_address
+        locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    if not to:
+        return
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's
+    outgoing = TemplateMail(to, locale, template, subject, context)
+    realtime.after_commit(lambda: _dispatch_template(app, outgoing))
+
+
+def _dispatch_template(app: Flask, outgoing: TemplateMail) -> None:
+    if app.config.get("MAIL_SERVER"):
+        socketio.start_background_task(_deliver_template, app, outgoing)
+    else:
+        _deliver_template(app, outgoing)
+
+
+def _deliver_template(app: Flask, outgoing: TemplateMail) -> None:
+    """Render and send (or log) one templated e-mail; failures are logged, never raised."""
+    with app.app_context():
+        try:
+            with force_locale(outgoing.locale):
+                message = Message(
+                    subject=str(outgoing.subject),
+                    recipients=[outgoing.to],
+                    body=render_template(f"email/{outgoing.template}.txt", **outgoing.context),
+                    html=render_template(f"email/{outgoing.template}.html", **outgoing.context),
+                    sender=app.config.get("MAIL_DEFAULT_SENDER"),
+                )
+            if app.config.get("MAIL_SERVER"):
+                mail.send(message)
+                log.info("e-mail %s sent", outgoing.template)
+            else:
+                log.info(
+                    "e-mail (MAIL_SERVER unset, not sent)\nTo: %s\nSubject: %s\n\n%s",
+                    outgoing.to,
+                    message.subject,
+                    message.body,
+                )
+        except Exception:  # a boundary: the channel failing never undoes the action
+            log.exception("e-mail %s failed", outgoing.template)
