@@ -33,7 +33,7 @@ def _authenticate():
     g.api_token = None
     raw = bearer_token()
     if raw is not None:
-        g.api_user = signins.user_for_token(raw)
+        g.api_user = signins.user_for_token(raw, stamp=True)
         g.api_token = raw if g.api_user is not None else None
         if g.api_user is None and request.endpoint not in PUBLIC_ENDPOINTS:
             return error_response(
@@ -64,4 +64,5 @@ from thebot.api import (  # noqa: E402,F401  (routes)
     openapi,
     people,
     reports,
+    sessions,
 )

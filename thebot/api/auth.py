@@ -33,7 +33,7 @@ def login():
     accounts.remember_locale(
         user, request.accept_languages.best_match(current_app.config["LANGUAGES"])
     )
-    raw, token = signins.issue_token(user, device)
+    raw, token = signins.issue_token(user, device, request.headers.get("User-Agent", ""))
     return jsonify(
         {
             "token": raw,

@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("main", __name__)
 
-from thebot.main import profile, routes  # noqa: E402,F401  (the pages, on bp)
+from thebot.main import devices, profile, routes  # noqa: E402,F401  (the pages, on bp)

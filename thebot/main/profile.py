@@ -16,6 +16,7 @@ from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
 from thebot.main import bp
+from thebot.main.devices import devices_context
 from thebot.services import accounts
 from thebot.services.errors import DomainError
 from thebot.services.lessons import calendar
@@ -79,4 +80,5 @@ def profile():
         zone_form=zone_form,
         regenerate_form=regenerate_form,
         feed_url=calendar.feed_url_for(user),
+        **devices_context(),
     ), status

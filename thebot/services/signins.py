@@ -10,6 +10,7 @@ import functools
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -21,8 +22,9 @@ from thebot.extensions import db
 from thebot.models import ApiToken, LoginSession, User
 from thebot.models.base import utcnow
 from thebot.services.accounts import remember_locale
-from thebot.services.errors import Forbidden
+from thebot.services.errors import Forbidden, NotFound
 from thebot.services.people import find_by_login
+from thebot.services.user_agents import device_name
 
 
 @functools.lru_cache(maxsize=4)
@@ -61,7 +63,12 @@ def start_login_session(user: User, user_agent: str = "", locale: str | None = N
     remember_locale(user, locale)
     raw = secrets.token_urlsafe(32)
     db.session.add(
-        LoginSession(user_id=user.id, key_hash=_digest(raw), user_agent=(user_agent or "")[:200])
+        LoginSession(
+            user_id=user.id,
+            key_hash=_digest(raw),
+            user_agent=(user_agent or "")[:200],
+            last_used_at=utcnow(),
+        )
     )
     db.session.commit()
     return raw
@@ -102,9 +109,11 @@ def user_of_live_credential(
     return db.session.get(User, record.user_id)
 
 
-def user_for_login_session(user_id, raw_key) -> User | None:
-    """Flask-Login's loader: the active user of a live sign-in, or None."""
+def user_for_login_session(user_id, raw_key, *, stamp: bool = False) -> User | None:
+    """Flask-Login's loader: the active user of a live sign-in, or None; `stamp` records the use."""
     record = login_session_record(user_id, raw_key)
+    if record is not None and stamp:
+        stamp_used(record)
     return db.session.get(User, record.user_id) if record is not None else None
 
 
@@ -119,15 +128,17 @@ def end_login_session(raw_key: str) -> None:
     db.session.commit()
 
 
-def issue_token(user: User, device: str = "") -> tuple[str, ApiToken]:
-    """A new bearer token for one device (others stay valid); only its digest is stored."""
+def issue_token(user: User, device: str = "", user_agent: str = "") -> tuple[str, ApiToken]:
+    """A new bearer token for one device (others stay valid); only its digest is stored. The
+    device is named by the client, else after the User-Agent of the login request."""
     raw = secrets.token_urlsafe(32)
     ttl = timedelta(days=current_app.config["API_TOKEN_TTL_DAYS"])
     token = ApiToken(
         user_id=user.id,
         token_hash=_digest(raw),
-        device=(device or "")[:120],
+        device=(device.strip() or device_name(user_agent))[:120],
         expires_at=utcnow() + ttl,
+        last_used_at=utcnow(),
     )
     db.session.add(token)
     db.session.commit()
@@ -149,9 +160,11 @@ def token_record(raw: str) -> ApiToken | None:
     return token
 
 
-def user_for_token(raw: str) -> User | None:
-    """The active user a raw bearer token belongs to, or None."""
+def user_for_token(raw: str, *, stamp: bool = False) -> User | None:
+    """The active user a raw bearer token belongs to, or None; `stamp` records the use."""
     token = token_record(raw)
+    if token is not None and stamp:
+        stamp_used(token)
     return token.user if token is not None else None
 
 
@@ -164,3 +177,138 @@ def revoke_token(raw: str) -> bool:
     realtime.disconnect_token(token.id)  # recorded before the commit that runs it
     db.session.commit()
     return True
+
+
+# --- Devices: a user's live sign-ins and tokens, listed and ended one by one or all but one ---
+
+LAST_USED_STEP = timedelta(minutes=1)  # last_used_at moves at most once a minute per credential
+
+
+def stamp_used(record: LoginSession | ApiToken) -> None:
+    """Record that a credential was just used, at most once a minute (then commit at once)."""
+    now = utcnow()
+    if record.last_used_at is not None and now - record.last_used_at < LAST_USED_STEP:
+        return
+    record.last_used_at = now
+    db.session.commit()
+
+
+def _current_ids(login_key, bearer) -> tuple[int | None, int | None]:
+    """The caller's own sign-in id (from the cookie key) and token id (from the bearer)."""
+    session_id = token_id = None
+    if login_key and isinstance(login_key, str) and len(login_key) <= 200:
+        session_id = db.session.scalar(
+            select(LoginSession.id).where(LoginSession.key_hash == _digest(login_key))
+        )
+    token = token_record(bearer) if bearer else None
+    if token is not None:
+        token_id = token.id
+    return session_id, token_id
+
+
+def device_id(kind: str, record_id: int) -> str:
+    """The public id of a sign-in ("b12") or token ("t7"): one list, no collisions."""
+    return ("b" if kind == "browser" else "t") + str(record_id)
+
+
+def _parse_device_id(value) -> tuple[str, int]:
+    text = str(value or "")
+    if len(text) < 2 or len(text) > 20 or text[0] not in "bt" or not text[1:].isdigit():
+        raise NotFound(_l("No such session."))
+    return ("browser" if text[0] == "b" else "token"), int(text[1:])
+
+
+def _live_sessions(user: User) -> list[LoginSession]:
+    return list(
+        db.session.scalars(
+            select(LoginSession)
+            .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+            .order_by(LoginSession.id)
+        )
+    )
+
+
+def _live_tokens(user: User) -> list[ApiToken]:
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(
+                ApiToken.user_id == user.id,
+                ApiToken.revoked_at.is_(None),
+                ApiToken.expires_at > utcnow(),
+            )
+            .order_by(ApiToken.id)
+        )
+    )
+
+
+def list_devices(user: User, *, login_key=None, bearer=None) -> list[dict[str, Any]]:
+    """The user's live sign-ins and tokens, the caller's own (named by its cookie key or bearer
+    token, marked `current`) first, then by last use."""
+    current_session_id, current_token = _current_ids(login_key, bearer)
+    rows: list[dict[str, Any]] = [
+        {
+            "id": device_id("browser", record.id),
+            "kind": "browser",
+            "device": device_name(record.user_agent),
+            "created_at": record.created_at,
+            "last_used_at": record.last_used_at or record.created_at,
+            "current": record.id == current_session_id,
+        }
+        for record in _live_sessions(user)
+    ] + [
+        {
+            "id": device_id("token", token.id),
+            "kind": "token",
+            "device": token.device,
+            "created_at": token.created_at,
+            "last_used_at": token.last_used_at or token.created_at,
+            "current": token.id == current_token,
+        }
+        for token in _live_tokens(user)
+    ]
+    rows.sort(key=lambda row: row["last_used_at"], reverse=True)
+    rows.sort(key=lambda row: not row["current"])  # stable: this device first, then by last use
+    return rows
+
+
+def _end_record(record: LoginSession | ApiToken) -> None:
+    """End one sign-in or revoke one token; its sockets drop after the commit."""
+    if isinstance(record, LoginSession):
+        record.ended_at = utcnow()
+        realtime.disconnect_login(record.id)
+    else:
+        record.revoked_at = utcnow()
+        realtime.disconnect_token(record.id)
+
+
+def end_device(user: User, public_id) -> None:
+    """End one of the user's own live sign-ins or tokens; anything else is NotFound."""
+    kind, record_id = _parse_device_id(public_id)
+    record: LoginSession | ApiToken | None
+    if kind == "browser":
+        record = db.session.get(LoginSession, record_id)
+        live = record is not None and record.ended_at is None
+    else:
+        record = db.session.get(ApiToken, record_id)
+        live = record is not None and token_record_is_live(record)
+    if record is None or record.user_id != user.id or not live:
+        raise NotFound(_l("No such session."))
+    _end_record(record)
+    db.session.commit()
+
+
+def end_other_devices(user: User, *, login_key=None, bearer=None) -> int:
+    """End every live sign-in and token of the user but the caller's own; how many ended."""
+    current_session_id, current_token = _current_ids(login_key, bearer)
+    ended = 0
+    for record in _live_sessions(user):
+        if record.id != current_session_id:
+            _end_record(record)
+            ended += 1
+    for token in _live_tokens(user):
+        if token.id != current_token:
+            _end_record(token)
+            ended += 1
+    db.session.commit()
+    return ended

@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def _load(user_id: str):
         # A session is good only while its server-side sign-in record is live.
-        return signins.user_for_login_session(user_id, session.get(LOGIN_KEY))
+        return signins.user_for_login_session(user_id, session.get(LOGIN_KEY), stamp=True)
 
     @login_manager.unauthorized_handler
     def _unauthorized():
