@@ -13,7 +13,7 @@ from thebot.services import signins
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # bearer requests carry no cookie; session requests are checked below
 
-PUBLIC_ENDPOINTS = {"api.login", "api.openapi"}
+PUBLIC_ENDPOINTS = {"api.login", "api.openapi", "api.password_reset", "api.password_reset_confirm"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 

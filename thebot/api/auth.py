@@ -8,9 +8,9 @@ from thebot.api import api_user, bp
 from thebot.api.errors import error_response
 from thebot.api.serializers import me_dict, user_summary
 from thebot.api.util import json_body, string_field
-from thebot.auth.ratelimit import login_limits, mark_failed
+from thebot.auth.ratelimit import login_limits, mark_failed, reset_limits
 from thebot.models.base import iso
-from thebot.services import accounts, signins
+from thebot.services import accounts, recovery, signins
 
 
 @bp.post("/auth/login")
@@ -59,3 +59,28 @@ def logout():
 def me():
     """The caller's account and profile (profile null when missing)."""
     return jsonify(me_dict(api_user()))
+
+
+RESET_ANSWER = (
+    "If an account with this login has an e-mail address, a link to set a new password is on "
+    "its way. Accounts without an e-mail: ask your tutor."
+)
+
+
+@bp.post("/auth/password-reset")
+@reset_limits
+def password_reset():
+    """Ask for a reset link by e-mail: 202 with the same body whether or not the account exists."""
+    data = json_body()
+    recovery.request_reset(string_field(data, "login", max_length=254))
+    return jsonify({"ok": True, "message": RESET_ANSWER}), 202
+
+
+@bp.post("/auth/password-reset/confirm")
+def password_reset_confirm():
+    """Set a new password with the token from the link; every sign-in and token ends."""
+    data = json_body()
+    token = data.get("token")
+    password = data.get("password")
+    recovery.reset_password(token, password if isinstance(password, str) else "")
+    return jsonify({"ok": True})

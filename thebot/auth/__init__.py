@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-from thebot.auth import routes  # noqa: E402,F401  (the pages, on bp)
+from thebot.auth import invites, recovery, routes  # noqa: E402,F401  (the pages, on bp)

@@ -49,3 +49,23 @@ _per_account = limiter.shared_limit(
 def login_limits(view):
     """Decorate a login view with both shared limits."""
     return _per_address(_per_account(view))
+
+
+# Forgotten-password requests (the page /auth/forgot and POST /api/v1/auth/password-reset):
+# every request counts, since each may send an e-mail, per address and per account.
+_reset_per_address = limiter.shared_limit(
+    lambda: current_app.config["PASSWORD_RESET_LIMIT_PER_IP"],
+    scope="reset-address",
+    methods=["POST"],
+)
+_reset_per_account = limiter.shared_limit(
+    lambda: current_app.config["PASSWORD_RESET_LIMIT_PER_ACCOUNT"],
+    scope="reset-account",
+    key_func=_account_key,
+    methods=["POST"],
+)
+
+
+def reset_limits(view):
+    """Decorate a password-reset request view with both shared limits."""
+    return _reset_per_address(_reset_per_account(view))

@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
-from thebot.main import bp
+from thebot.main import account, bp
 from thebot.main.devices import devices_context
 from thebot.services import accounts
 from thebot.services.errors import DomainError
@@ -59,9 +59,12 @@ def profile():
     zone_form = TimeZoneForm(time_zone=user.time_zone)
     zone_form.time_zone.choices = zone_choices()
     regenerate_form = RegenerateForm()
+    details_form, password_form = account.account_forms(user)
     status = 200
     if request.method == "POST":
         action = request.form.get("action")
+        if account.handle(user, action, details_form, password_form):
+            return redirect(url_for("main.profile"), code=303)
         if action == "regenerate" and regenerate_form.validate_on_submit():
             calendar.regenerate_feed(user)
             flash(_("A new calendar link is made; the old one no longer works."), "success")
@@ -79,6 +82,8 @@ def profile():
         "main/profile.html",
         zone_form=zone_form,
         regenerate_form=regenerate_form,
+        details_form=details_form,
+        password_form=password_form,
         feed_url=calendar.feed_url_for(user),
         **devices_context(),
     ), status

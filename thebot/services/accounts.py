@@ -10,7 +10,7 @@ import zoneinfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from thebot import realtime
 from thebot.extensions import db
@@ -73,9 +73,25 @@ def _validate_account(
             errors["email"] = _l("This e-mail is used by another account.")
     if not full_name or len(full_name) > 120:
         errors["full_name"] = _l("Enter a name of 1–120 characters.")
-    if password is not None and len(password) < MIN_PASSWORD:
-        errors["password"] = _l("At least %(count)d characters.", count=MIN_PASSWORD)
+    if password is not None and (problem := password_error(password)):
+        errors["password"] = problem
     return errors
+
+
+def password_error(password: str) -> str | None:
+    """What is wrong with a new password by the account rules, or None."""
+    if len(password) < MIN_PASSWORD:
+        return _l("At least %(count)d characters.", count=MIN_PASSWORD)
+    if len(password) > 256:
+        return _l("At most %(count)d characters.", count=256)
+    return None
+
+
+def check_details(user: User, *, full_name: str, email: str | None) -> None:
+    """Raise Invalid when this name or e-mail breaks the account rules for this user."""
+    errors = _validate_account(user.username, email, full_name, None, user.id)
+    if errors:
+        raise Invalid(_l("The account details are not valid."), errors)
 
 
 def _profile_values(role: Role, values: dict) -> dict:
@@ -203,6 +219,55 @@ def _end_sessions(user: User) -> None:
         .values(revoked_at=now)
     )
     realtime.disconnect_user(user.id)
+
+
+def set_password(user: User, password: str, *, keep_login_session_id: int | None = None) -> None:
+    """A new password by the rules; every other browser sign-in and API token of the user ends
+    and their sockets disconnect after commit (no commit here)."""
+    if problem := password_error(password):
+        raise Invalid(problem, {"password": problem})
+    user.password_hash = hash_password(password)
+    now = utcnow()
+    sessions = db.session.scalars(
+        select(LoginSession.id).where(
+            LoginSession.user_id == user.id,
+            LoginSession.ended_at.is_(None),
+            LoginSession.id != (keep_login_session_id or 0),
+        )
+    ).all()
+    tokens = db.session.scalars(
+        select(ApiToken.id).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    if sessions:
+        db.session.execute(
+            update(LoginSession).where(LoginSession.id.in_(sessions)).values(ended_at=now)
+        )
+    if tokens:
+        db.session.execute(update(ApiToken).where(ApiToken.id.in_(tokens)).values(revoked_at=now))
+    for session_id in sessions:
+        realtime.disconnect_login(session_id)
+    for token_id in tokens:
+        realtime.disconnect_token(token_id)
+
+
+def change_own_password(
+    user: User, current: str, new: str, *, keep_login_session_id: int | None = None
+) -> None:
+    """The user changes their password: the current one is required; other sign-ins end."""
+    if not check_password_hash(user.password_hash, current or ""):
+        message = _l("The current password is wrong.")
+        raise Invalid(message, {"current_password": message})
+    set_password(user, new, keep_login_session_id=keep_login_session_id)
+    db.session.commit()
+
+
+def update_own_details(user: User, *, full_name: str, locale: str | None) -> None:
+    """The user changes their own name and language (the e-mail goes through a confirmation)."""
+    full_name = (full_name or "").strip()
+    check_details(user, full_name=full_name, email=None)
+    user.full_name = full_name
+    remember_locale(user, locale)
+    db.session.commit()
 
 
 def set_active(actor: User, user_id: int, active: bool) -> User:
