@@ -123,6 +123,8 @@ def _real_ids(demo) -> dict[str, dict[str, int]]:
             "report_id": tutor_draft.id,
             "invoice_id": draft_invoice.id,
             "lesson_id": lesson_ids["tutor"],
+            "user_id": demo.student.id,  # a family member (invitations, password reset)
+            "token": "not-a-valid-token",  # an e-mailed link's token
         },
         "teacher": {
             "report_id": (teacher_draft or tutor_draft).id,

@@ -91,6 +91,8 @@ class Config:
     )
     # A changed e-mail address: how long the confirmation link sent to the new address works.
     EMAIL_CONFIRM_TTL_SECONDS = _int("EMAIL_CONFIRM_TTL_SECONDS", 24 * 3600)
+    # A tutor's invitation to choose a password (a new family member with an e-mail).
+    INVITATION_TTL_SECONDS = _int("INVITATION_TTL_SECONDS", 7 * 24 * 3600)
     # Where limits are counted: unset means SOCKETIO_MESSAGE_QUEUE when that is a redis URL (so
     # several processes share the counts), else this process's memory (see resolve_settings).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None

@@ -27,7 +27,7 @@ from thebot.models.chat import (  # noqa: F401
     MessageKind,
     RoomKind,
 )
-from thebot.models.families import FamilyCreation  # noqa: F401
+from thebot.models.families import AccountInvitation, FamilyCreation  # noqa: F401
 from thebot.models.homework import Homework, HomeworkStatus, HomeworkSubmission  # noqa: F401
 from thebot.models.learning import Enrollment, Subject  # noqa: F401
 from thebot.models.lesson_billing import InvoiceLesson  # noqa: F401

@@ -32,3 +32,23 @@ class FamilyCreation(Model):
 
     student: Mapped[User | None] = relationship(foreign_keys=[student_id])
     parent: Mapped[User | None] = relationship(foreign_keys=[parent_id])
+
+
+class AccountInvitation(Model):
+    """One invitation, re-sent invitation or password reset a tutor (or admin) gave an account.
+
+    The link itself is an itsdangerous token naming this record; only the latest invite or
+    re-send of an account is honoured, and none once used (no secret is stored here)."""
+
+    __tablename__ = "account_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # "invite", "resend" or "password_reset"
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the link was used to choose a password (invite/resend only).
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -26,7 +26,7 @@ from thebot.models import (
 )
 from thebot.models.base import utcnow
 from thebot.services import access
-from thebot.services.errors import Conflict, Invalid, NotFound
+from thebot.services.errors import Conflict, Forbidden, Invalid, NotFound
 from thebot.services.people import normalize_login
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
@@ -174,12 +174,17 @@ def update_user(
     password: str | None = None,
     **profile,
 ) -> User:
-    """Change an account's name, e-mail, password and profile fields (admins only)."""
-    access.require_admin(actor)
+    """Change an account's name, e-mail, password and profile fields: an admin any account; a
+    tutor their student's name, grade and goal and that parent's name, e-mail and phone
+    (everyone else's is NotFound). The same rules for both."""
     user = db.session.get(User, user_id)
-    if user is None:
+    if user is None or not (access.is_admin(actor) or _tutor_may_edit(actor, user)):
         raise NotFound(_l("No such person."))
     email = normalize_login(email) or None
+    if not access.is_admin(actor) and (
+        password or (user.role is Role.STUDENT and email != user.email)
+    ):
+        raise Forbidden(_l("Only an administrator may change this."))
     full_name = (full_name or "").strip()
     errors = _validate_account(user.username, email, full_name, password or None, user.id)
     if errors:
@@ -193,6 +198,20 @@ def update_user(
             setattr(user.profile, key, value)
     db.session.commit()
     return user
+
+
+def _tutor_may_edit(actor: User, user: User) -> bool:
+    """The tutor's own student, or the parent of one."""
+    if actor.role is not Role.TUTOR:
+        return False
+    owner = StudentProfile.tutor_id == actor.id
+    if user.role is Role.STUDENT:
+        mine = select(StudentProfile.user_id).where(StudentProfile.user_id == user.id, owner)
+    elif user.role is Role.PARENT:
+        mine = select(StudentProfile.user_id).where(StudentProfile.parent_id == user.id, owner)
+    else:
+        return False
+    return db.session.scalar(mine.limit(1)) is not None
 
 
 def _set_password(user: User, password: str) -> None:
@@ -268,6 +287,16 @@ def update_own_details(user: User, *, full_name: str, locale: str | None) -> Non
     user.full_name = full_name
     remember_locale(user, locale)
     db.session.commit()
+
+
+def reset_password(user: User, password: str) -> None:
+    """Set a new password chosen or issued outside a sign-in: every browser session, API token
+    and socket of the account ends (no commit)."""
+    if len(password) < MIN_PASSWORD:
+        message = _l("At least %(count)d characters.", count=MIN_PASSWORD)
+        raise Invalid(message, {"password": message})
+    user.password_hash = hash_password(password)
+    _end_sessions(user)
 
 
 def set_active(actor: User, user_id: int, active: bool) -> User:

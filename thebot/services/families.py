@@ -18,9 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from thebot.extensions import db
 from thebot.models import FamilyCreation, Role, User
 from thebot.models.base import execute_dml, utcnow
-from thebot.services import access, links
+from thebot.services import access, invitations, links
 from thebot.services.accounts import add_user, hash_password
 from thebot.services.errors import Invalid, NotFound
+from thebot.services.invitations import generate_password
 
 
 def _digest(raw: str) -> str:
@@ -83,11 +84,6 @@ def _free_username(full_name: str, fallback: str) -> str:
     return candidate
 
 
-def generate_password() -> str:
-    """A random password for an account whose owner will change or keep it."""
-    return secrets.token_urlsafe(9)
-
-
 @dataclass
 class Credentials:
     user: User
@@ -131,7 +127,8 @@ def create_family(
     Idempotent per `form_key` (the form's one-time key): the same key from the same tutor
     returns the family it made the first time, also when two submissions race (the unique
     constraint decides). Without a key every call makes a new family. No password exists yet:
-    `reveal_family_credentials` issues both once, for the result page.
+    a member with an e-mail gets an invitation link to choose one (after commit); for the
+    others `reveal_family_credentials` issues one once, for the result page.
     """
     access.require_role(actor, Role.TUTOR, Role.ADMIN)
     if form_key is not None and not _FORM_KEY_RE.match(form_key):
@@ -186,6 +183,9 @@ def create_family(
         profile.tutor_id = actor.id
     links.links_changed(student, old_tutor_id=None, old_parent_id=None)
     record.student_id, record.parent_id = student.id, parent.id
+    for member in (student, parent):
+        if member.email:  # chooses their own password through the e-mailed link
+            invitations.invite(actor, member)
     db.session.commit()
     return record
 
@@ -198,12 +198,11 @@ def created_family(actor: User, family_id: int) -> FamilyCreation:
     return record
 
 
-def reveal_family_credentials(
-    actor: User, family_id: int
-) -> tuple[Credentials, Credentials] | None:
-    """Issue and return both passwords of a family this user created: once, and only within
-    FAMILY_CREDENTIALS_TTL of its creation. Later calls (a refresh) get None; nothing but the
-    hashes is stored, so the passwords exist only in this answer.
+def reveal_family_credentials(actor: User, family_id: int) -> list[Credentials] | None:
+    """Issue and return the passwords of a family this user created, for its members without
+    an e-mail (the others were invited): once, and only within FAMILY_CREDENTIALS_TTL of its
+    creation. Later calls (a refresh) get None; nothing but the hashes is stored, so the
+    passwords exist only in this answer.
     """
     record = created_family(actor, family_id)
     now = utcnow()
@@ -222,9 +221,11 @@ def reveal_family_credentials(
         return None
     shown = []
     for user in (record.student, record.parent):
+        if user.email:
+            continue
         password = generate_password()
         user.password_hash = hash_password(password)
         shown.append(Credentials(user, user.username, password))
     db.session.commit()
     db.session.refresh(record)
-    return shown[0], shown[1]
+    return shown

@@ -21,6 +21,25 @@ class NewFamilyForm(FlaskForm):
         description=_l("Optional. The parent can sign in with it."),
     )
     parent_phone = StringField(_l("Parent's phone"), validators=[Optional(), Length(max=32)])
+    student_email = EmailField(
+        _l("Student's e-mail"),
+        validators=[Optional(), Length(max=254)],
+        description=_l(
+            "Optional. An account with an e-mail gets an invitation to choose a password."
+        ),
+    )
+
+
+class StudentEditForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    grade = IntegerField(_l("Grade"), validators=[Optional(), NumberRange(1, 12)])
+    goal = TextAreaField(_l("Goal"), validators=[Optional(), Length(max=2000)])
+
+
+class ParentEditForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
 
 
 class LinkParentForm(FlaskForm):

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from thebot.models import Role
-from thebot.services import access, accounts, families, learning, links, overview, people
+from thebot.services import (
+    access,
+    accounts,
+    families,
+    invitations,
+    learning,
+    links,
+    overview,
+    people,
+)
 from thebot.services.errors import DomainError
 from thebot.tutor import bp
-from thebot.tutor.forms import EnrollForm, LinkParentForm, NewFamilyForm, fill_enroll_choices
+from thebot.tutor.forms import (
+    EnrollForm,
+    LinkParentForm,
+    NewFamilyForm,
+    ParentEditForm,
+    StudentEditForm,
+    fill_enroll_choices,
+)
 from thebot.web import me, show_errors
 
 
@@ -48,6 +64,7 @@ def new_student():
                 parent_name=form.parent_name.data,
                 parent_email=form.parent_email.data,
                 parent_phone=form.parent_phone.data or "",
+                student_email=form.student_email.data or None,
                 form_key=form.form_key.data,
             )
         except DomainError as exc:
@@ -71,9 +88,31 @@ def family(family_id: int):
     return response
 
 
-def _student_page(student_id: int, link_form=None, enroll_form=None, status=200):
+def _student_page(
+    student_id: int,
+    link_form=None,
+    enroll_form=None,
+    student_form=None,
+    parent_form=None,
+    status=200,
+):
     actor = me()
     student = access.managed_student(actor, student_id)
+    profile = student.student_profile
+    parent = profile.parent if profile else None
+    student_form = student_form or StudentEditForm(
+        formdata=None,
+        full_name=student.full_name,
+        grade=profile.grade if profile else None,
+        goal=profile.goal if profile else "",
+    )
+    if parent is not None and parent_form is None:
+        parent_form = ParentEditForm(
+            formdata=None,
+            full_name=parent.full_name,
+            email=parent.email,
+            phone=parent.parent_profile.phone if parent.parent_profile else "",
+        )
     enrollments = learning.enrollments_of_students([student.id], active_only=False)[student.id]
     link_form = link_form or LinkParentForm(formdata=None)
     link_form.parent_id.choices = [(0, "—")] + [
@@ -87,6 +126,10 @@ def _student_page(student_id: int, link_form=None, enroll_form=None, status=200)
         enrollments=enrollments,
         link_form=link_form,
         enroll_form=enroll_form,
+        student_form=student_form,
+        parent_form=parent_form,
+        members=[m for m in (student, parent) if m is not None],
+        invitation_history=invitations.history(actor, student.id),
         picture=overview.student_picture(actor, student),
     ), status
 
@@ -153,3 +196,74 @@ def end_enrollment(enrollment_id: int):
     enrollment = learning.end_enrollment(me(), enrollment_id)
     flash(_("The enrollment has ended."), "success")
     return redirect(url_for("tutor.student", student_id=enrollment.student_id))
+
+
+@bp.post("/students/<int:student_id>/edit")
+def edit_student(student_id: int):
+    """Change my student's name, grade and goal (the admin edit form's rules)."""
+    student = access.managed_student(me(), student_id)
+    form = StudentEditForm()
+    if form.validate_on_submit():
+        try:
+            accounts.update_user(
+                me(),
+                student.id,
+                full_name=form.full_name.data,
+                email=student.email,
+                grade=form.grade.data,
+                goal=form.goal.data or "",
+            )
+        except DomainError as exc:
+            show_errors(form, exc)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("tutor.student", student_id=student_id))
+    return _student_page(student_id, student_form=form, status=400)
+
+
+@bp.post("/students/<int:student_id>/parent/edit")
+def edit_parent(student_id: int):
+    """Change my student's parent's name, e-mail and phone (the admin edit form's rules)."""
+    student = access.managed_student(me(), student_id)
+    parent_id = student.student_profile.parent_id if student.student_profile else None
+    if parent_id is None:
+        abort(404)
+    form = ParentEditForm()
+    if form.validate_on_submit():
+        try:
+            accounts.update_user(
+                me(),
+                parent_id,
+                full_name=form.full_name.data,
+                email=form.email.data,
+                phone=form.phone.data or "",
+            )
+        except DomainError as exc:
+            show_errors(form, exc)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("tutor.student", student_id=student_id))
+    return _student_page(student_id, parent_form=form, status=400)
+
+
+@bp.post("/students/<int:student_id>/members/<int:user_id>/invite")
+def resend_invitation(student_id: int, user_id: int):
+    """E-mail a family member a new invitation link (earlier links stop working)."""
+    record = invitations.resend(me(), student_id, user_id)
+    flash(_("The invitation is sent to %(email)s.", email=record.user.email), "success")
+    return redirect(url_for("tutor.student", student_id=student_id))
+
+
+@bp.post("/students/<int:student_id>/members/<int:user_id>/password")
+def reset_password(student_id: int, user_id: int):
+    """Give a family member a new password, shown on this answer only."""
+    actor = me()
+    password = invitations.reset_member_password(actor, student_id, user_id)
+    member = invitations.family_member(actor, student_id, user_id)
+    response = make_response(
+        render_template(
+            "tutor/password_reset.html", student_id=student_id, member=member, password=password
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

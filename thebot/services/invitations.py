@@ -1,0 +1,141 @@
+"""Invitations: a family member with an e-mail chooses their own password through a signed,
+single-use, expiring link; the tutor re-sends it or resets a password (shown once). Each is
+recorded in `account_invitations`."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from thebot.extensions import db
+from thebot.models import AccountInvitation, StudentProfile, User
+from thebot.models.base import utcnow
+from thebot.services import access, mailer
+from thebot.services.accounts import reset_password
+from thebot.services.errors import Invalid, NotFound
+
+INVITE, RESEND, PASSWORD_RESET = "invite", "resend", "password_reset"
+_SALT = "thebot.invitation"
+
+
+def generate_password() -> str:
+    """A random password for an account whose owner will change or keep it."""
+    return secrets.token_urlsafe(9)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def _record(actor: User | None, user: User, kind: str) -> AccountInvitation:
+    record = AccountInvitation(
+        actor_id=actor.id if actor else None, user_id=user.id, kind=kind, created_at=utcnow()
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def invite(actor: User | None, user: User, kind: str = INVITE) -> AccountInvitation:
+    """Record an invitation and e-mail its link after commit (no commit; needs an e-mail)."""
+    if not user.email:
+        raise Invalid(_l("This account has no e-mail address."))
+    record = _record(actor, user, kind)
+    token = _serializer().dumps({"i": record.id, "u": user.id})
+    link = mailer.absolute_link(url_for("auth.invite", token=token))
+    days = max(1, current_app.config["INVITATION_TTL_SECONDS"] // 86400)
+    mailer.send_template_after_commit(
+        user,
+        "invitation",
+        _l("THE BOT: choose your password"),
+        link=link,
+        username=user.username,
+        days=days,
+        inviter=actor.full_name if actor else "",
+    )
+    return record
+
+
+def family_member(actor: User, student_id: int, user_id: int) -> User:
+    """A managed student, or the parent of one, by id (anything else is NotFound)."""
+    student = access.managed_student(actor, student_id)
+    profile = student.student_profile
+    if user_id == student.id:
+        return student
+    if profile is not None and profile.parent_id == user_id and profile.parent is not None:
+        return profile.parent
+    raise NotFound(_l("No such person."))
+
+
+def resend(actor: User, student_id: int, user_id: int) -> AccountInvitation:
+    """Re-send an invitation to a family member: the earlier links stop working."""
+    user = family_member(actor, student_id, user_id)
+    record = invite(actor, user, RESEND)
+    db.session.commit()
+    return record
+
+
+def reset_member_password(actor: User, student_id: int, user_id: int) -> str:
+    """A new password for a family member, returned once (only its hash is kept); every
+    sign-in, token and socket of that account ends, and any invitation link dies."""
+    user = family_member(actor, student_id, user_id)
+    password = generate_password()
+    reset_password(user, password)
+    _record(actor, user, PASSWORD_RESET)
+    db.session.commit()
+    return password
+
+
+def invited_user(token: str) -> tuple[User, AccountInvitation]:
+    """The account and invitation a link names, if still usable: signed, not expired, the
+    account's latest invitation, not used, account active. Anything else is NotFound."""
+    gone = NotFound(_l("This invitation link is invalid, used or expired."))
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["INVITATION_TTL_SECONDS"])
+    except (SignatureExpired, BadSignature):
+        raise gone from None
+    if not isinstance(data, dict):
+        raise gone
+    record = db.session.get(AccountInvitation, data.get("i"))
+    if record is None or record.user_id != data.get("u") or record.used_at is not None:
+        raise gone
+    latest = db.session.scalar(
+        select(AccountInvitation)
+        .where(AccountInvitation.user_id == record.user_id)
+        .order_by(AccountInvitation.id.desc())
+        .limit(1)
+    )
+    if latest is None or latest.id != record.id or not record.user.active:
+        raise gone  # re-sent since, or the password was reset since
+    return record.user, record
+
+
+def accept(token: str, password: str) -> User:
+    """Set the password an invitation link was for; the link is then used up."""
+    user, record = invited_user(token)
+    reset_password(user, password)
+    record.used_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def history(actor: User, student_id: int) -> list[AccountInvitation]:
+    """The invitations and resets of a managed student's family, newest first."""
+    student = access.managed_student(actor, student_id)
+    ids = [student.id]
+    parent_id = db.session.scalar(
+        select(StudentProfile.parent_id).where(StudentProfile.user_id == student.id)
+    )
+    if parent_id:
+        ids.append(parent_id)
+    return list(
+        db.session.scalars(
+            select(AccountInvitation)
+            .where(AccountInvitation.user_id.in_(ids))
+            .order_by(AccountInvitation.id.desc())
+        )
+    )
