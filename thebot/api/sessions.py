@@ -32,10 +32,10 @@ def my_sessions():
     return jsonify({"sessions": [_row(row) for row in rows]})
 
 
-@bp.delete("/me/sessions/<session_id>")
-def end_my_session(session_id: str):
+@bp.delete("/me/sessions/<session_ref>")
+def end_my_session(session_ref: str):
     """End one of the caller's sign-ins or tokens (its sockets disconnect); others' are 404."""
-    signins.end_device(api_user(), session_id)
+    signins.end_device(api_user(), session_ref)
     return "", 204
 
 
