@@ -289,16 +289,6 @@ def update_own_details(user: User, *, full_name: str, locale: str | None) -> Non
     db.session.commit()
 
 
-def reset_password(user: User, password: str) -> None:
-    """Set a new password chosen or issued outside a sign-in: every browser session, API token
-    and socket of the account ends (no commit)."""
-    if len(password) < MIN_PASSWORD:
-        message = _l("At least %(count)d characters.", count=MIN_PASSWORD)
-        raise Invalid(message, {"password": message})
-    user.password_hash = hash_password(password)
-    _end_sessions(user)
-
-
 def set_active(actor: User, user_id: int, active: bool) -> User:
     """Deactivate (ending every session and token) or reactivate an account (admins only)."""
     access.require_admin(actor)

@@ -15,7 +15,7 @@ from thebot.extensions import db
 from thebot.models import AccountInvitation, StudentProfile, User
 from thebot.models.base import utcnow
 from thebot.services import access, mailer
-from thebot.services.accounts import reset_password
+from thebot.services.accounts import set_password
 from thebot.services.errors import Invalid, NotFound
 
 INVITE, RESEND, PASSWORD_RESET = "invite", "resend", "password_reset"
@@ -84,7 +84,7 @@ def reset_member_password(actor: User, student_id: int, user_id: int) -> str:
     sign-in, token and socket of that account ends, and any invitation link dies."""
     user = family_member(actor, student_id, user_id)
     password = generate_password()
-    reset_password(user, password)
+    set_password(user, password)
     _record(actor, user, PASSWORD_RESET)
     db.session.commit()
     return password
@@ -117,7 +117,7 @@ def invited_user(token: str) -> tuple[User, AccountInvitation]:
 def accept(token: str, password: str) -> User:
     """Set the password an invitation link was for; the link is then used up."""
     user, record = invited_user(token)
-    reset_password(user, password)
+    set_password(user, password)
     record.used_at = utcnow()
     db.session.commit()
     return user
