@@ -79,7 +79,7 @@ def _real_ids(demo) -> dict[str, dict[str, int]]:
     from tests.support.data import draft_report
     from thebot.extensions import db
     from thebot.models import Enrollment, Invoice, InvoiceStatus, Notification, Report, ReportStatus
-    from thebot.services import notify
+    from thebot.services import notify, signins
 
     enrollment = db.session.scalars(
         select(Enrollment).where(
@@ -114,6 +114,7 @@ def _real_ids(demo) -> dict[str, dict[str, int]]:
     ).first()
     VALID_FORMS["tutor.invoice_new"]["student_id"] = str(demo.student.id)
     lesson_ids, homework_id = _lessons_and_homework(demo)
+    _raw, device = signins.issue_token(demo.tutor, "CSRF test phone")
     db.session.commit()
     return {
         "admin": {"user_id": demo.student.id, "enrollment_id": enrollment.id},
@@ -124,6 +125,7 @@ def _real_ids(demo) -> dict[str, dict[str, int]]:
             "invoice_id": draft_invoice.id,
             "lesson_id": lesson_ids["tutor"],
             "user_id": demo.student.id,  # a family member (invitations, password reset)
+            "device_id": f"t{device.id}",  # one of the tutor's own devices (an API token)
             "token": "not-a-valid-token",  # an e-mailed link's token
         },
         "teacher": {
