@@ -15,12 +15,11 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 import requests
-import socketio
 from sqlalchemy import select
 
 from tests.support.app import only_on_postgres
 from tests.support.http import api_token
-from tests.support.realtime import browser_session
+from tests.support.realtime import StateListener, browser_session
 
 FIELD_RE = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
 
@@ -303,33 +302,10 @@ def test_concurrent_confirmations_pay_once(app, fam, ctx):
 # --- live: invoice_updated on /notifications -----------------------------------------------------
 
 
-class InvoiceListener:
-    """A /notifications client of the live server that records `invoice_updated` events."""
-
-    def __init__(self, url: str, token: str):
-        self.events: list[dict] = []
-        self.client = socketio.Client(reconnection=False)
-        self.client.on("invoice_updated", self.events.append, namespace="/notifications")
-        self.client.connect(
-            url,
-            namespaces=["/notifications"],
-            auth={"token": token},
-            transports=["websocket"],
-            wait_timeout=10,
-        )
-
-    def settle(self) -> list[tuple[int, str]]:
-        """(invoice id, status) of the events so far, after an ack round trip."""
-        self.client.call("list", {"limit": 1}, namespace="/notifications", timeout=10)
-        seen = [(e["id"], e["status"]) for e in self.events]
-        self.events.clear()
-        return seen
-
-
 def test_invoice_updated_reaches_exactly_the_tutor_and_the_parent(live_server, fam):
     url = live_server.url
     sockets = {
-        who: InvoiceListener(url, fam.tokens[who])
+        who: StateListener(url, fam.tokens[who], "invoice_updated")
         for who in ("tutor", "parent", "other_parent", "other_tutor", "student", "admin")
     }
     try:

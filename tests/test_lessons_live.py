@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-import socketio
 from sqlalchemy import func, select
 
 from tests.support.app import only_on_postgres
 from tests.support.lessons import lesson_people, slot
+from tests.support.realtime import StateListener
 
 
 @pytest.fixture
@@ -23,33 +23,10 @@ def p(ctx, make_user):
     return lesson_people(make_user)
 
 
-class LessonListener:
-    """A /notifications client of the live server that records `lesson_updated` events."""
-
-    def __init__(self, url: str, token: str):
-        self.events: list[dict] = []
-        self.client = socketio.Client(reconnection=False)
-        self.client.on("lesson_updated", self.events.append, namespace="/notifications")
-        self.client.connect(
-            url,
-            namespaces=["/notifications"],
-            auth={"token": token},
-            transports=["websocket"],
-            wait_timeout=10,
-        )
-
-    def settle(self) -> list[tuple[int, str]]:
-        """(lesson id, status) of the events so far, after an ack round trip."""
-        self.client.call("list", {"limit": 1}, namespace="/notifications", timeout=10)
-        seen = [(e["id"], e["status"]) for e in self.events]
-        self.events.clear()
-        return seen
-
-
 def test_lesson_updated_reaches_exactly_who_may_see_the_lesson(live_server, p):
     url = live_server.url
     names = list(p.tokens)
-    sockets = {who: LessonListener(url, p.tokens[who]) for who in names}
+    sockets = {who: StateListener(url, p.tokens[who], "lesson_updated") for who in names}
     try:
 
         def api(who, method, path, json=None):
@@ -101,7 +78,7 @@ def test_lesson_updated_reaches_exactly_who_may_see_the_lesson(live_server, p):
 
 def test_each_listener_gets_its_own_can_flags(live_server, p):
     url = live_server.url
-    tutor, parent = (LessonListener(url, p.tokens[w]) for w in ("tutor", "parent"))
+    tutor, parent = (StateListener(url, p.tokens[w], "lesson_updated") for w in ("tutor", "parent"))
     try:
         times = slot(24)
         answer = requests.post(

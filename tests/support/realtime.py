@@ -197,6 +197,30 @@ class NotificationListener:
         return list(self.events)
 
 
+class StateListener:
+    """A /notifications client that records one kind of record event (`invoice_updated`,
+    `lesson_updated`, …) and reports (id, status) of what arrived."""
+
+    def __init__(self, url: str, token: str, event: str):
+        self.events: list[dict] = []
+        self.client = socketio.Client(reconnection=False)
+        self.client.on(event, self.events.append, namespace=NOTIFICATIONS)
+        self.client.connect(
+            url,
+            namespaces=[NOTIFICATIONS],
+            auth={"token": token},
+            transports=["websocket"],
+            wait_timeout=10,
+        )
+
+    def settle(self) -> list[tuple[int, str]]:
+        """(id, status) of the events so far, after an ack round trip; then forgotten."""
+        self.client.call("list", {"limit": 1}, namespace=NOTIFICATIONS, timeout=10)
+        seen = [(e["id"], e["status"]) for e in self.events]
+        self.events.clear()
+        return seen
+
+
 @pytest.fixture
 def listeners(live_server):
     """listeners(user) -> a NotificationListener of the live server signed in as the user."""

@@ -40,9 +40,14 @@ def _record(actor: User | None, user: User, kind: str) -> AccountInvitation:
     return record
 
 
+def may_invite(user: User) -> bool:
+    """Whether an invitation can reach this account (it has an e-mail address)."""
+    return bool(user.email)
+
+
 def invite(actor: User | None, user: User, kind: str = INVITE) -> AccountInvitation:
     """Record an invitation and e-mail its link after commit (no commit; needs an e-mail)."""
-    if not user.email:
+    if not may_invite(user):
         raise Invalid(_l("This account has no e-mail address."))
     record = _record(actor, user, kind)
     token = _serializer().dumps({"i": record.id, "u": user.id})

@@ -129,6 +129,7 @@ def _student_page(
         student_form=student_form,
         parent_form=parent_form,
         members=[m for m in (student, parent) if m is not None],
+        may_invite=invitations.may_invite,
         invitation_history=invitations.history(actor, student.id),
         picture=overview.student_picture(actor, student),
     ), status
