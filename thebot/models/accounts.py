@@ -38,6 +38,9 @@ class User(UserMixin, Model):
         String(64), default="Europe/Moscow", server_default="Europe/Moscow"
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when an admin removes the account: the row stays (messages, reports and lessons keep
+    # their author) with every personal detail erased; see services/removal.py.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     student_profile: Mapped[StudentProfile | None] = relationship(
         back_populates="user", foreign_keys="StudentProfile.user_id", uselist=False
@@ -66,7 +69,12 @@ class User(UserMixin, Model):
 
 class StudentProfile(Model):
     __tablename__ = "student_profiles"
-    __table_args__ = (CheckConstraint("grade BETWEEN 1 AND 12", name="grade_range"),)
+    __table_args__ = (
+        CheckConstraint("grade BETWEEN 1 AND 12", name="grade_range"),
+        CheckConstraint(
+            "guardian_id IS NULL OR guardian_id <> parent_id", name="guardian_not_parent"
+        ),
+    )
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
@@ -80,10 +88,21 @@ class StudentProfile(Model):
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # An optional second guardian (a parent account): sees and hears what the parent does, is
+    # not billed and is not a report's stored recipient (domain.md section 1).
+    guardian_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
 
     user: Mapped[User] = relationship(back_populates="student_profile", foreign_keys=[user_id])
     tutor: Mapped[User | None] = relationship(foreign_keys=[tutor_id])
     parent: Mapped[User | None] = relationship(foreign_keys=[parent_id])
+    guardian: Mapped[User | None] = relationship(foreign_keys=[guardian_id])
+
+    @property
+    def guardian_ids(self) -> list[int]:
+        """The parent and the second guardian (either may be missing), primary first."""
+        return [i for i in (self.parent_id, self.guardian_id) if i is not None]
 
 
 class ParentProfile(Model):
