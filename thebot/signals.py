@@ -14,10 +14,11 @@ _signals = Namespace()
 links_changed = _signals.signal(
     "links-changed",
     doc="""
-A student's tutor or parent changed (services.links), inside the transaction of the change.
+A student's tutor, parent or second guardian changed (services.links), inside the transaction of
+the change.
 
-sender: the student (User); kwargs: old_tutor_id, old_parent_id (int | None). The new links are
-on `sender.student_profile`. Chat membership follows them here.
+sender: the student (User); kwargs: old_tutor_id, old_parent_id, old_guardian_id (int | None).
+The new links are on `sender.student_profile`. Chat membership follows them here.
 """,
 )
 

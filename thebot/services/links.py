@@ -16,10 +16,21 @@ UNSET = object()
 ROLE_WORDS = {Role.TUTOR: _l("tutor"), Role.PARENT: _l("parent")}
 
 
-def links_changed(student: User, *, old_tutor_id: int | None, old_parent_id: int | None) -> None:
+def links_changed(
+    student: User,
+    *,
+    old_tutor_id: int | None,
+    old_parent_id: int | None,
+    old_guardian_id: int | None = None,
+) -> None:
     """Tell every receiver of `signals.links_changed`, within the current transaction."""
     db.session.flush()
-    signals.links_changed.send(student, old_tutor_id=old_tutor_id, old_parent_id=old_parent_id)
+    signals.links_changed.send(
+        student,
+        old_tutor_id=old_tutor_id,
+        old_parent_id=old_parent_id,
+        old_guardian_id=old_guardian_id,
+    )
 
 
 def _linkable(user_id: int | None, role: Role, field: str) -> int | None:

@@ -252,7 +252,13 @@ def mark_paid(invoice: Invoice, reason: str | None = None) -> bool:
 # --- following the links ----------------------------------------------------------------------
 
 
-def parent_changed(student: User, *, old_tutor_id: int | None, old_parent_id: int | None) -> None:
+def parent_changed(
+    student: User,
+    *,
+    old_tutor_id: int | None,
+    old_parent_id: int | None,
+    old_guardian_id: int | None = None,
+) -> None:
     """signals.links_changed: the student's open invoices (draft, sent, viewed) move to the new
     parent, with a history row each. Without a new parent they stay with the old one (an invoice
     always names who is billed); paid and cancelled ones never move."""

@@ -190,7 +190,13 @@ def _announce_direct_rooms_of(user_ids: set) -> None:
         announce_room(room)
 
 
-def links_changed(student: User, *, old_tutor_id: int | None, old_parent_id: int | None) -> None:
+def links_changed(
+    student: User,
+    *,
+    old_tutor_id: int | None,
+    old_parent_id: int | None,
+    old_guardian_id: int | None = None,
+) -> None:
     """signals.links_changed: the old tutor/parent leave the student's rooms, the new ones join."""
     profile = student.student_profile
     if profile is None:
