@@ -21,7 +21,7 @@ from thebot.models import (
     RoomKind,
     User,
 )
-from thebot.models.base import insert_or_ignore
+from thebot.models.base import execute_dml, insert_or_ignore
 from thebot.services.chat import access as chat_access
 from thebot.services.chat import serialize
 from thebot.services.errors import NotFound
@@ -52,24 +52,29 @@ def _last_message_id(room_id: int) -> int:
     ).one()
 
 
-def _add_member(room: ChatRoom, user_id: int | None) -> None:
-    """Make the user a member; someone joining an existing conversation starts with it read."""
+def _add_member(room: ChatRoom, user_id: int | None) -> bool:
+    """Make the user a member; someone joining an existing conversation starts with it read.
+
+    True when they were not a member before."""
     if user_id is None:
-        return
-    db.session.execute(
+        return False
+    result = execute_dml(
         insert_or_ignore(
             ChatMember,
             {"room_id": room.id, "user_id": user_id, "last_read_id": _last_message_id(room.id)},
             ["room_id", "user_id"],
         )
     )
+    return result.rowcount == 1
 
 
-def _remove_member(room: ChatRoom, user_id: int | None) -> None:
-    """End a membership: the person's sockets leave the room and they stop seeing it."""
+def _remove_member(room: ChatRoom, user_id: int | None) -> bool:
+    """End a membership: the person's sockets leave the room and they stop seeing it.
+
+    True when they were a member."""
     if user_id is None:
-        return
-    db.session.execute(
+        return False
+    removed = execute_dml(
         delete(ChatMember).where(ChatMember.room_id == room.id, ChatMember.user_id == user_id)
     )
     sids = list(
@@ -94,6 +99,7 @@ def _remove_member(room: ChatRoom, user_id: int | None) -> None:
     name = realtime.chat_room(room.id)
     for sid in sids:
         realtime.leave_room(sid, name, namespace=realtime.CHAT)
+    return removed.rowcount > 0
 
 
 def announce_room(room: ChatRoom) -> None:
@@ -126,31 +132,32 @@ def announce_room(room: ChatRoom) -> None:
 
 
 def ensure_subject_room(enrollment: Enrollment) -> ChatRoom:
-    """The enrollment's room with the student, the teacher and the student's parent."""
+    """The enrollment's room with the student, the teacher and the student's parent and
+    second guardian."""
     room = _ensure_room(
         RoomKind.SUBJECT,
         {"enrollment_id": enrollment.id, "student_id": enrollment.student_id},
         ["enrollment_id"],
     )
     profile = enrollment.student.student_profile
-    for user_id in (
+    for user_id in [
         enrollment.student_id,
         enrollment.teacher_id,
-        profile.parent_id if profile else None,
-    ):
+        *(profile.guardian_ids if profile else []),
+    ]:
         _add_member(room, user_id)
     return room
 
 
 def ensure_tutor_room(student: User) -> ChatRoom:
-    """The student's tutor room with the student, the tutor and the parent."""
+    """The student's tutor room with the student, the tutor, the parent and second guardian."""
     room = _ensure_room(RoomKind.TUTOR, {"student_id": student.id}, ["student_id"])
     profile = student.student_profile
-    for user_id in (
+    for user_id in [
         student.id,
         profile.tutor_id if profile else None,
-        profile.parent_id if profile else None,
-    ):
+        *(profile.guardian_ids if profile else []),
+    ]:
         _add_member(room, user_id)
     return room
 
@@ -169,7 +176,7 @@ def enrollment_ended(enrollment: Enrollment) -> None:
         {
             enrollment.teacher_id,
             profile.tutor_id if profile else None,
-            profile.parent_id if profile else None,
+            *(profile.guardian_ids if profile else []),
         }
     )
 
@@ -197,23 +204,34 @@ def links_changed(
     old_parent_id: int | None,
     old_guardian_id: int | None = None,
 ) -> None:
-    """signals.links_changed: the old tutor/parent leave the student's rooms, the new ones join."""
+    """signals.links_changed: who left the student's family (tutor, parent, second guardian)
+    leaves the student's rooms, who joined joins them.
+
+    The family side is compared as a set ({old parent, old guardian} against the current two),
+    so swapping the parent and the guardian, or a parent becoming the guardian, keeps their
+    memberships (and read cursors) as they are; only real changes are announced.
+    """
     profile = student.student_profile
     if profile is None:
         return
     if profile.tutor_id is not None:
         ensure_tutor_room(student)
     rooms = list(db.session.scalars(select(ChatRoom).where(ChatRoom.student_id == student.id)))
+    old_family = {i for i in (old_parent_id, old_guardian_id) if i is not None}
+    new_family = set(profile.guardian_ids)
+    leaving, joining = old_family - new_family, new_family - old_family
     changed = set()
     for room in rooms:
         if room.kind is RoomKind.TUTOR and old_tutor_id != profile.tutor_id:
             _remove_member(room, old_tutor_id)
             _add_member(room, profile.tutor_id)
             changed.add(room)
-        if old_parent_id != profile.parent_id:
-            _remove_member(room, old_parent_id)
-            _add_member(room, profile.parent_id)
-            changed.add(room)
+        for user_id in leaving:
+            if _remove_member(room, user_id):
+                changed.add(room)
+        for user_id in joining:
+            if _add_member(room, user_id):
+                changed.add(room)
     for room in changed:
         announce_room(room)
     teachers = set(
@@ -223,9 +241,7 @@ def links_changed(
             )
         )
     )
-    _announce_direct_rooms_of(
-        {old_tutor_id, profile.tutor_id, old_parent_id, profile.parent_id} | teachers
-    )
+    _announce_direct_rooms_of({old_tutor_id, profile.tutor_id} | old_family | new_family | teachers)
 
 
 # --- reading ----------------------------------------------------------------------------------
