@@ -171,16 +171,65 @@ def test_a_password_reset_is_shown_once_and_ends_the_accounts_sign_ins(
     token = api_token(demo.parent)
     assert parent.api("GET", "/api/v1/me", token=token).status_code == 200
     answer = tutor_web.post(f"/tutor/students/{demo.student.id}/members/{demo.parent.id}/password")
-    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
-    [password] = PASSWORD_RE.findall(answer.get_data(as_text=True))
-    assert len(password) >= 8 and password not in find_user("parent").password_hash
-    assert records(demo.parent.id) == [("password_reset", demo.tutor.id, False)]
-    # the old sign-in and token are gone, the new password works, and the page does not show it
+    # Post/Redirect/Get: the POST answers with a redirect, never with the password
+    assert answer.status_code == 303 and not PASSWORD_RE.findall(answer.get_data(as_text=True))
+    reveal = answer.headers["Location"]
+    assert reveal.startswith(f"/tutor/students/{demo.student.id}/password-resets/")
+    # the reset happened at the POST: the old sign-in and token are gone already
     assert parent.get("/parent/").status_code == 302
     assert parent.api("GET", "/api/v1/me", token=token).status_code == 401
+    shown = tutor_web.get(reveal)
+    assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
+    [password] = PASSWORD_RE.findall(shown.get_data(as_text=True))
+    hash_after_reveal = find_user("parent").password_hash
+    assert len(password) >= 8 and password not in hash_after_reveal
+    assert records(demo.parent.id) == [("password_reset", demo.tutor.id, True)]
+    # a reload (or Back) shows no password and resets nothing
+    again = tutor_web.get(reveal)
+    assert again.status_code == 200 and again.headers["Cache-Control"] == "no-store"
+    page = text_of(again)
+    assert not PASSWORD_RE.findall(again.get_data(as_text=True)) and password not in page
+    assert "This new password was shown once already" in page and demo.parent.username in page
+    assert find_user("parent").password_hash == hash_after_reveal
+    assert records(demo.parent.id) == [("password_reset", demo.tutor.id, True)]
+    # the shown password signs in, and the student page does not show it
     assert web_factory().login("parent", password).status_code == 302
     page = tutor_web.get(f"/tutor/students/{demo.student.id}").get_data(as_text=True)
     assert password not in page and "password reset" in page
+
+
+def test_a_password_reset_page_is_only_its_tutors_and_expires(
+    tutor_web, web_factory, demo, make_user
+):
+    from datetime import timedelta
+
+    from thebot.extensions import db
+    from thebot.models import AccountInvitation
+    from thebot.services import invitations
+
+    sid, pid = demo.student.id, demo.parent.id
+    reveal = tutor_web.post(f"/tutor/students/{sid}/members/{pid}/password").headers["Location"]
+    before = find_user("parent").password_hash
+    make_user("tutor", "other-tutor3", full_name="Other Tutor")
+    other = web_factory()
+    assert other.login("other-tutor3").status_code == 302
+    answer = other.get(reveal)
+    assert answer.status_code == 404 and not PASSWORD_RE.findall(answer.get_data(as_text=True))
+    # the same reset under a student of the tutor's whose family the parent is not in: 404
+    record_id = reveal.rsplit("/", 1)[1]
+    assert (
+        tutor_web.get(f"/tutor/students/{demo.student4.id}/password-resets/{record_id}").status_code
+        == 404
+    )
+    assert find_user("parent").password_hash == before
+    assert records(pid) == [("password_reset", demo.tutor.id, False)]
+    # past RESET_REVEAL_TTL the page shows no password and the unknown one stays
+    record = db.session.get(AccountInvitation, int(record_id))
+    record.created_at -= invitations.RESET_REVEAL_TTL + timedelta(seconds=1)
+    db.session.commit()
+    late = tutor_web.get(reveal)
+    assert late.status_code == 200 and not PASSWORD_RE.findall(late.get_data(as_text=True))
+    assert find_user("parent").password_hash == before
 
 
 def test_tutor_edits_the_student_and_the_parent(tutor_web, demo):

@@ -5,20 +5,23 @@ recorded in `account_invitations`."""
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from thebot.extensions import db
 from thebot.models import AccountInvitation, StudentProfile, User
-from thebot.models.base import utcnow
+from thebot.models.base import execute_dml, utcnow
 from thebot.services import access, mailer
 from thebot.services.accounts import set_password
 from thebot.services.errors import Invalid, NotFound
 
 INVITE, RESEND, PASSWORD_RESET = "invite", "resend", "password_reset"
+# A reset's new password is shown on the first opening of its page within this time only.
+RESET_REVEAL_TTL = timedelta(minutes=30)
 _SALT = "thebot.invitation"
 
 
@@ -84,15 +87,45 @@ def resend(actor: User, student_id: int, user_id: int) -> AccountInvitation:
     return record
 
 
-def reset_member_password(actor: User, student_id: int, user_id: int) -> str:
-    """A new password for a family member, returned once (only its hash is kept); every
-    sign-in, token and socket of that account ends, and any invitation link dies."""
+def reset_member_password(actor: User, student_id: int, user_id: int) -> AccountInvitation:
+    """Reset a family member's password: every sign-in, token and socket of that account ends
+    and any invitation link dies now; the new password is issued by `reveal_reset_password`
+    on the page this answer redirects to (once), like a new family's credentials."""
     user = family_member(actor, student_id, user_id)
+    set_password(user, generate_password())  # nobody knows this one: the reveal replaces it
+    record = _record(actor, user, PASSWORD_RESET)
+    db.session.commit()
+    return record
+
+
+def reveal_reset_password(actor: User, student_id: int, record_id: int) -> tuple[User, str | None]:
+    """The family member a reset of this user's was for, and their new password: issued on the
+    first call within RESET_REVEAL_TTL of the reset only (claimed by one UPDATE, `used_at`
+    marks it shown). Later calls (a reload, Back) get None and change nothing; only the hash is
+    stored, so the password exists only in the first answer."""
+    student = access.managed_student(actor, student_id)
+    record = db.session.get(AccountInvitation, record_id)
+    if record is None or record.kind != PASSWORD_RESET or record.actor_id != actor.id:
+        raise NotFound(_l("No such password reset."))
+    user = family_member(actor, student.id, record.user_id)
+    now = utcnow()
+    claimed = execute_dml(
+        update(AccountInvitation)
+        .where(
+            AccountInvitation.id == record.id,
+            AccountInvitation.used_at.is_(None),
+            AccountInvitation.created_at > now - RESET_REVEAL_TTL,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.commit()
+        return user, None
     password = generate_password()
     set_password(user, password)
-    _record(actor, user, PASSWORD_RESET)
     db.session.commit()
-    return password
+    return user, password
 
 
 def invited_user(token: str) -> tuple[User, AccountInvitation]:

@@ -257,14 +257,23 @@ def resend_invitation(student_id: int, user_id: int):
 
 @bp.post("/students/<int:student_id>/members/<int:user_id>/password")
 def reset_password(student_id: int, user_id: int):
-    """Give a family member a new password, shown on this answer only."""
-    actor = me()
-    password = invitations.reset_member_password(actor, student_id, user_id)
-    member = invitations.family_member(actor, student_id, user_id)
+    """Reset a family member's password (their sign-ins end now), then show the new one on the
+    page this redirects to: Post/Redirect/Get, so a reload neither resets again nor shows it."""
+    record = invitations.reset_member_password(me(), student_id, user_id)
+    return redirect(
+        url_for("tutor.password_reset", student_id=student_id, record_id=record.id), code=303
+    )
+
+
+@bp.get("/students/<int:student_id>/password-resets/<int:record_id>")
+def password_reset(student_id: int, record_id: int):
+    """A reset's new password, on the first opening only (like a new family's credentials)."""
+    member, password = invitations.reveal_reset_password(me(), student_id, record_id)
     response = make_response(
         render_template(
             "tutor/password_reset.html", student_id=student_id, member=member, password=password
         )
     )
+    # Never kept by the browser or a proxy: Back or a reload asks the server, which says no.
     response.headers["Cache-Control"] = "no-store"
     return response
