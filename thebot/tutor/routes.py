@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 
 from thebot.models import Role
 from thebot.services import (
@@ -199,27 +200,35 @@ def end_enrollment(enrollment_id: int):
     return redirect(url_for("tutor.student", student_id=enrollment.student_id))
 
 
-@bp.post("/students/<int:student_id>/edit")
-def edit_student(student_id: int):
-    """Change my student's name, grade and goal (the admin edit form's rules)."""
-    student = access.managed_student(me(), student_id)
-    form = StudentEditForm()
+def _save_member(student_id: int, user_id: int, form: FlaskForm, form_name: str, **details):
+    """The tutor's edit of one family member (`details` besides the name, read from the bound
+    form) through the admin edit form's service: saved, a flash and back to the student page;
+    refused, the student page again with this form's field errors (400)."""
     if form.validate_on_submit():
         try:
-            accounts.update_user(
-                me(),
-                student.id,
-                full_name=form.full_name.data,
-                email=student.email,
-                grade=form.grade.data,
-                goal=form.goal.data or "",
-            )
+            accounts.update_user(me(), user_id, full_name=form.full_name.data, **details)
         except DomainError as exc:
             show_errors(form, exc)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("tutor.student", student_id=student_id))
-    return _student_page(student_id, student_form=form, status=400)
+    return _student_page(student_id, **{form_name: form}, status=400)
+
+
+@bp.post("/students/<int:student_id>/edit")
+def edit_student(student_id: int):
+    """Change my student's name, grade and goal (the admin edit form's rules)."""
+    student = access.managed_student(me(), student_id)
+    form = StudentEditForm()
+    return _save_member(
+        student_id,
+        student.id,
+        form,
+        "student_form",
+        email=student.email,
+        grade=form.grade.data,
+        goal=form.goal.data or "",
+    )
 
 
 @bp.post("/students/<int:student_id>/parent/edit")
@@ -230,21 +239,14 @@ def edit_parent(student_id: int):
     if parent_id is None:
         abort(404)
     form = ParentEditForm()
-    if form.validate_on_submit():
-        try:
-            accounts.update_user(
-                me(),
-                parent_id,
-                full_name=form.full_name.data,
-                email=form.email.data,
-                phone=form.phone.data or "",
-            )
-        except DomainError as exc:
-            show_errors(form, exc)
-        else:
-            flash(_("Saved."), "success")
-            return redirect(url_for("tutor.student", student_id=student_id))
-    return _student_page(student_id, parent_form=form, status=400)
+    return _save_member(
+        student_id,
+        parent_id,
+        form,
+        "parent_form",
+        email=form.email.data,
+        phone=form.phone.data or "",
+    )
 
 
 @bp.post("/students/<int:student_id>/members/<int:user_id>/invite")
