@@ -12,6 +12,7 @@ from thebot.api.errors import error_response
 from thebot.extensions import csrf
 from thebot.models import PaymentStatus
 from thebot.payments import bp
+from thebot.services import access
 from thebot.services.billing import payments
 from thebot.services.billing.providers import fake
 from thebot.services.errors import DomainError, NotFound
@@ -40,7 +41,8 @@ def fake_checkout(payment_id: int):
     """The fake provider's checkout: the invoice, its amount, and Pay / Decline buttons."""
     viewer = me()
     payment = payments.payment_for(viewer, payment_id)
-    if payment.invoice.parent_id != viewer.id:  # only the payer is shown the signed buttons
+    # only the family billed (parent, second guardian) is shown the signed buttons
+    if viewer.id not in access.invoice_family_ids(payment.invoice):
         raise NotFound(_("No such payment."))
     pending = payment.status is PaymentStatus.PENDING and payment.provider == "fake"
     return render_template(

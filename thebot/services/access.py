@@ -25,6 +25,13 @@ def require_role(user: User, *roles: Role) -> None:
         raise Forbidden(_l("This action is not available for your role."))
 
 
+def children_of(viewer: User) -> Select:
+    """A SELECT of the ids of the students whose primary parent or second guardian is the viewer
+    (domain.md section 1: "the student's parent" for seeing means both)."""
+    sp = StudentProfile
+    return select(sp.user_id).where(or_(sp.parent_id == viewer.id, sp.guardian_id == viewer.id))
+
+
 def student_ids_visible_to(viewer: User) -> Select:
     """A SELECT of the ids of the students this viewer may see."""
     sp = StudentProfile
@@ -33,7 +40,7 @@ def student_ids_visible_to(viewer: User) -> Select:
     if viewer.role is Role.STUDENT:
         return select(sp.user_id).where(sp.user_id == viewer.id)
     if viewer.role is Role.PARENT:
-        return select(sp.user_id).where(sp.parent_id == viewer.id)
+        return children_of(viewer)
     if viewer.role is Role.TUTOR:
         return select(sp.user_id).where(sp.tutor_id == viewer.id)
     if viewer.role is Role.TEACHER:
@@ -59,9 +66,8 @@ def user_ids_visible_to(viewer: User) -> Select:
     if viewer.role in (Role.STUDENT, Role.PARENT, Role.TEACHER):
         parts.append(select(sp.tutor_id).where(sp.user_id.in_(students), sp.tutor_id.is_not(None)))
     if viewer.role in (Role.STUDENT, Role.TUTOR, Role.TEACHER):
-        parts.append(
-            select(sp.parent_id).where(sp.user_id.in_(students), sp.parent_id.is_not(None))
-        )
+        for column in (sp.parent_id, sp.guardian_id):  # the parent and the second guardian
+            parts.append(select(column).where(sp.user_id.in_(students), column.is_not(None)))
     return select(union(*parts).subquery().c[0])
 
 
@@ -158,13 +164,12 @@ from thebot.models.reports import Report, ReportKind, ReportStatus  # noqa: E402
 def _current_readers_clause(viewer: User):
     """SQL: the viewer is who a sent report is for *now*, by the student's current links.
 
-    A tutor report is for the student's current parent, a teacher report for the student's
-    current tutor (domain.md section 4: reports follow the links as they are now; the stored
-    recipient is history). None when the viewer's role receives no reports.
+    A tutor report is for the student's current parent and second guardian, a teacher report
+    for the student's current tutor (domain.md section 4: reports follow the links as they are
+    now; the stored recipient is history). None when the viewer's role receives no reports.
     """
     if viewer.role is Role.PARENT:
-        children = select(StudentProfile.user_id).where(StudentProfile.parent_id == viewer.id)
-        return and_(Report.kind == ReportKind.TUTOR, Report.student_id.in_(children))
+        return and_(Report.kind == ReportKind.TUTOR, Report.student_id.in_(children_of(viewer)))
     if viewer.role is Role.TUTOR:
         students = select(StudentProfile.user_id).where(StudentProfile.tutor_id == viewer.id)
         return and_(Report.kind == ReportKind.TEACHER, Report.student_id.in_(students))
@@ -176,16 +181,15 @@ def reports_visible_clause(viewer: User):
 
     Drafts: their author only. Sent or read: the author, admins, and whoever the student's links
     name now: the current parent (both kinds) and the current tutor (teacher reports). The
-    recipient stored at send time grants nothing once the links change. Nobody else (students
-    see no reports).
+    recipient stored at send time grants nothing once the links change. The second guardian
+    sees what the parent sees. Nobody else (students see no reports).
     """
     sent = Report.status != ReportStatus.DRAFT
     if is_admin(viewer):
         return or_(sent, Report.author_id == viewer.id)
     may_see_sent = []
     if viewer.role is Role.PARENT:
-        children = select(StudentProfile.user_id).where(StudentProfile.parent_id == viewer.id)
-        may_see_sent.append(Report.student_id.in_(children))
+        may_see_sent.append(Report.student_id.in_(children_of(viewer)))
     elif viewer.role is Role.TUTOR:
         may_see_sent.append(_current_readers_clause(viewer))
     if not may_see_sent:
@@ -200,12 +204,14 @@ def report_reader_clause(viewer: User):
 
 
 def is_report_reader(viewer: User, report: Report) -> bool:
-    """Whether the viewer is who the report is for now (its current parent or tutor)."""
+    """Whether the viewer is who the report is for now (its current parent or second guardian,
+    or its current tutor)."""
     profile = db.session.get(StudentProfile, report.student_id)
     if profile is None:
         return False
-    reader_id = profile.parent_id if report.kind is ReportKind.TUTOR else profile.tutor_id
-    return reader_id is not None and reader_id == viewer.id
+    if report.kind is ReportKind.TUTOR:
+        return viewer.id in profile.guardian_ids
+    return profile.tutor_id is not None and profile.tutor_id == viewer.id
 
 
 def visible_report(viewer: User, report_id: int) -> Report:
@@ -222,13 +228,13 @@ def report_audience(report: Report) -> list[User]:
     """The active users who may see this report, decided by reports_visible_clause itself.
 
     The candidates are everyone the clause can ever admit (author, recipient, the student's
-    parent, admins); each is kept only if the clause admits them, so live events reach exactly
-    the people the lists show the report to.
+    parent and guardian, admins); each is kept only if the clause admits them, so live events
+    reach exactly the people the lists show the report to.
     """
     candidate_ids = {report.author_id, report.recipient_id}
     profile = db.session.get(StudentProfile, report.student_id)
     if profile is not None:
-        candidate_ids.update({profile.parent_id, profile.tutor_id})
+        candidate_ids.update({profile.parent_id, profile.guardian_id, profile.tutor_id})
     candidate_ids.discard(None)
     candidates = db.session.scalars(
         select(User).where(
@@ -255,17 +261,33 @@ from thebot.models.billing import Invoice  # noqa: E402
 def invoices_visible_clause(viewer: User):
     """SQL: this viewer may see this invoice.
 
-    Admin: all. Tutor: the invoices they issued. Parent: those billed to them that were ever
-    sent (a draft, or a draft cancelled unsent, is never theirs to see). Students and teachers:
-    none.
+    Admin: all. Tutor: the invoices they issued. Parent: those billed to them, and as a second
+    guardian those of the child billed to the child's current primary parent (what that parent
+    sees of the child), once ever sent (a draft, or a draft cancelled unsent, is never theirs
+    to see). Students and teachers: none.
     """
     if is_admin(viewer):
         return true()
     if viewer.role is Role.TUTOR:
         return Invoice.tutor_id == viewer.id
     if viewer.role is Role.PARENT:
-        return and_(Invoice.parent_id == viewer.id, Invoice.sent_at.is_not(None))
+        sp = StudentProfile
+        as_guardian = Invoice.student_id.in_(
+            select(sp.user_id).where(sp.guardian_id == viewer.id, sp.parent_id == Invoice.parent_id)
+        )
+        return and_(or_(Invoice.parent_id == viewer.id, as_guardian), Invoice.sent_at.is_not(None))
     return false()
+
+
+def invoice_family_ids(invoice: Invoice) -> set[int]:
+    """Who stands for the family billed (the same rule as `invoices_visible_clause`, for one
+    invoice): the parent billed, and the student's second guardian while the invoice is billed
+    to the student's current primary parent. They see it once sent, open it, hear of it, pay."""
+    ids = {invoice.parent_id}
+    profile = db.session.get(StudentProfile, invoice.student_id)
+    if profile is not None and profile.guardian_id and profile.parent_id == invoice.parent_id:
+        ids.add(profile.guardian_id)
+    return ids
 
 
 def visible_invoices(viewer: User) -> Select:
@@ -297,8 +319,7 @@ def lessons_visible_clause(viewer: User):
     if viewer.role is Role.STUDENT:
         return Lesson.student_id == viewer.id
     if viewer.role is Role.PARENT:
-        children = select(StudentProfile.user_id).where(StudentProfile.parent_id == viewer.id)
-        return Lesson.student_id.in_(children)
+        return Lesson.student_id.in_(children_of(viewer))
     if viewer.role is Role.TUTOR:
         students = select(StudentProfile.user_id).where(StudentProfile.tutor_id == viewer.id)
         return or_(Lesson.tutor_id == viewer.id, Lesson.student_id.in_(students))
@@ -355,11 +376,11 @@ def visible_homework_item(viewer: User, homework_id: int) -> Homework:
 
 def homework_audience(homework: Homework) -> list[User]:
     """Who hears about a homework live: its student, its teacher, and the student's current
-    parent and tutor (active accounts only)."""
+    parent, second guardian and tutor (active accounts only)."""
     ids = {homework.student_id, homework.teacher_id}
     profile = db.session.get(StudentProfile, homework.student_id)
     if profile is not None:
-        ids.update(i for i in (profile.parent_id, profile.tutor_id) if i is not None)
+        ids.update(i for i in (*profile.guardian_ids, profile.tutor_id) if i is not None)
     return list(
         db.session.scalars(
             select(User).where(User.id.in_(ids), User.active.is_(True)).order_by(User.id)

@@ -1,4 +1,5 @@
-"""The canonical student links (tutor, parent) and what follows when they change."""
+"""The canonical student links (tutor, parent, second guardian) and what follows when they
+change."""
 
 from __future__ import annotations
 
@@ -50,23 +51,68 @@ def _linkable(user_id: int | None, role: Role, field: str) -> int | None:
     return user.id
 
 
-def set_links(actor: User, student_id: int, *, tutor_id=UNSET, parent_id=UNSET) -> User:
-    """Set a student's tutor and/or parent (None clears). Admin: both; the tutor: the parent."""
+def set_links(
+    actor: User, student_id: int, *, tutor_id=UNSET, parent_id=UNSET, guardian_id=UNSET
+) -> User:
+    """Set a student's tutor, parent and/or second guardian (None clears; UNSET keeps).
+
+    Admin: all three; the student's tutor: the parent and the guardian. The guardian is an
+    active parent account other than the primary parent, and only a student with a primary
+    parent has one (field errors otherwise). Swapping the two is one call
+    (parent_id=guardian, guardian_id=parent). Everything that follows (rooms, invoices) happens
+    in the same transaction, through `links_changed`.
+    """
     student = access.managed_student(actor, student_id)
     profile = student.student_profile
     if profile is None:
         raise Invalid(_l("This student has no profile row; an admin must repair the account."))
     if tutor_id is not UNSET and tutor_id != profile.tutor_id and not access.is_admin(actor):
         raise Forbidden(_l("Only an administrator may change a student's tutor."))
-    old_tutor, old_parent = profile.tutor_id, profile.parent_id
-    if tutor_id is not UNSET:
-        profile.tutor_id = _linkable(tutor_id, Role.TUTOR, "tutor_id")
-    if parent_id is not UNSET:
-        profile.parent_id = _linkable(parent_id, Role.PARENT, "parent_id")
-    if (profile.tutor_id, profile.parent_id) != (old_tutor, old_parent):
-        links_changed(student, old_tutor_id=old_tutor, old_parent_id=old_parent)
+    old = (profile.tutor_id, profile.parent_id, profile.guardian_id)
+    # Validate everything before assigning: a half-assigned profile must never be flushed.
+    new_tutor = old[0] if tutor_id is UNSET else _linkable(tutor_id, Role.TUTOR, "tutor_id")
+    new_parent = old[1] if parent_id is UNSET else _linkable(parent_id, Role.PARENT, "parent_id")
+    new_guardian = (
+        old[2] if guardian_id is UNSET else _linkable(guardian_id, Role.PARENT, "guardian_id")
+    )
+    _check_family(new_parent, new_guardian, guardian_given=guardian_id is not UNSET)
+    if (new_tutor, new_parent, new_guardian) != old:
+        profile.tutor_id, profile.parent_id, profile.guardian_id = (
+            new_tutor,
+            new_parent,
+            new_guardian,
+        )
+        links_changed(student, old_tutor_id=old[0], old_parent_id=old[1], old_guardian_id=old[2])
     db.session.commit()
     return student
+
+
+def _check_family(parent_id: int | None, guardian_id: int | None, *, guardian_given: bool) -> None:
+    """The guardian is not the primary parent, and there is no guardian without a parent."""
+    if guardian_id is None:
+        return
+    if guardian_id == parent_id:
+        if guardian_given:
+            message = _l("The second guardian must be another parent than the primary one.")
+            raise Invalid(message, {"guardian_id": message})
+        message = _l("This parent is the second guardian: make them the primary parent instead.")
+        raise Invalid(message, {"parent_id": message})
+    if parent_id is None:
+        field = "guardian_id" if guardian_given else "parent_id"
+        message = (
+            _l("Link the primary parent first: a second guardian needs one.")
+            if guardian_given
+            else _l("Remove the second guardian or make them the primary parent first.")
+        )
+        raise Invalid(message, {field: message})
+
+
+def _parent_by_login(login: str, field: str) -> int:
+    found = find_by_login(login)
+    if found is None or found.role is not Role.PARENT:
+        message = _l("No parent account with this username or e-mail.")
+        raise Invalid(message, {field: message})
+    return found.id
 
 
 def link_parent(
@@ -74,11 +120,37 @@ def link_parent(
 ) -> User:
     """Link an existing parent, picked by id or by exact username or e-mail (the login wins)."""
     if parent_login and parent_login.strip():
-        found = find_by_login(parent_login)
-        if found is None or found.role is not Role.PARENT:
-            message = _l("No parent account with this username or e-mail.")
-            raise Invalid(message, {"parent_login": message})
-        parent_id = found.id
+        parent_id = _parent_by_login(parent_login, "parent_login")
     if parent_id is None:
         raise Invalid(_l("Choose a parent."), {"parent_id": _l("Choose a parent.")})
     return set_links(actor, student_id, parent_id=parent_id)
+
+
+def link_guardian(
+    actor: User, student_id: int, *, guardian_id: int | None = None, guardian_login: str = ""
+) -> User:
+    """Link an existing parent account as the second guardian, by id or by exact username or
+    e-mail (the login wins); a current guardian is replaced."""
+    if guardian_login and guardian_login.strip():
+        guardian_id = _parent_by_login(guardian_login, "guardian_login")
+    if guardian_id is None:
+        message = _l("Choose a parent.")
+        raise Invalid(message, {"guardian_id": message})
+    return set_links(actor, student_id, guardian_id=guardian_id)
+
+
+def remove_guardian(actor: User, student_id: int) -> User:
+    """The student has no second guardian any more (nothing else changes)."""
+    return set_links(actor, student_id, guardian_id=None)
+
+
+def swap_guardians(actor: User, student_id: int) -> User:
+    """The second guardian becomes the primary parent and the primary parent the guardian."""
+    student = access.managed_student(actor, student_id)
+    profile = student.student_profile
+    if profile is None or profile.guardian_id is None:
+        message = _l("This student has no second guardian.")
+        raise Invalid(message, {"guardian_id": message})
+    return set_links(
+        actor, student_id, parent_id=profile.guardian_id, guardian_id=profile.parent_id
+    )

@@ -1,20 +1,41 @@
 """What is told about an invoice and to whom: the `invoice_updated` event after commit (to its
-tutor and, once it was sent, its parent) and the notifications of each transition."""
+tutor and, once it was sent, its parent and the student's second guardian) and the notifications
+of each transition."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from thebot import realtime
+from thebot.extensions import db
 from thebot.models import Invoice, User
-from thebot.services import notify
+from thebot.services import access, notify
 from thebot.services.billing.serialize import invoice_dict
 
 
 def audience(invoice: Invoice) -> list[User]:
-    """Who hears about this invoice live: its tutor, and its parent once it was ever sent."""
+    """Who hears about this invoice live: its tutor, and once it was ever sent the family
+    billed (the parent and the second guardian: `access.invoice_family_ids`)."""
     people = [invoice.tutor]
     if invoice.sent_at is not None:
-        people.append(invoice.parent)
+        people.extend(family(invoice))
     return people
+
+
+def family(invoice: Invoice) -> list[User]:
+    """The parent billed, then the student's second guardian if they stand for the same family
+    (`access.invoice_family_ids`); the guardian only while their account is active."""
+    others = access.invoice_family_ids(invoice) - {invoice.parent_id}
+    guardians = db.session.scalars(
+        select(User).where(User.id.in_(others), User.active.is_(True)).order_by(User.id)
+    )
+    return [invoice.parent, *guardians]
+
+
+def tell_family(kind: str, invoice: Invoice) -> None:
+    """Notify the family billed (`family`) of an invoice event."""
+    for user in family(invoice):
+        tell(user, kind, invoice)
 
 
 def emit_updated(invoice: Invoice) -> None:

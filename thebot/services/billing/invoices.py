@@ -182,15 +182,18 @@ def send_invoice(actor: User, invoice_id) -> Invoice:
         )
     invoice.sent_at = utcnow()
     _move(invoice, actor, InvoiceStatus.SENT)
-    announce.tell(invoice.parent, "invoice_sent", invoice)
+    announce.tell_family("invoice_sent", invoice)
     db.session.commit()
     return invoice
 
 
 def open_invoice(viewer: User, invoice_id) -> Invoice:
-    """The invoice for a viewer who may see it; the parent opening a sent one makes it viewed."""
+    """The invoice for a viewer who may see it; the parent (or the second guardian) opening a
+    sent one makes it viewed."""
     invoice = access.visible_invoice(viewer, parse_id(invoice_id, "invoice_id"))
-    if invoice.parent_id != viewer.id or invoice.status is not InvoiceStatus.SENT:
+    if invoice.status is not InvoiceStatus.SENT:
+        return invoice
+    if viewer.id not in access.invoice_family_ids(invoice):
         return invoice
     claimed = execute_dml(
         update(Invoice)
@@ -261,7 +264,8 @@ def parent_changed(
 ) -> None:
     """signals.links_changed: the student's open invoices (draft, sent, viewed) move to the new
     parent, with a history row each. Without a new parent they stay with the old one (an invoice
-    always names who is billed); paid and cancelled ones never move."""
+    always names who is billed); paid and cancelled ones never move. Only the primary parent is
+    billed: a change of the second guardian alone (`old_guardian_id`) moves nothing."""
     profile = student.student_profile
     new_parent_id = profile.parent_id if profile is not None else None
     if new_parent_id is None or new_parent_id == old_parent_id:
@@ -289,7 +293,7 @@ def parent_changed(
         )
         record(invoice, None, invoice.status, reason, from_status=invoice.status)
         if invoice.sent_at is not None:
-            announce.tell(new_parent, "invoice_sent", invoice)
+            announce.tell_family("invoice_sent", invoice)
 
 
 # --- the overdue task -------------------------------------------------------------------------
@@ -322,7 +326,7 @@ def notify_overdue() -> int:
         ).rowcount
         if claimed:
             invoice = db.session.get_one(Invoice, invoice_id)
-            announce.tell(invoice.parent, "invoice_overdue", invoice)
+            announce.tell_family("invoice_overdue", invoice)
             told += 1
         db.session.commit()
     return told

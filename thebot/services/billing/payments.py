@@ -59,12 +59,13 @@ def _pending(invoice_id: int) -> Payment | None:
 
 
 def start_payment(parent: User, invoice_id, return_url: str | None = None) -> Payment:
-    """The parent starts paying a sent or viewed invoice; an open pending payment is reused."""
+    """The parent billed or the student's second guardian starts paying a sent or viewed invoice;
+    an open pending payment is reused (whoever started it). Who started a payment is logged."""
     invoice = access.visible_invoice(parent, parse_id(invoice_id, "invoice_id"))
     chosen_return = _return_url(return_url)
     db.session.refresh(invoice, with_for_update=True)
     if not rules.may_pay(parent, invoice):
-        if invoice.parent_id != parent.id:
+        if parent.id not in access.invoice_family_ids(invoice):
             raise Forbidden(_l("Only the parent billed may pay this invoice."))
         if invoice.status is InvoiceStatus.PAID:
             raise Conflict(_l("This invoice is already paid."))
@@ -102,6 +103,7 @@ def start_payment(parent: User, invoice_id, return_url: str | None = None) -> Pa
     payment.provider_payment_id = created.provider_payment_id
     payment.confirmation_url = created.confirmation_url
     db.session.commit()
+    log.info("payment %s of invoice %s started by user %s", payment.id, invoice.id, parent.id)
     return payment
 
 
@@ -110,7 +112,8 @@ def _visible_payment(viewer: User, payment_id) -> Payment:
     if payment is None:
         raise NotFound(_l("No such payment."))
     invoice = access.visible_invoice(viewer, payment.invoice_id)  # NotFound when unseen
-    if not (access.is_admin(viewer) or viewer.id in (invoice.parent_id, invoice.tutor_id)):
+    payers = access.invoice_family_ids(invoice)
+    if not (access.is_admin(viewer) or viewer.id == invoice.tutor_id or viewer.id in payers):
         raise NotFound(_l("No such payment."))
     return payment
 

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from thebot.models import Invoice, InvoiceStatus, User
 from thebot.models.billing import MAX_AMOUNT, MIN_AMOUNT
+from thebot.services import access
 from thebot.services.errors import Invalid
 
 DESCRIPTION_MAX = 2_000
@@ -100,8 +101,9 @@ def may_cancel(user: User, invoice: Invoice) -> bool:
 
 
 def may_pay(user: User, invoice: Invoice) -> bool:
-    """The parent billed, while the invoice is sent or viewed."""
-    return invoice.parent_id == user.id and invoice.status in PAYABLE
+    """The parent billed or the student's second guardian (`access.invoice_family_ids`), while
+    the invoice is sent or viewed; it stays billed to the parent whoever pays."""
+    return invoice.status in PAYABLE and user.id in access.invoice_family_ids(invoice)
 
 
 def is_overdue(invoice: Invoice, today_: date | None = None) -> bool:

@@ -18,12 +18,12 @@ from thebot.services.lessons.serialize import lesson_dict
 
 
 def audience(lesson: Lesson) -> list[User]:
-    """The active users who may see the lesson: the student, their parent and tutor (as linked
-    now), its teacher or tutor, and admins."""
+    """The active users who may see the lesson: the student, their parent, second guardian and
+    tutor (as linked now), its teacher or tutor, and admins."""
     ids = {lesson.student_id, lesson.host_id}
     profile = db.session.get(StudentProfile, lesson.student_id)
     if profile is not None:
-        ids.update(i for i in (profile.parent_id, profile.tutor_id) if i is not None)
+        ids.update(i for i in (*profile.guardian_ids, profile.tutor_id) if i is not None)
     return list(
         db.session.scalars(
             select(User)
@@ -45,11 +45,11 @@ def emit_updated(lesson: Lesson) -> None:
 
 
 def family(lesson: Lesson) -> list[User]:
-    """Who is notified of a change: the student and their parent."""
+    """Who is notified of a change: the student, their parent and second guardian."""
     people = [lesson.student]
     profile = lesson.student.student_profile
-    if profile is not None and profile.parent is not None:
-        people.append(profile.parent)
+    if profile is not None:
+        people.extend(user for user in (profile.parent, profile.guardian) if user is not None)
     return [user for user in people if user.active]
 
 

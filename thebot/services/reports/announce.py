@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from thebot import realtime
-from thebot.models import Report, ReportKind, User
+from thebot.extensions import db
+from thebot.models import Report, ReportKind, StudentProfile, User
 from thebot.services import access
 
 
@@ -16,6 +17,17 @@ def emit_to_audience(name: str, report: Report, payload: Callable[[User], dict])
         realtime.emit(
             name, payload(user), to=realtime.user_room(user.id), namespace=realtime.REPORTS
         )
+
+
+def told_of_sending(report: Report, recipient: User) -> list[User]:
+    """Who gets the "new report" notification: the recipient and, for a tutor report, the
+    student's second guardian too (active accounts), who may open and so mark it read."""
+    people = [recipient]
+    profile = db.session.get(StudentProfile, report.student_id)
+    guardian = profile.guardian if profile is not None else None
+    if report.kind is ReportKind.TUTOR and guardian is not None and guardian.active:
+        people.extend([guardian] if guardian.id != recipient.id else [])
+    return people
 
 
 def report_key(report_id: int) -> str:

@@ -64,10 +64,19 @@ def _mark_read(report: Report, reader: User) -> None:
 
 
 def open_report(viewer: User, report_id) -> Report:
-    """A report the viewer may see; opening it as its recipient marks it read."""
+    """A report the viewer may see; opening it as its recipient marks it read.
+
+    A reader opening a report already read by the other guardian still sees their own "new
+    report" notification marked read."""
     report = access.visible_report(viewer, payload_id(report_id, "report_id"))
     if report.status is ReportStatus.SENT and access.is_report_reader(viewer, report):
         _mark_read(report, viewer)
+        db.session.commit()
+    elif (
+        report.status is ReportStatus.READ
+        and access.is_report_reader(viewer, report)
+        and notify.mark_read_by_key(viewer.id, report_key(report.id))
+    ):
         db.session.commit()
     return report
 

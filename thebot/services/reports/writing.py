@@ -18,7 +18,13 @@ from thebot.models.base import execute_dml, utcnow
 from thebot.services import access, learning, notify, people
 from thebot.services.errors import Conflict, Forbidden, Invalid, NotFound
 from thebot.services.ids import payload_id
-from thebot.services.reports.announce import about, emit_to_audience, report_key, report_path
+from thebot.services.reports.announce import (
+    about,
+    emit_to_audience,
+    report_key,
+    report_path,
+    told_of_sending,
+)
 from thebot.services.reports.constraints import flush_or_conflict
 from thebot.services.reports.rules import (
     NoRecipient,
@@ -227,13 +233,14 @@ def send_report(actor: User, report_id) -> Report:
         db.session.rollback()
         raise Conflict(_l("This report has been sent already."))
     db.session.refresh(report)
-    notify.notify(
-        recipient,
-        "report_sent",
-        params={**about(report), "summary": report.summary[:300]},
-        url=report_path(report, recipient),
-        dedupe_key=report_key(report.id),
-    )
+    for user in told_of_sending(report, recipient):
+        notify.notify(
+            user,
+            "report_sent",
+            params={**about(report), "summary": report.summary[:300]},
+            url=report_path(report, user),
+            dedupe_key=report_key(report.id),
+        )
     emit_to_audience("report_sent", report, lambda user: report_dict(report, user))
     db.session.commit()
     return report
