@@ -15,13 +15,21 @@ if ASYNC_MODE == "eventlet" and PATCH:
     import eventlet
 
     eventlet.monkey_patch()
+    # psycopg2 talks to PostgreSQL in C (libpq), out of the hub's reach: without a wait
+    # callback every query blocks the whole process (every socket waits while one request is
+    # in the database); with one, a query waits like a green socket. monkey_patch() sets an
+    # equivalent callback itself when psycopg2 imports; psycogreen's is set explicitly, as for
+    # gevent, so the guarantee does not rest on a default (tests/test_db_nonblocking.py).
+    from psycogreen.eventlet import patch_psycopg
+
+    patch_psycopg()
 elif ASYNC_MODE == "gevent" and PATCH:
     from gevent import monkey
 
     monkey.patch_all()
-    from psycogreen.gevent import patch_psycopg  # the [gevent] extra
+    from psycogreen.gevent import patch_psycopg as patch_psycopg_gevent
 
-    patch_psycopg()
+    patch_psycopg_gevent()
 
 from dotenv import load_dotenv  # noqa: E402
 

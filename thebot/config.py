@@ -44,6 +44,13 @@ class Config:
     SECRET_KEY = None  # filled in by load_config
     SQLALCHEMY_DATABASE_URI = None
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    # The connection pool of a server process (PostgreSQL; SQLite keeps SQLAlchemy's defaults).
+    # Under eventlet/gevent one process serves many requests at once, each holding a connection
+    # while it runs: at most DB_POOL_SIZE + DB_MAX_OVERFLOW at a time, a request waits up to
+    # DB_POOL_TIMEOUT seconds for one (then 503). See docs/deploy.md ("Database connections").
+    DB_POOL_SIZE = _int("DB_POOL_SIZE", 10)
+    DB_MAX_OVERFLOW = _int("DB_MAX_OVERFLOW", 20)
+    DB_POOL_TIMEOUT = _int("DB_POOL_TIMEOUT", 10)
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
     ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
     CORS_ALLOWED_ORIGINS: ClassVar[list[str]] = [
@@ -168,3 +175,11 @@ def resolve_settings(config: dict) -> None:
             queue if queue.startswith(("redis://", "rediss://", "redis+unix://")) else "memory://"
         )
     config["BASE_URL"] = (config.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    if str(config.get("SQLALCHEMY_DATABASE_URI") or "").startswith("postgresql"):
+        # setdefault: options given explicitly (create_app's config) win over the DB_POOL_* ones
+        options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("pool_pre_ping", True)  # a connection PostgreSQL dropped is replaced
+        options.setdefault("pool_size", config["DB_POOL_SIZE"])
+        options.setdefault("max_overflow", config["DB_MAX_OVERFLOW"])
+        options.setdefault("pool_timeout", config["DB_POOL_TIMEOUT"])
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = options
