@@ -19,3 +19,4 @@ mount_schedule(bp, Role.ADMIN)  # the schedule pages (thebot/schedule/)
 mount_homework(bp, Role.ADMIN)  # the homework pages (thebot/homework/)
 
 from thebot.admin import routes  # noqa: E402,F401  (the pages, on bp)
+from thebot.admin import removal  # noqa: E402,F401  (deleting an account, on bp)

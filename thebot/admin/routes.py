@@ -30,14 +30,19 @@ def _role_choices():
 @bp.get("/")
 def dashboard():
     """Counts by role and the newest accounts."""
+    present = User.deleted_at.is_(None)  # removed accounts are not counted or listed
     counts: dict[Role, int] = {
         role: count
-        for role, count in db.session.execute(select(User.role, func.count()).group_by(User.role))
+        for role, count in db.session.execute(
+            select(User.role, func.count()).where(present).group_by(User.role)
+        )
     }
     active_enrollments = db.session.scalar(
         select(func.count()).select_from(Enrollment).where(Enrollment.is_active.is_(True))
     )
-    newest = db.session.scalars(select(User).order_by(User.created_at.desc()).limit(8)).all()
+    newest = db.session.scalars(
+        select(User).where(present).order_by(User.created_at.desc()).limit(8)
+    ).all()
     return render_template(
         "admin/dashboard.html",
         counts=counts,
@@ -49,15 +54,17 @@ def dashboard():
 
 @bp.get("/users")
 def users():
-    """Every account, filtered by role or a search."""
+    """Every account, filtered by role or a search; `removed=1` lists the removed ones."""
     role_value = request.args.get("role", "")
     role = Role(role_value) if role_value in {r.value for r in Role} else None
     search = request.args.get("q", "")[:100]
+    removed = request.args.get("removed") == "1"
     return render_template(
         "admin/users.html",
-        users=people.all_users(role, search),
+        users=people.all_users(role, search, removed=removed),
         role=role,
         q=search,
+        removed=removed,
         roles=list(Role),
     )
 

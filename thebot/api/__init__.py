@@ -54,6 +54,7 @@ def api_user():
 
 
 from thebot.api import (  # noqa: E402,F401  (routes)
+    admin,
     auth,
     billing,
     chat,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from thebot.models.base import Model, UTCDateTime, utcnow, value_enum
@@ -20,6 +22,10 @@ class Role(str, enum.Enum):
     ADMIN = "admin"
 
 
+# What a removed account is called wherever a person is named (User.full_name).
+DELETED_NAME = _l("Deleted user")
+
+
 class User(UserMixin, Model):
     __tablename__ = "users"
 
@@ -27,7 +33,8 @@ class User(UserMixin, Model):
     # Stored lower-case: login is case-insensitive and uniqueness follows from that.
     username: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
-    full_name: Mapped[str] = mapped_column(String(120))
+    # The stored name; read `full_name`, which names a removed account "Deleted user".
+    stored_name: Mapped[str] = mapped_column("full_name", String(120))
     role: Mapped[Role] = mapped_column(value_enum(Role, "user_role"))
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
@@ -48,6 +55,29 @@ class User(UserMixin, Model):
     parent_profile: Mapped[ParentProfile | None] = relationship(back_populates="user")
     tutor_profile: Mapped[TutorProfile | None] = relationship(back_populates="user")
     teacher_profile: Mapped[TeacherProfile | None] = relationship(back_populates="user")
+
+    @hybrid_property
+    def full_name(self) -> str:
+        """The name every page, API answer, e-mail and export shows: the stored name, or "Deleted
+        user" in the reader's language once the account is removed (services/removal.py). The
+        one place that rule lives; in SQL (ordering, search) it is the stored column."""
+        if self.deleted_at is not None:
+            return str(DELETED_NAME)
+        return self.stored_name
+
+    @full_name.inplace.setter
+    def _full_name_setter(self, value: str) -> None:
+        self.stored_name = value
+
+    @full_name.inplace.expression
+    @classmethod
+    def _full_name_expression(cls):
+        return cls.stored_name
+
+    @property
+    def is_removed(self) -> bool:
+        """Removed by an admin: a tombstone kept for what it authored (services/removal.py)."""
+        return self.deleted_at is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login

@@ -178,7 +178,11 @@ def update_user(
     tutor their student's name, grade and goal and that parent's name, e-mail and phone
     (everyone else's is NotFound). The same rules for both."""
     user = db.session.get(User, user_id)
-    if user is None or not (access.is_admin(actor) or _tutor_may_edit(actor, user)):
+    if (
+        user is None
+        or user.is_removed
+        or not (access.is_admin(actor) or _tutor_may_edit(actor, user))
+    ):
         raise NotFound(_l("No such person."))
     email = normalize_login(email) or None
     if not access.is_admin(actor) and (
@@ -224,8 +228,9 @@ def _set_password(user: User, password: str) -> None:
     )
 
 
-def _end_sessions(user: User) -> None:
-    """Every browser session, API token and socket of this user stops working."""
+def end_credentials(user: User) -> None:
+    """Every browser session, API token and socket of this user stops working (the sockets
+    disconnect once the caller commits; no commit here)."""
     now = utcnow()
     db.session.execute(
         update(LoginSession)
@@ -293,13 +298,13 @@ def set_active(actor: User, user_id: int, active: bool) -> User:
     """Deactivate (ending every session and token) or reactivate an account (admins only)."""
     access.require_admin(actor)
     user = db.session.get(User, user_id)
-    if user is None:
+    if user is None or user.is_removed:  # a removed account stays off
         raise NotFound(_l("No such person."))
     if user.id == actor.id and not active:
         raise Conflict(_l("You cannot deactivate your own account."))
     if user.active and not active:
         user.active = False
-        _end_sessions(user)
+        end_credentials(user)
     elif active:
         user.active = True
     db.session.commit()
@@ -336,8 +341,8 @@ def set_time_zone(user: User, name) -> None:
 
 
 def users_by_role(role: Role, *, active_only: bool = True) -> list[User]:
-    """Accounts of one role by name, for pickers."""
-    query = select(User).where(User.role == role)
+    """Accounts of one role by name, for pickers (never a removed one)."""
+    query = select(User).where(User.role == role, User.deleted_at.is_(None))
     if active_only:
         query = query.where(User.active.is_(True))
     return list(db.session.scalars(query.order_by(func.lower(User.full_name))))

@@ -111,13 +111,19 @@ def enroll(
 def end_enrollment(actor: User, enrollment_id: int) -> Enrollment:
     """Deactivate an enrollment; its history stays (admin, or the student's tutor)."""
     enrollment = access.managed_enrollment(actor, enrollment_id)
+    close_enrollment(enrollment)
+    db.session.commit()
+    return enrollment
+
+
+def close_enrollment(enrollment: Enrollment) -> None:
+    """End an active enrollment inside the caller's transaction (its room turns read-only);
+    the caller has checked the right to and commits. An ended one stays as it is."""
     if not enrollment.is_active:
-        return enrollment
+        return
     enrollment.is_active = False
     enrollment.ended_at = utcnow()
     signals.enrollment_ended.send(enrollment)
-    db.session.commit()
-    return enrollment
 
 
 def enrollments_of_students(student_ids: list[int], *, active_only: bool = True) -> dict[int, list]:

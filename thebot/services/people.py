@@ -18,12 +18,13 @@ def normalize_login(value: str | None) -> str:
 
 
 def find_by_login(login: str) -> User | None:
-    """The account whose username or e-mail is this login, case-insensitively."""
+    """The account whose username or e-mail is this login, case-insensitively (a removed
+    account has none: it cannot sign in, be reset or be linked by login)."""
     login = normalize_login(login)
     if not login:
         return None
     column = User.email if "@" in login else User.username
-    return db.session.scalar(select(User).where(column == login))
+    return db.session.scalar(select(User).where(column == login, User.deleted_at.is_(None)))
 
 
 def locale_of(user) -> str:
@@ -40,7 +41,11 @@ def students_visible_to(viewer: User) -> list[User]:
     """The students this viewer may see, by name, with profile, tutor and parent loaded."""
     query = (
         select(User)
-        .where(User.role == Role.STUDENT, User.id.in_(access.student_ids_visible_to(viewer)))
+        .where(
+            User.role == Role.STUDENT,
+            User.deleted_at.is_(None),
+            User.id.in_(access.student_ids_visible_to(viewer)),
+        )
         .options(
             joinedload(User.student_profile).joinedload(StudentProfile.tutor),
             joinedload(User.student_profile).joinedload(StudentProfile.parent),
@@ -52,15 +57,17 @@ def students_visible_to(viewer: User) -> list[User]:
 
 def users_visible_to(viewer: User, role: Role | None = None) -> list[User]:
     """Everyone this viewer may see (optionally of one role), by name."""
-    query = access.filter_visible_users(viewer, select(User))
+    query = access.filter_visible_users(viewer, select(User).where(User.deleted_at.is_(None)))
     if role is not None:
         query = query.where(User.role == role)
     return list(db.session.scalars(query.order_by(func.lower(User.full_name))))
 
 
-def all_users(role: Role | None = None, search: str = "") -> list[User]:
-    """Every account for the admin list, optionally one role or matching a search."""
+def all_users(role: Role | None = None, search: str = "", *, removed: bool = False) -> list[User]:
+    """Every account for the admin list, optionally one role or matching a search; removed
+    accounts only when `removed` asks for them (and then only those)."""
     query = select(User).order_by(User.role, func.lower(User.full_name))
+    query = query.where(User.deleted_at.is_not(None) if removed else User.deleted_at.is_(None))
     if role is not None:
         query = query.where(User.role == role)
     if search:

@@ -147,6 +147,9 @@ def _title(room: ChatRoom, viewer: User, members: list[User]) -> str:
     student, then the subject ("Anna Petrova · Maths"); a direct room by the other person."""
     if room.kind is RoomKind.DIRECT:
         others = [m.full_name for m in members if m.id != viewer.id]
+        # A removed account left its rooms: the pair still names it ("Deleted user").
+        gone = [i for i in room.direct_pair if i != viewer.id and i not in {m.id for m in members}]
+        others += [u.full_name for i in gone if (u := db.session.get(User, i)) is not None]
         return " · ".join(others) or _("Conversation")
     subject = room.subject_enrollment.title if room.kind is RoomKind.SUBJECT else _("Tutoring")
     if room.student_id == viewer.id:
