@@ -1,9 +1,20 @@
 """The OpenAPI document at /api/v1/openapi.json (contract.md section 3): public, and it lists
-every route of the API with its methods, path parameters and summary."""
+every route of the API with its methods, path and query parameters, summary, request bodies
+(from each route's `@accepts` declaration, api/schema.py) and the error envelope. The
+declarations are checked against the routes' own code: a route that reads a JSON body, a form
+field or a query argument it does not declare fails here, and a body field of the declared
+wrong type is refused by the route itself."""
 
 from __future__ import annotations
 
+import inspect
 import re
+import sys
+
+from sqlalchemy import func, select
+
+from tests.support.http import api_token
+from tests.support.realtime import subject_room
 
 ARG = re.compile(r"<(?:\w+:)?(\w+)>")
 # Fixed by contract.md section 3a (and 3): each must be in the document.
@@ -30,12 +41,45 @@ CONTRACT_ROUTES = {
     ("post", "/api/v1/homework/{homework_id}/grade"),
     ("post", "/api/v1/homework/{homework_id}/return"),
 }
+# What a route's code reads, found in its source (and in its module's helpers it calls).
+READS_BODY = re.compile(r"\b(?:json_body|_optional_body)\(")
+BODY_FIELDS = re.compile(r"""(?:\bbody|\bdata|json_body\(\))\s*(?:\.(?:get|pop)\(\s*|\[)"(\w+)\"""")
+QUERY_FIELDS = re.compile(r"""(?:\bid_arg|\bint_arg|\bargs\.get)\(\s*"(\w+)\"""")
+FORM_FIELDS = re.compile(r"""request\.(?:form|files)\.get\(\s*"(\w+)\"""")
+
+
+def _document(web) -> dict:
+    answer = web.get("/api/v1/openapi.json")
+    assert answer.status_code == 200 and answer.is_json
+    return answer.get_json()
+
+
+def _api_views(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api."):
+            yield rule, app.view_functions[rule.endpoint]
+
+
+def _source(view) -> str:
+    """The view's source and that of the module-level helpers (`_name(`) it calls."""
+    view = inspect.unwrap(view)
+    text = inspect.getsource(view)
+    module = sys.modules[view.__module__]
+    for name in set(re.findall(r"\b(_\w+)\(", text)):
+        helper = getattr(module, name, None)
+        if inspect.isfunction(helper) and helper.__module__ == module.__name__:
+            text += inspect.getsource(helper)
+    return text
+
+
+def _operations(doc, rule):
+    path = ARG.sub(lambda m: "{" + m.group(1) + "}", rule.rule)
+    item = doc["paths"][path]
+    return [item[m.lower()] for m in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})]
 
 
 def test_the_document_is_public_and_lists_every_api_route(app, web):
-    answer = web.get("/api/v1/openapi.json")
-    assert answer.status_code == 200 and answer.is_json
-    doc = answer.get_json()
+    doc = _document(web)
     assert doc["openapi"] == "3.1.0" and doc["info"]["title"] == "THE BOT API"
     listed = {(method, path) for path, item in doc["paths"].items() for method in item}
     expected = {
@@ -44,26 +88,101 @@ def test_the_document_is_public_and_lists_every_api_route(app, web):
         if rule.endpoint.startswith("api.")
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
     }
-    assert listed == expected
+    assert listed == expected  # every route is documented, and every documented path exists
     assert listed >= CONTRACT_ROUTES
 
 
 def test_each_operation_is_described_and_ids_are_integers(web):
-    doc = web.get("/api/v1/openapi.json").get_json()
+    doc = _document(web)
     operation_ids = []
     for path, item in doc["paths"].items():
         for method, operation in item.items():
             operation_ids.append(operation["operationId"])
             assert operation["summary"].strip(), (method, path)
-            assert operation["responses"]["default"] == {"$ref": "#/components/responses/Error"}
+            responses = operation["responses"]
+            assert responses["default"] == {"$ref": "#/components/responses/Error"}
+            assert responses["404"] == {"$ref": "#/components/responses/NotFound"}
             names = re.findall(r"{(\w+)}", path)
-            params = {p["name"]: p for p in operation.get("parameters", [])}
+            params = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "path"}
             assert sorted(params) == sorted(names), (method, path)
             for name in names:
                 if name.endswith("_id"):
                     assert params[name]["schema"] == {"type": "integer", "minimum": 1}
+            for query in (p for p in operation.get("parameters", []) if p["in"] == "query"):
+                assert query["required"] is False, (method, path, query)
+                if query["name"].endswith("_id"):
+                    assert query["schema"] == {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": 2**31 - 1,
+                    }
     assert len(operation_ids) == len(set(operation_ids))
     login = doc["paths"]["/api/v1/auth/login"]["post"]
     assert login["security"] == []  # the one door in without credentials
-    assert "security" not in doc["paths"]["/api/v1/me"]["get"]  # the document's default: bearer
+    assert "401" not in login["responses"]
+    me = doc["paths"]["/api/v1/me"]["get"]
+    assert "security" not in me and "401" in me["responses"]  # the document's default: bearer
     assert doc["security"] == [{"bearer": []}, {"session": []}]
+    error = doc["components"]["schemas"]["Error"]
+    assert error["required"] == ["error"]
+    assert error["properties"]["error"]["required"] == ["code", "message"]
+
+
+def test_every_route_that_reads_a_body_declares_it(app, web):
+    doc = _document(web)
+    readers = 0
+    for rule, view in _api_views(app):
+        source = _source(view)
+        for operation in _operations(doc, rule):
+            content = operation.get("requestBody", {}).get("content", {})
+            label = (rule.endpoint, sorted(rule.methods or ()))
+            if READS_BODY.search(source):
+                readers += 1
+                assert "application/json" in content, f"{label} reads a JSON body: @accepts(body=)"
+                declared = content["application/json"]["schema"]["properties"]
+                read = set(BODY_FIELDS.findall(source))
+                assert read <= set(declared), (label, read - set(declared))
+            else:
+                assert "application/json" not in content, label
+            form = set(FORM_FIELDS.findall(source))
+            if form:
+                declared_form = content["multipart/form-data"]["schema"]["properties"]
+                assert form <= set(declared_form), (label, form - set(declared_form))
+            query = set(QUERY_FIELDS.findall(source))
+            declared_query = {
+                p["name"] for p in operation.get("parameters", []) if p["in"] == "query"
+            }
+            assert query <= declared_query, (label, query - declared_query)
+    assert readers >= 25
+    send = doc["paths"]["/api/v1/chat/rooms/{room_id}/messages"]["post"]["requestBody"]
+    assert send["required"] is True
+    schema = send["content"]["application/json"]["schema"]
+    assert schema["required"] == ["content"]
+    assert schema["properties"]["reply_to_id"]["type"] == ["integer", "null"]
+    cancel = doc["paths"]["/api/v1/invoices/{invoice_id}/cancel"]["post"]["requestBody"]
+    assert cancel["required"] is False  # {"reason"?}: the body may be left out
+    attach = doc["paths"]["/api/v1/chat/rooms/{room_id}/attachments"]["post"]["requestBody"]
+    assert attach["content"]["multipart/form-data"]["schema"]["required"] == ["file"]
+    amount = doc["paths"]["/api/v1/invoices"]["post"]["requestBody"]["content"]
+    assert amount["application/json"]["schema"]["properties"]["amount"]["type"] == "string"
+
+
+def test_a_body_field_of_the_wrong_type_is_refused_by_the_declaration(web, demo):
+    """The declaration is the route's type check: `content` is declared a string, so a number
+    is 400 validation_error naming the field, and nothing is stored."""
+    from thebot.extensions import db
+    from thebot.models import ChatMessage
+
+    room = subject_room(demo.student, "Maths")
+    token = api_token("teacher", via=web)
+    before = db.session.scalar(select(func.count()).select_from(ChatMessage))
+    path = f"/api/v1/chat/rooms/{room}/messages"
+    for wrong in (123, ["a"], {"text": "a"}, True):
+        answer = web.api("POST", path, json={"content": wrong}, token=token)
+        assert answer.status_code == 400, wrong
+        error = answer.get_json()["error"]
+        assert error["code"] == "validation_error" and set(error["fields"]) == {"content"}
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(ChatMessage)) == before
+    sent = web.api("POST", path, json={"content": "A string is sent"}, token=token)
+    assert sent.status_code == 201 and sent.get_json()["message"]["content"] == "A string is sent"

@@ -6,6 +6,7 @@ from flask import current_app, jsonify, request
 
 from thebot.api import api_user, bp
 from thebot.api.errors import error_response
+from thebot.api.schema import accepts
 from thebot.api.serializers import me_dict, user_summary
 from thebot.api.util import json_body, string_field
 from thebot.auth.ratelimit import login_limits, mark_failed, reset_limits
@@ -14,6 +15,10 @@ from thebot.services import accounts, recovery, signins
 
 
 @bp.post("/auth/login")
+@accepts(
+    body={"login": "string", "password": "string", "device": "string"},
+    required=("login", "password"),
+)
 @login_limits
 def login():
     """Exchange credentials for a new bearer token."""
@@ -68,6 +73,7 @@ RESET_ANSWER = (
 
 
 @bp.post("/auth/password-reset")
+@accepts(body={"login": "string"}, required=("login",))
 @reset_limits
 def password_reset():
     """Ask for a reset link by e-mail: 202 with the same body whether or not the account exists."""
@@ -77,6 +83,7 @@ def password_reset():
 
 
 @bp.post("/auth/password-reset/confirm")
+@accepts(body={"token": "string", "password": "string"}, required=("token", "password"))
 def password_reset_confirm():
     """Set a new password with the token from the link; every sign-in and token ends."""
     data = json_body()

@@ -7,11 +7,20 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from thebot.api import api_user, bp
+from thebot.api.schema import accepts
 from thebot.api.util import id_arg, int_arg, json_body
 from thebot.services.billing import invoices, listing, payments
 from thebot.services.billing.serialize import invoice_dict, payment_dict
 from thebot.services.errors import Invalid
 from thebot.services.ids import payload_id
+
+FILTERS = {
+    "status": "string",
+    "student_id": "id",
+    "overdue": "string",
+    "date_from": "date",
+    "date_to": "date",
+}
 
 
 def _invoice(invoice):
@@ -39,6 +48,7 @@ def _filters() -> dict:
 
 
 @bp.get("/invoices")
+@accepts(query={**FILTERS, "limit": "count", "before_id": "id"})
 def list_invoices():
     """?status=&student_id=&overdue=true&date_from=&date_to=&limit=&before_id= (newest first)."""
     viewer = api_user()
@@ -50,6 +60,7 @@ def list_invoices():
 
 
 @bp.get("/invoices/totals")
+@accepts(query=FILTERS)
 def invoice_totals():
     """Totals by state and overdue over the same filters: {state: {"count", "amount"}}."""
     totals = listing.totals_for(api_user(), **_filters())
@@ -63,6 +74,16 @@ def invoice_totals():
 
 
 @bp.post("/invoices")
+@accepts(
+    body={
+        "student_id": "id",
+        "amount": "decimal",
+        "description": "string",
+        "due_date": "date",
+        "enrollment_id": "id",
+    },
+    required=("student_id", "amount", "description", "due_date"),
+)
 def create_invoice():
     """A draft: {student_id, amount (a decimal string), description, due_date, enrollment_id?}."""
     body = json_body()
@@ -95,6 +116,7 @@ def send_invoice(invoice_id: int):
 
 
 @bp.post("/invoices/<int:invoice_id>/cancel")
+@accepts(body={"reason": "string"}, body_optional=True)
 def cancel_invoice(invoice_id: int):
     """The tutor cancels an open invoice: {"reason"?}."""
     body = _optional_body()
@@ -109,6 +131,7 @@ def list_payments(invoice_id: int):
 
 
 @bp.post("/invoices/<int:invoice_id>/payments")
+@accepts(body={"return_url": "url"}, body_optional=True)
 def start_payment(invoice_id: int):
     """The parent starts paying: {"return_url"?} → 201 {"payment"} (an open one is reused)."""
     body = _optional_body()

@@ -6,6 +6,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from thebot.api import api_user, bp
+from thebot.api.schema import accepts
 from thebot.api.util import BadRequest, attachment_response, id_arg, int_arg, json_body
 from thebot.extensions import talisman
 from thebot.services.chat import messages, reading, rooms
@@ -25,6 +26,7 @@ def chat_room(room_id: int):
 
 
 @bp.get("/chat/rooms/<int:room_id>/messages")
+@accepts(query={"before_id": "id", "after_id": "id", "limit": "count"})
 def chat_messages(room_id: int):
     """?before_id=&limit= (older pages) or ?after_id= (catch-up); oldest first."""
     before_id, after_id, limit = id_arg("before_id"), id_arg("after_id"), int_arg("limit")
@@ -43,6 +45,9 @@ def chat_messages(room_id: int):
 
 
 @bp.post("/chat/rooms/<int:room_id>/messages")
+@accepts(
+    body={"content": "text", "client_id": "string", "reply_to_id": "id"}, required=("content",)
+)
 def chat_send(room_id: int):
     """{content, client_id?, reply_to_id?} -> 201 {message}."""
     data = json_body()
@@ -57,6 +62,7 @@ def chat_send(room_id: int):
 
 
 @bp.post("/chat/rooms/<int:room_id>/attachments")
+@accepts(form={"file": "file", "client_id": "string", "reply_to_id": "id"}, form_required=("file",))
 def chat_attach(room_id: int):
     """multipart: file, client_id?, reply_to_id? -> 201 {message}."""
     upload = request.files.get("file")
@@ -74,6 +80,7 @@ def chat_attach(room_id: int):
 
 
 @bp.patch("/chat/messages/<int:message_id>")
+@accepts(body={"content": "text"}, required=("content",))
 def chat_edit(message_id: int):
     """{content} -> {message}: the author edits their text."""
     data = json_body()
@@ -88,6 +95,7 @@ def chat_delete(message_id: int):
 
 
 @bp.post("/chat/rooms/<int:room_id>/read")
+@accepts(body={"message_id": "id"}, required=("message_id",))
 def chat_read(room_id: int):
     """{message_id} -> {unread}: move the caller's read cursor forward."""
     data = json_body()
@@ -95,6 +103,7 @@ def chat_read(room_id: int):
 
 
 @bp.post("/chat/rooms/<int:room_id>/lock")
+@accepts(body={"locked": "boolean"}, required=("locked",))
 def chat_lock(room_id: int):
     """{locked: true|false} -> {room}: the room's teacher or tutor locks or unlocks it."""
     locked = json_body().get("locked")
@@ -110,6 +119,7 @@ def chat_contacts():
 
 
 @bp.post("/chat/direct")
+@accepts(body={"user_id": "id"}, required=("user_id",))
 def chat_direct():
     """{user_id} -> {room}: the direct room with that person, created on first contact."""
     user_id = payload_id(json_body().get("user_id"), "user_id")

@@ -7,6 +7,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from thebot.api import api_user, bp
+from thebot.api.schema import accepts
 from thebot.api.util import attachment_response, id_arg, int_arg, json_body
 from thebot.extensions import talisman
 from thebot.models import Homework
@@ -33,6 +34,15 @@ def _refuse_teacher_fields(names) -> None:
 
 
 @bp.get("/homework")
+@accepts(
+    query={
+        "student_id": "id",
+        "status": "string",
+        "enrollment_id": "id",
+        "limit": "count",
+        "before_id": "id",
+    }
+)
 def list_homework():
     """?student_id=&status=&enrollment_id=&limit=&before_id= (newest first)."""
     viewer = api_user()
@@ -49,6 +59,16 @@ def list_homework():
 
 
 @bp.post("/homework")
+@accepts(
+    body={
+        "enrollment_id": "id",
+        "title": "string",
+        "instructions": "text",
+        "due_at": "datetime",
+        "max_score": "whole",
+    },
+    required=("enrollment_id", "title", "due_at", "max_score"),
+)
 def set_homework():
     """The enrollment's teacher: {enrollment_id, title, instructions, due_at, max_score} → 201."""
     body = json_body()
@@ -70,6 +90,7 @@ def get_homework(homework_id: int):
 
 
 @bp.post("/homework/<int:homework_id>/submission")
+@accepts(body={"text": "text"}, required=("text",), form={"text": "text", "file": "file"})
 def submit_homework(homework_id: int):
     """Its student: JSON {text} or multipart text, file → the homework (submitted)."""
     if request.mimetype == "multipart/form-data":
@@ -90,6 +111,7 @@ def submit_homework(homework_id: int):
 
 
 @bp.post("/homework/<int:homework_id>/return")
+@accepts(body={"feedback": "text"}, required=("feedback",))
 def return_homework(homework_id: int):
     """Its teacher sends it back for rework: {feedback}."""
     body = json_body()
@@ -97,6 +119,7 @@ def return_homework(homework_id: int):
 
 
 @bp.post("/homework/<int:homework_id>/grade")
+@accepts(body={"score": "whole", "feedback": "text"}, required=("score",))
 def grade_homework(homework_id: int):
     """Its teacher grades it: {score (0..max_score), feedback?}."""
     body = json_body()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from thebot.api import api_user, bp
+from thebot.api.schema import accepts
 from thebot.api.util import json_body
 from thebot.services.billing import lessons
 from thebot.services.billing.serialize import invoice_dict
@@ -14,6 +15,7 @@ from thebot.services.lessons.serialize import lesson_dict
 
 
 @bp.get("/students/<int:student_id>/billable-lessons")
+@accepts(query={"date_from": "date", "date_to": "date"})
 def billable_lessons(student_id: int):
     """?date_from=&date_to= (YYYY-MM-DD, days in the tutor's zone): the lessons one step bills."""
     viewer = api_user()
@@ -24,6 +26,16 @@ def billable_lessons(student_id: int):
 
 
 @bp.post("/invoices/from-lessons")
+@accepts(
+    body={
+        "student_id": "id",
+        "date_from": "date",
+        "date_to": "date",
+        "rate": "decimal",
+        "due_date": "date",
+    },
+    required=("student_id", "date_from", "date_to", "rate", "due_date"),
+)
 def bill_lessons():
     """{student_id, date_from, date_to, rate (a decimal string), due_date} → 201, the draft."""
     body = json_body()

@@ -8,12 +8,22 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from thebot.api import api_user, bp
+from thebot.api.schema import accepts
 from thebot.api.serializers import me_dict
 from thebot.api.util import BadRequest, id_arg, int_arg, json_body
 from thebot.services import access, accounts
 from thebot.services.ids import payload_id
 from thebot.services.lessons import calendar, listing, schedule
 from thebot.services.lessons.serialize import lesson_dict
+
+NEW_LESSON = {
+    "starts_at": "datetime",
+    "ends_at": "datetime",
+    "enrollment_id": "id",
+    "student_id": "id",
+    "topic": "string",
+    "video_url": "url",
+}
 
 
 def _lesson(lesson):
@@ -26,6 +36,18 @@ def _optional_body() -> dict:
 
 
 @bp.get("/lessons")
+@accepts(
+    query={
+        "from": "date",
+        "to": "date",
+        "student_id": "id",
+        "subject_id": "id",
+        "status": "string",
+        "limit": "count",
+        "before_id": "id",
+        "after_id": "id",
+    }
+)
 def list_lessons():
     """?from=&to=&student_id=&subject_id=&status=&limit=&before_id=&after_id= (by start time)."""
     viewer = api_user()
@@ -57,6 +79,7 @@ def _new_lesson_fields(body: dict) -> dict:
 
 
 @bp.post("/lessons")
+@accepts(body={**NEW_LESSON, "repeat_weeks": "integer"}, required=("starts_at", "ends_at"))
 def create_lessons():
     """Teacher {enrollment_id} or tutor {student_id}, {starts_at, ends_at, topic?, video_url?,
     repeat_weeks?} → 201 {"lessons": [...]} (one per week of a series)."""
@@ -72,6 +95,7 @@ def create_lessons():
 
 
 @bp.post("/lessons/past")
+@accepts(body=NEW_LESSON, required=("starts_at", "ends_at"))
 def record_lesson():
     """A lesson that already took place, recorded as completed: the fields of a new lesson
     without repeat_weeks → 201 lesson."""
@@ -85,6 +109,9 @@ def get_lesson(lesson_id: int):
 
 
 @bp.patch("/lessons/<int:lesson_id>")
+@accepts(
+    body={"starts_at": "datetime", "ends_at": "datetime", "topic": "string", "video_url": "url"}
+)
 def change_lesson(lesson_id: int):
     """Move or edit: {starts_at?, ends_at?, topic?, video_url?} (a new start alone keeps the
     length)."""
@@ -104,6 +131,7 @@ def change_lesson(lesson_id: int):
 
 
 @bp.post("/lessons/<int:lesson_id>/cancel")
+@accepts(body={"reason": "string"}, body_optional=True)
 def cancel_lesson(lesson_id: int):
     """Cancel: {"reason"?}; refused less than LESSON_CANCEL_MIN_HOURS before the start."""
     body = _optional_body()
@@ -111,6 +139,7 @@ def cancel_lesson(lesson_id: int):
 
 
 @bp.post("/lessons/<int:lesson_id>/complete")
+@accepts(body={}, body_optional=True)
 def complete_lesson(lesson_id: int):
     """Mark held, once started."""
     _optional_body()
@@ -130,6 +159,7 @@ def regenerate_calendar():
 
 
 @bp.patch("/me")
+@accepts(body={"time_zone": "string"}, required=("time_zone",))
 def change_me():
     """{"time_zone"}: the caller's time zone (an IANA name) → the account as GET /me."""
     body = json_body()

@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import jsonify
 
 from thebot.api import api_user, bp
+from thebot.api.schema import accepts
 from thebot.api.util import id_arg, int_arg, json_body
 from thebot.services import notify
 
 
 @bp.get("/notifications")
+@accepts(query={"before_id": "id", "limit": "count"})
 def notifications():
     """The caller's notifications, newest first (paged by `before_id`, `limit`), and the count."""
     user = api_user()
@@ -42,6 +44,7 @@ def notification_settings():
 
 
 @bp.put("/notifications/settings")
+@accepts(body={"categories": "object"}, required=("categories",))
 def notification_settings_update():
     """Save some categories' switches: {"categories": {"chat": {"in_app": true, ...}}}."""
     data = json_body()

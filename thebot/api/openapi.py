@@ -1,5 +1,8 @@
 """The OpenAPI 3.1 document of API v1 at /api/v1/openapi.json, built from the routes themselves,
-so no route can be missing from it; the shapes and examples are in docs/api*.md."""
+so no route can be missing from it: paths and methods from the URL map, request bodies and query
+parameters from each route's `@accepts` declaration (api/schema.py, which the route's own body
+check uses too), errors as the one envelope. The answers' shapes and examples are in
+docs/api*.md."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import re
 from flask import current_app, jsonify
 
 from thebot.api import PUBLIC_ENDPOINTS, bp
+from thebot.api.schema import input_of, query_parameters, request_body
 
 _ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
 _IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -48,6 +52,17 @@ _COMPONENTS = {
             "description": "The error envelope (docs/api.md, Errors).",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         },
+        **{
+            name: {
+                "description": description,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
+            for name, description in (
+                ("BadRequest", "bad_request or validation_error (with fields)."),
+                ("Unauthorized", "No, expired or revoked credentials."),
+                ("NotFound", "No such thing, or not the caller's to see."),
+            )
+        },
     },
 }
 
@@ -57,7 +72,7 @@ def _summary(view) -> str:
     return doc.splitlines()[0] if doc else view.__name__.replace("_", " ")
 
 
-def _parameters(rule) -> list[dict]:
+def _path_parameters(rule) -> list[dict]:
     return [
         {
             "name": name,
@@ -78,6 +93,7 @@ def document() -> dict:
         if not rule.endpoint.startswith("api."):
             continue
         view = current_app.view_functions[rule.endpoint]
+        declared = input_of(view)
         methods = sorted((rule.methods or set()) - _IGNORED_METHODS)
         path = _ARG.sub(lambda m: "{" + m.group(2) + "}", rule.rule)
         for method in methods:
@@ -87,11 +103,17 @@ def document() -> dict:
                 "summary": _summary(view),
                 "responses": {
                     "2XX": {"description": "Success (shapes: docs/api*.md)."},
+                    "400": {"$ref": "#/components/responses/BadRequest"},
+                    "404": {"$ref": "#/components/responses/NotFound"},
                     "default": {"$ref": "#/components/responses/Error"},
                 },
             }
-            if parameters := _parameters(rule):
+            if rule.endpoint not in PUBLIC_ENDPOINTS:
+                operation["responses"]["401"] = {"$ref": "#/components/responses/Unauthorized"}
+            if parameters := _path_parameters(rule) + query_parameters(declared):
                 operation["parameters"] = parameters
+            if method in ("POST", "PUT", "PATCH") and (body := request_body(declared)):
+                operation["requestBody"] = body
             if rule.endpoint in PUBLIC_ENDPOINTS:
                 operation["security"] = []
             paths.setdefault(path, {})[method.lower()] = operation

@@ -5,9 +5,18 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from thebot.api import api_user, bp
+from thebot.api.schema import accepts
 from thebot.api.util import id_arg, json_body
-from thebot.services.reports import prefill, reading, writing
+from thebot.services.reports import prefill, reading, rules, writing
 from thebot.services.reports.serialize import report_dict
+
+# A report's own fields (services/reports/rules.py): texts and numbers.
+REPORT_FIELDS = {
+    **dict.fromkeys(rules.TEXT_FIELDS, "text"),
+    **dict.fromkeys(("days_present", "days_planned", "progress_percent"), "whole"),
+    **dict.fromkeys(("homework_done", "homework_set", "attendance_percent"), "whole"),
+    "average_grade": "number",
+}
 
 
 def _report(report):
@@ -15,6 +24,7 @@ def _report(report):
 
 
 @bp.get("/reports")
+@accepts(query={"student_id": "id", "kind": "string", "box": "string", "status": "string"})
 def list_reports():
     """?student_id=&kind=tutor|teacher&box=sent|received|all&status=draft|sent|read|unread."""
     viewer = api_user()
@@ -29,6 +39,7 @@ def list_reports():
 
 
 @bp.get("/reports/prefill")
+@accepts(query={"kind": "string", "week_start": "date", "student_id": "id", "enrollment_id": "id"})
 def report_prefill():
     """?kind=tutor|teacher&week_start=&student_id= (tutor) or &enrollment_id= (teacher): a new
     report's numbers from that week's lessons and homework."""
@@ -55,6 +66,16 @@ def read_report(report_id: int):
 
 
 @bp.post("/reports")
+@accepts(
+    body={
+        "kind": "string",
+        "week_start": "date",
+        "student_id": "id",
+        "enrollment_id": "id",
+        **REPORT_FIELDS,
+    },
+    required=("kind", "week_start"),
+)
 def create_report():
     """A new draft: {kind, student_id, enrollment_id (teacher), week_start, fields…} → 201."""
     body = dict(json_body())
@@ -70,6 +91,7 @@ def create_report():
 
 
 @bp.patch("/reports/<int:report_id>")
+@accepts(body={"week_start": "date", **REPORT_FIELDS})
 def update_report(report_id: int):
     """Change a draft's week or fields (the author only)."""
     return _report(writing.update_report(api_user(), report_id, json_body()))

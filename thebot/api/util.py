@@ -7,6 +7,7 @@ from urllib.parse import quote
 from flask import Response, request, send_file
 from flask_babel import gettext as _
 
+from thebot.api import schema
 from thebot.services import attachments
 from thebot.services.errors import DomainError, Invalid, NotFound
 from thebot.services.ids import optional_id
@@ -18,10 +19,12 @@ class BadRequest(DomainError):
 
 
 def json_body() -> dict:
-    """The request's JSON object; a missing, malformed or non-object body is a bad request."""
+    """The request's JSON object; a missing, malformed or non-object body is a bad request, and
+    a field of the wrong type for the route's `@accepts` declaration is a validation error."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise BadRequest(_("The body must be a JSON object."))
+    schema.check_body(schema.current_input(), data)  # the route's declared field types
     return data
 
 
