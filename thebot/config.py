@@ -52,6 +52,9 @@ class Config:
     DB_MAX_OVERFLOW = _int("DB_MAX_OVERFLOW", 20)
     DB_POOL_TIMEOUT = _int("DB_POOL_TIMEOUT", 10)
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
+    # The Redis pub/sub channel of that queue: pub/sub ignores the db index, so two deployments
+    # (or test runs) sharing one Redis need channels of their own.
+    SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL") or "flask-socketio"
     ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
     CORS_ALLOWED_ORIGINS: ClassVar[list[str]] = [
         o.strip() for o in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()
@@ -132,6 +135,7 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
     MAX_CONTENT_LENGTH = 11 * 1024 * 1024  # 10 MB attachment plus multipart overhead
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")  # or "json": one object per line
 
 
 class DevelopmentConfig(Config):

@@ -1,9 +1,13 @@
-"""Logging: one format, and no password or token ever reaches a log record."""
+"""Logging: one line per event on stderr (plain text, or JSON with LOG_FORMAT=json), and no
+password or token ever reaches a log record."""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
+from datetime import UTC, datetime
 
 from flask import Flask
 
@@ -54,6 +58,52 @@ def install_redaction() -> None:
         logging.setLogRecordFactory(_redacting_factory)
 
 
+PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class OneLineFormatter(logging.Formatter):
+    """The plain format, one line per event: a traceback's line breaks are written as `\\n`, so
+    a log collector reading stdout line by line keeps an error and its traceback together."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace("\r", "").replace("\n", "\\n")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, process id, and
+    the traceback (`exc`) when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        event = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "pid": record.process,
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(self.formatException(record.exc_info))
+        if record.exc_text:
+            event["exc"] = record.exc_text
+        return json.dumps(event, ensure_ascii=False)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        moment = datetime.fromtimestamp(record.created, UTC)
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+FORMATS = {"plain": OneLineFormatter, "json": JsonFormatter}
+
+
+def formatter(name: str) -> logging.Formatter:
+    """The formatter of LOG_FORMAT `name` ("plain" or "json"); anything else is refused."""
+    try:
+        cls = FORMATS[(name or "plain").strip().lower()]
+    except KeyError:
+        raise RuntimeError(f"LOG_FORMAT must be one of {sorted(FORMATS)}, not {name!r}") from None
+    return cls(PLAIN_FORMAT) if cls is OneLineFormatter else cls()
+
+
 class _Handler(logging.StreamHandler):
     """The root handler `configure` installs; `_thebot` marks it, so it is added once."""
 
@@ -61,13 +111,16 @@ class _Handler(logging.StreamHandler):
 
 
 def configure(app: Flask) -> None:
-    """One handler on the root logger with a plain format; redaction for every record."""
+    """One handler on the root logger, one line per event in LOG_FORMAT (the app's setting,
+    else the environment's; plain by default); redaction for every record."""
     install_redaction()
+    chosen = formatter(app.config.get("LOG_FORMAT") or os.environ.get("LOG_FORMAT", "plain"))
     root = logging.getLogger()
-    if not any(getattr(h, "_thebot", False) for h in root.handlers):
+    handler = next((h for h in root.handlers if getattr(h, "_thebot", False)), None)
+    if handler is None:
         handler = _Handler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
+    handler.setFormatter(chosen)
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     for noisy in ("engineio.server", "socketio.server", "engineio.client", "socketio.client"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
