@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test test-fast lint cov cov-report bench install translations migrate-check clean
+.PHONY: run serve test test-fast lint cov cov-report bench install translations migrate-check clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,17 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python wsgi.py
+
+# The production shape on loopback: migrations, two app processes (eventlet; ASYNC_MODE=gevent
+# for the alternative) on one Redis, nginx in front on SERVE_PORT; Ctrl-C stops it all. The
+# database is DATABASE_URL (PostgreSQL), else the SQLite file of `make run`. See docs/deploy.md.
+SERVE_PORT ?= 8080
+APP_PORTS ?= 5001,5002
+REDIS_DB ?= 0
+REDIS_URL ?= redis://127.0.0.1:6379/$(REDIS_DB)
+serve: install
+	$(BIN)/python deploy/serve.py serve --port $(SERVE_PORT) --app-ports $(APP_PORTS) \
+	  --redis-url $(REDIS_URL) --demo
 
 # pytest-xdist workers; JOBS=0 runs serially. Two workers on the 2-core reference machine: the
 # figures are in docs/development.md ("Test suite speed").
