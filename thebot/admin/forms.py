@@ -42,6 +42,11 @@ class UserEditForm(ProfileFields, FlaskForm):
 class LinksForm(FlaskForm):
     tutor_id = SelectField(_l("Tutor"), coerce=int)
     parent_id = SelectField(_l("Parent"), coerce=int)
+    guardian_id = SelectField(
+        _l("Second guardian"),
+        coerce=int,
+        description=_l("Optional: another parent account who sees what the parent sees."),
+    )
 
 
 class SubjectForm(FlaskForm):

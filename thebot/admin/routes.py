@@ -114,7 +114,10 @@ def _links_form(user: User, form: LinksForm | None = None) -> LinksForm:
         if profile is None:  # callers show links for students with a profile only
             raise NotFound()
         form = LinksForm(
-            formdata=None, tutor_id=profile.tutor_id or 0, parent_id=profile.parent_id or 0
+            formdata=None,
+            tutor_id=profile.tutor_id or 0,
+            parent_id=profile.parent_id or 0,
+            guardian_id=profile.guardian_id or 0,
         )
     form.tutor_id.choices = [(0, "—")] + [
         (t.id, t.full_name) for t in accounts.users_by_role(Role.TUTOR)
@@ -122,6 +125,7 @@ def _links_form(user: User, form: LinksForm | None = None) -> LinksForm:
     form.parent_id.choices = [(0, "—")] + [
         (p.id, p.full_name) for p in accounts.users_by_role(Role.PARENT)
     ]
+    form.guardian_id.choices = form.parent_id.choices
     return form
 
 
@@ -205,7 +209,7 @@ def set_active(user_id: int):
 
 @bp.post("/users/<int:user_id>/links")
 def set_links(user_id: int):
-    """Set a student's tutor and parent."""
+    """Set a student's tutor, parent and second guardian."""
     user = _user_or_404(user_id)
     if user.role is not Role.STUDENT or user.student_profile is None:
         raise NotFound()
@@ -217,6 +221,7 @@ def set_links(user_id: int):
                 user.id,
                 tutor_id=form.tutor_id.data or None,
                 parent_id=form.parent_id.data or None,
+                guardian_id=form.guardian_id.data or None,
             )
         except DomainError as exc:
             show_errors(form, exc)

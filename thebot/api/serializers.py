@@ -39,6 +39,7 @@ def profile_dict(user: User, viewer: User | None = None) -> dict | None:
             "goal": profile.goal,
             "tutor": user_brief(profile.tutor),
             "parent": user_brief(profile.parent),
+            "guardian": user_brief(profile.guardian),
         }
     if user.role is Role.PARENT:
         # The phone is for the family's own people, not for the child's view of "parent: name only".
@@ -73,6 +74,7 @@ def student_dict(student: User, enrollments: list[Enrollment], viewer: User) -> 
         "goal": profile.goal if profile else "",
         "tutor": user_brief(profile.tutor) if profile else None,
         "parent": user_brief(profile.parent) if profile else None,
+        "guardian": user_brief(profile.guardian) if profile else None,
         "enrollments": [enrollment_dict(e) for e in enrollments],
         "manageable": access.can_manage_student(viewer, student),
     }

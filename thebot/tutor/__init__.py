@@ -18,4 +18,4 @@ mount_billing(bp, Role.TUTOR)  # the invoice pages (thebot/billing/)
 mount_schedule(bp, Role.TUTOR)  # the schedule pages (thebot/schedule/)
 mount_homework(bp, Role.TUTOR)  # the homework pages (thebot/homework/)
 
-from thebot.tutor import routes  # noqa: E402,F401  (the pages, on bp)
+from thebot.tutor import guardians, routes  # noqa: E402,F401  (the pages, on bp)

@@ -49,6 +49,13 @@ class LinkParentForm(FlaskForm):
     )
 
 
+class LinkGuardianForm(FlaskForm):
+    guardian_id = SelectField(_l("A parent you know"), coerce=int, validators=[Optional()])
+    guardian_login = StringField(
+        _l("…or their username or e-mail"), validators=[Optional(), Length(max=254)]
+    )
+
+
 class EnrollForm(FlaskForm):
     subject_id = SelectField(_l("Subject"), coerce=int, validators=[DataRequired()])
     teacher_id = SelectField(_l("Teacher"), coerce=int, validators=[DataRequired()])
@@ -57,6 +64,14 @@ class EnrollForm(FlaskForm):
         validators=[Optional(), Length(max=120)],
         description=_l("Optional, e.g. “Maths — exam preparation”."),
     )
+
+
+def fill_guardian_choices(form: LinkGuardianForm, parents, profile) -> None:
+    """The parents the tutor knows, but not the student's primary parent or current guardian."""
+    taken = {profile.parent_id, profile.guardian_id} if profile is not None else set()
+    form.guardian_id.choices = [(0, "—")] + [
+        (p.id, p.full_name) for p in parents if p.id not in taken
+    ]
 
 
 def fill_enroll_choices(form: EnrollForm, subjects, teachers) -> None:

@@ -21,11 +21,13 @@ from thebot.services.errors import DomainError
 from thebot.tutor import bp
 from thebot.tutor.forms import (
     EnrollForm,
+    LinkGuardianForm,
     LinkParentForm,
     NewFamilyForm,
     ParentEditForm,
     StudentEditForm,
     fill_enroll_choices,
+    fill_guardian_choices,
 )
 from thebot.web import me, show_errors
 
@@ -96,6 +98,7 @@ def _student_page(
     student_form=None,
     parent_form=None,
     status=200,
+    guardian_form=None,
 ):
     actor = me()
     student = access.managed_student(actor, student_id)
@@ -121,6 +124,8 @@ def _student_page(
     ]
     enroll_form = enroll_form or EnrollForm(formdata=None)
     fill_enroll_choices(enroll_form, learning.subjects(), accounts.users_by_role(Role.TEACHER))
+    guardian_form = guardian_form or LinkGuardianForm(formdata=None)
+    fill_guardian_choices(guardian_form, people.users_visible_to(actor, Role.PARENT), profile)
     return render_template(
         "tutor/student.html",
         student=student,
@@ -129,6 +134,7 @@ def _student_page(
         enroll_form=enroll_form,
         student_form=student_form,
         parent_form=parent_form,
+        guardian_form=guardian_form,
         members=[m for m in (student, parent) if m is not None],
         may_invite=invitations.may_invite,
         invitation_history=invitations.history(actor, student.id),
