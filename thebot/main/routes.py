@@ -35,15 +35,29 @@ def favicon():
     )
 
 
+# Whether this process's last health check found the database answering: an outage is logged
+# when it starts (with the traceback) and when it ends, not on every probe of a load balancer.
+_database_answered = True
+
+
 @bp.get("/healthz")
 def healthz():
-    """200 when the database answers, 503 otherwise."""
+    """200 {"status": "ok"} when the database answers, 503 {"status": "unavailable"} otherwise."""
+    global _database_answered
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:  # a boundary: the probe reports, it does not crash
-        log.exception("health check: database does not answer")
-        db.session.rollback()
+        if _database_answered:
+            log.exception("health check: database does not answer")
+        _database_answered = False
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone; the session is discarded at teardown
+            log.debug("rollback after a failed health check failed", exc_info=True)
         return jsonify({"status": "unavailable"}), 503
+    if not _database_answered:
+        log.info("health check: database answers again")
+    _database_answered = True
     return jsonify({"status": "ok"})
 
 

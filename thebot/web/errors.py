@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from thebot.api.errors import error_response, http_error_response
-from thebot.extensions import db
+from thebot.extensions import db, login_manager
 from thebot.services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,20 @@ def _messages():
     }
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached: stopped or restarting, the connection lost, no pooled
+    connection free in time, the SQLite file locked. Not a bug of ours: 503, not 500."""
+    if isinstance(exc, (sa_exc.TimeoutError, sa_exc.DisconnectionError)):
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if isinstance(exc.orig, sqlite3.OperationalError):  # "no such table" is a bug, not an outage
+        return "locked" in str(exc.orig) or "unable to open" in str(exc.orig)
+    return isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError))
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
@@ -83,8 +99,24 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        if database_unavailable(exc):
+            return _unavailable(exc)
         log.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()  # the page below may query (e.g. the unread bell)
         if _is_api():
             return error_response(500, "internal_error", _("Something went wrong on our side."))
         return _page(500, _titles()[500], _messages()[500])
+
+
+def _unavailable(exc: Exception):
+    """The database is away: one log line with the traceback, then 503 (the envelope, or a page
+    drawn without asking the database who is signed in)."""
+    log.error("database unavailable on %s %s", request.method, request.path, exc_info=exc)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the session is discarded at teardown anyway
+        log.debug("rollback after a database outage failed", exc_info=True)
+    if _is_api():
+        return error_response(503, "unavailable", _("The service is unavailable right now."))
+    g._login_user = login_manager.anonymous_user()  # Flask-Login would query the database again
+    return _page(503, _titles()[503], _("The service is unavailable right now."))
