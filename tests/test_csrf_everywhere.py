@@ -79,7 +79,7 @@ def _real_ids(demo) -> dict[str, dict[str, int]]:
     from tests.support.data import draft_report
     from thebot.extensions import db
     from thebot.models import Enrollment, Invoice, InvoiceStatus, Notification, Report, ReportStatus
-    from thebot.services import notify, signins
+    from thebot.services import invitations, notify, signins
 
     enrollment = db.session.scalars(
         select(Enrollment).where(
@@ -115,9 +115,14 @@ def _real_ids(demo) -> dict[str, dict[str, int]]:
     VALID_FORMS["tutor.invoice_new"]["student_id"] = str(demo.student.id)
     lesson_ids, homework_id = _lessons_and_homework(demo)
     _raw, device = signins.issue_token(demo.tutor, "CSRF test phone")
+    invitation = invitations.invite(demo.tutor, demo.parent)  # the admin list's re-send
     db.session.commit()
     return {
-        "admin": {"user_id": demo.student.id, "enrollment_id": enrollment.id},
+        "admin": {
+            "user_id": demo.student.id,
+            "enrollment_id": enrollment.id,
+            "invitation_id": invitation.id,
+        },
         "tutor": {
             "student_id": demo.student.id,
             "enrollment_id": enrollment.id,

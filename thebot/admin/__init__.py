@@ -18,5 +18,6 @@ mount_billing(bp, Role.ADMIN)  # the invoice pages (thebot/billing/)
 mount_schedule(bp, Role.ADMIN)  # the schedule pages (thebot/schedule/)
 mount_homework(bp, Role.ADMIN)  # the homework pages (thebot/homework/)
 
+from thebot.admin import invitations  # noqa: E402,F401,I001  (the invitations list, on bp)
 from thebot.admin import routes  # noqa: E402,F401  (the pages, on bp)
 from thebot.admin import removal  # noqa: E402,F401  (deleting an account, on bp)

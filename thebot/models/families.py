@@ -48,7 +48,9 @@ class AccountInvitation(Model):
     # "invite", "resend" or "password_reset"
     kind: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # When the link was used to choose a password (invite/resend only).
+    # When the link was used to choose a password (invite/resend), or when a password reset's
+    # new password was shown (password_reset; services/invitations.reveal_reset_password).
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

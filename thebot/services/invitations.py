@@ -5,19 +5,21 @@ recorded in `account_invitations`."""
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from thebot.extensions import db
 from thebot.models import AccountInvitation, StudentProfile, User
 from thebot.models.base import execute_dml, utcnow
 from thebot.services import access, mailer
 from thebot.services.accounts import set_password
-from thebot.services.errors import Invalid, NotFound
+from thebot.services.errors import Conflict, Invalid, NotFound
 
 INVITE, RESEND, PASSWORD_RESET = "invite", "resend", "password_reset"
 # A reset's new password is shown on the first opening of its page within this time only.
@@ -177,3 +179,73 @@ def history(actor: User, student_id: int) -> list[AccountInvitation]:
             .order_by(AccountInvitation.id.desc())
         )
     )
+
+
+# What the admin's list says of a row (`all_invitations`): a link is sent (still usable), used,
+# expired or replaced by a later row of its account; a reset's new password shown or not.
+SENT, USED, EXPIRED, REPLACED = "sent", "used", "expired", "replaced"
+SHOWN, NOT_SHOWN = "shown", "not_shown"
+
+
+@dataclass
+class InvitationRow:
+    record: AccountInvitation
+    status: str
+    expires_at: datetime | None  # invitations only: when the link stops working
+
+
+def all_invitations(actor: User, *, limit: int = 200) -> list[InvitationRow]:
+    """Every recorded invitation, re-send and password reset, newest first, with its status
+    (admins only): a link is used, expired, replaced by a later row of the account, or sent
+    (still usable); a reset's password was shown or not."""
+    access.require_admin(actor)
+    records = list(
+        db.session.scalars(
+            select(AccountInvitation)
+            .options(selectinload(AccountInvitation.user), selectinload(AccountInvitation.actor))
+            .order_by(AccountInvitation.id.desc())
+            .limit(limit)
+        )
+    )
+    ids = {r.user_id for r in records}
+    latest: dict[int, int] = {
+        user_id: last_id
+        for user_id, last_id in db.session.execute(
+            select(AccountInvitation.user_id, func.max(AccountInvitation.id))
+            .where(AccountInvitation.user_id.in_(ids))
+            .group_by(AccountInvitation.user_id)
+        )
+    }
+    ttl = timedelta(seconds=current_app.config["INVITATION_TTL_SECONDS"])
+    now = utcnow()
+    rows = []
+    for record in records:
+        if record.kind == PASSWORD_RESET:
+            rows.append(InvitationRow(record, SHOWN if record.used_at else NOT_SHOWN, None))
+            continue
+        expires_at = record.created_at + ttl
+        if record.used_at is not None:
+            status = USED
+        elif latest.get(record.user_id) != record.id:
+            status = REPLACED
+        elif expires_at <= now:
+            status = EXPIRED
+        else:
+            status = SENT
+        rows.append(InvitationRow(record, status, expires_at))
+    return rows
+
+
+def resend_recorded(actor: User, invitation_id: int) -> AccountInvitation:
+    """An admin re-sends an invitation to the account a recorded row was for: a new link,
+    the earlier ones stop working. Refused for an account without an e-mail or not active."""
+    access.require_admin(actor)
+    record = db.session.get(AccountInvitation, invitation_id)
+    if record is None:
+        raise NotFound(_l("No such invitation."))
+    user = record.user
+    if user.deleted_at is not None or not user.active:
+        raise Conflict(_l("This account is not active: an invitation would not work."))
+    new = invite(actor, user, RESEND)
+    db.session.commit()
+    return new

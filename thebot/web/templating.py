@@ -53,6 +53,7 @@ NAV: dict[Role, list[tuple[str, object]]] = {
     Role.ADMIN: [
         ("admin.dashboard", _l("Overview")),
         ("admin.users", _l("People")),
+        ("admin.invitations_list", _l("Invitations")),
         ("admin.subjects", _l("Subjects")),
         ("admin.schedule", _l("Schedule")),
         ("admin.reports", _l("Reports")),
