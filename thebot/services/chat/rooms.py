@@ -229,9 +229,9 @@ def links_changed(
         for user_id in leaving:
             if _remove_member(room, user_id):
                 changed.add(room)
-        for user_id in joining:
-            if _add_member(room, user_id):
-                changed.add(room)
+        for user_id in joining:  # (the tutor room above may have added them already)
+            _add_member(room, user_id)
+            changed.add(room)
     for room in changed:
         announce_room(room)
     teachers = set(
