@@ -43,8 +43,6 @@ log = logging.getLogger(__name__)
 
 # A password hash no password matches (werkzeug answers False for an unknown method).
 UNUSABLE_PASSWORD = "!removed"
-# The record kept in account_invitations: who removed whom, and when.
-REMOVED_KIND = "removed"
 
 
 class HasFinancialRecords(Conflict):
@@ -141,9 +139,9 @@ def remove_user(admin: User, user_id) -> User:
         _empty_own_links(user)
     _leave_rooms(user)
     _erase(user)
-    db.session.add(AccountInvitation(actor_id=admin.id, user_id=user.id, kind=REMOVED_KIND))
     db.session.commit()
-    # No personal data in the log: ids and the role only.
+    # Who removed whom, and when (the tombstone's deleted_at): ids and the role only, no
+    # personal data. There is no audit table; account_invitations lists links, not this.
     log.info("account %s (%s) removed by admin %s", user.id, role.value, admin.id)
     return user
 
