@@ -77,6 +77,7 @@ def test_defaults_and_partial_settings_update(family):
         "billing": {"in_app": True, "email": True},
         "lessons": {"in_app": True, "email": True},
         "homework": {"in_app": True, "email": True},
+        "chat_digest": {"in_app": False, "email": True},  # e-mail only; on for parents
     }
     saved = notify.update_settings(
         family.parent, {"chat": {"email": True}, "homework": {"in_app": False, "email": False}}
@@ -84,7 +85,11 @@ def test_defaults_and_partial_settings_update(family):
     assert saved["chat"] == {"in_app": True, "email": True}
     assert saved["homework"] == {"in_app": False, "email": False}
     assert notify.settings_for(family.parent) == saved
-    assert notify.settings_for(family.tutor) == defaults  # nobody else's changed
+    # Nobody else's changed; a tutor's defaults differ only in the digest (off but for parents).
+    assert notify.settings_for(family.tutor) == {
+        **defaults,
+        "chat_digest": {"in_app": False, "email": False},
+    }
 
 
 @pytest.mark.parametrize(
@@ -208,7 +213,14 @@ def test_every_kind_belongs_to_a_category():
         "homework_graded",
     }
     assert set(KIND_CATEGORY) == spec
-    assert set(CATEGORY_KINDS) == {"chat", "reports", "billing", "lessons", "homework"}
+    assert set(CATEGORY_KINDS) == {
+        "chat",
+        "reports",
+        "billing",
+        "lessons",
+        "homework",
+        "chat_digest",
+    }
 
 
 def test_concurrent_notifications_with_one_key_store_one_and_fail_neither(family, service_app):

@@ -67,6 +67,12 @@ class Config:
     YOOKASSA_BASE_URL = os.environ.get("YOOKASSA_BASE_URL", "https://api.yookassa.ru/v3")
     # How often each serving process looks for newly overdue invoices to tell parents about.
     BILLING_OVERDUE_INTERVAL_SECONDS = _int("BILLING_OVERDUE_INTERVAL_SECONDS", 3600)
+    # The chat digest (services/chat/digest.py): a member who has not read a room this many
+    # minutes after a new message gets one e-mail for all such rooms, at most one per
+    # CHAT_DIGEST_MIN_GAP_MINUTES; each serving process looks every CHAT_DIGEST_INTERVAL_SECONDS.
+    CHAT_DIGEST_AFTER_MINUTES = _int("CHAT_DIGEST_AFTER_MINUTES", 30)
+    CHAT_DIGEST_MIN_GAP_MINUTES = _int("CHAT_DIGEST_MIN_GAP_MINUTES", 30)
+    CHAT_DIGEST_INTERVAL_SECONDS = _int("CHAT_DIGEST_INTERVAL_SECONDS", 60)
     # A lesson can be cancelled up to this many hours before it starts (domain.md 6).
     LESSON_CANCEL_MIN_HOURS = _int("LESSON_CANCEL_MIN_HOURS", 2)
     CHAT_SEND_LIMIT = _int("CHAT_SEND_LIMIT", 10)

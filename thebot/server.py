@@ -9,6 +9,7 @@ from flask import Flask
 
 from thebot.extensions import socketio
 from thebot.services.billing import overdue
+from thebot.services.chat import digest
 from thebot.sockets import liveness
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ def serve(app: Flask, host: str, port: int) -> None:
     log.info("serving on http://%s:%s (async mode %s)", host, port, mode)
     socketio.start_background_task(liveness.run, app, app.config["SOCKET_HEARTBEAT_SECONDS"])
     socketio.start_background_task(overdue.run, app, app.config["BILLING_OVERDUE_INTERVAL_SECONDS"])
+    socketio.start_background_task(digest.run, app, app.config["CHAT_DIGEST_INTERVAL_SECONDS"])
     if mode == "eventlet":
         import eventlet
         import eventlet.wsgi

@@ -1,4 +1,5 @@
-"""Command-line tools: `flask --app wsgi demo load`, `flask --app wsgi users create`."""
+"""Command-line tools: `flask --app wsgi demo load`, `flask --app wsgi users create`,
+`flask --app wsgi chat digest`."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from flask.cli import AppGroup
 from thebot import demo
 from thebot.models import Role
 from thebot.services import accounts
+from thebot.services.chat import digest
 from thebot.services.errors import DomainError
 
 demo_cli = AppGroup("demo", help="Demo data.")
 users_cli = AppGroup("users", help="Accounts.")
+chat_cli = AppGroup("chat", help="Chat.")
 
 
 @demo_cli.command("load")
@@ -48,6 +51,14 @@ def users_create(
     click.echo(f"Created {user.role.value} {user.username} (id {user.id}).")
 
 
+@chat_cli.command("digest")
+def chat_digest() -> None:
+    """Run one round of the chat digest now (what each serving process does periodically)."""
+    done = digest.send_digests()
+    click.echo(f"Chat digests sent: {len(done.mailed)}.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(chat_cli)

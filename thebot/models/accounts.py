@@ -48,6 +48,9 @@ class User(UserMixin, Model):
     # Set when an admin removes the account: the row stays (messages, reports and lessons keep
     # their author) with every personal detail erased; see services/removal.py.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the last chat digest e-mail was claimed for this user: at most one per
+    # CHAT_DIGEST_MIN_GAP_MINUTES, claimed by compare-and-set (services/chat/digest.py).
+    chat_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     student_profile: Mapped[StudentProfile | None] = relationship(
         back_populates="user", foreign_keys="StudentProfile.user_id", uselist=False

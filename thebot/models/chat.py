@@ -117,6 +117,9 @@ class ChatMember(Model):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     last_read_id: Mapped[int] = mapped_column(default=0)
+    # The last message id an e-mail digest told this member about: never reported again
+    # (services/chat/digest.py).
+    digested_id: Mapped[int] = mapped_column(default=0, server_default="0")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship()

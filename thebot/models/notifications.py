@@ -16,6 +16,8 @@ CATEGORY_KINDS: dict[str, tuple[str, ...]] = {
     "billing": ("invoice_sent", "invoice_viewed", "invoice_paid", "invoice_overdue"),
     "lessons": ("lesson_scheduled", "lesson_changed", "lesson_cancelled"),
     "homework": ("homework_set", "homework_graded"),
+    # One e-mail for the rooms a member has left unread (services/chat/digest.py): no in-app kind.
+    "chat_digest": (),
 }
 CATEGORIES: tuple[str, ...] = tuple(CATEGORY_KINDS)
 KIND_CATEGORY: dict[str, str] = {
@@ -25,12 +27,39 @@ KINDS: tuple[str, ...] = tuple(KIND_CATEGORY)
 
 # The categories of what the product has today (the settings page shows these; the API keeps
 # every category above, so areas still to come need no API change).
-LIVE_CATEGORIES: tuple[str, ...] = ("chat", "reports", "billing", "lessons", "homework")
+LIVE_CATEGORIES: tuple[str, ...] = (
+    "chat",
+    "reports",
+    "billing",
+    "lessons",
+    "homework",
+    "chat_digest",
+)
+# Categories that only e-mail: their `in_app` switch is always false and cannot be switched on.
+EMAIL_ONLY_CATEGORIES: tuple[str, ...] = ("chat_digest",)
 
 # Defaults when a user has not saved a choice: in-app everywhere; e-mail except for chat,
 # which would mail on every conversation.
-DEFAULT_IN_APP: dict[str, bool] = {category: True for category in CATEGORIES}
-DEFAULT_EMAIL: dict[str, bool] = {category: category != "chat" for category in CATEGORIES}
+DEFAULT_IN_APP: dict[str, bool] = {
+    category: category not in EMAIL_ONLY_CATEGORIES for category in CATEGORIES
+}
+DEFAULT_EMAIL: dict[str, bool] = {
+    category: category not in ("chat", "chat_digest") for category in CATEGORIES
+}
+# Roles for which a category's e-mail is on by default, whatever DEFAULT_EMAIL says: the chat
+# digest mails parents (who rarely keep the chat open) and nobody else unless they switch it on.
+DEFAULT_EMAIL_ROLES: dict[str, tuple[str, ...]] = {"chat_digest": ("parent",)}
+
+
+def default_settings(role: str | None) -> dict[str, dict[str, bool]]:
+    """{category: {"in_app", "email"}} a user of this role has before saving any choice."""
+    return {
+        category: {
+            "in_app": DEFAULT_IN_APP[category],
+            "email": DEFAULT_EMAIL[category] or role in DEFAULT_EMAIL_ROLES.get(category, ()),
+        }
+        for category in CATEGORIES
+    }
 
 
 class Notification(Model):

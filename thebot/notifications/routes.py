@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -86,6 +86,12 @@ def settings():
         form=form,
         categories=LIVE_CATEGORIES,
         labels=CATEGORY_LABELS,
+        hints={
+            "chat_digest": _(
+                "One e-mail about the chats you have left unread for %(minutes)d minutes.",
+                minutes=current_app.config["CHAT_DIGEST_AFTER_MINUTES"],
+            )
+        },
         has_email=bool(user.email),
     )
 

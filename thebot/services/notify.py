@@ -16,11 +16,11 @@ from thebot.models import ChatMember, MessageKind, User
 from thebot.models.base import execute_dml, insert_or_ignore, utcnow
 from thebot.models.notifications import (
     CATEGORIES,
-    DEFAULT_EMAIL,
-    DEFAULT_IN_APP,
+    EMAIL_ONLY_CATEGORIES,
     KIND_CATEGORY,
     Notification,
     NotificationSetting,
+    default_settings,
 )
 from thebot.services import mailer
 from thebot.services.errors import Invalid, NotFound
@@ -267,9 +267,10 @@ def mark_read_by_key(user_id: int, key: str) -> bool:
 
 
 def settings_for(user: User | int) -> dict[str, dict[str, bool]]:
-    """{category: {"in_app", "email"}} for every category, defaults filled in."""
+    """{category: {"in_app", "email"}} for every category, defaults (by role) filled in."""
     user_id = user if isinstance(user, int) else user.id
-    result = {c: {"in_app": DEFAULT_IN_APP[c], "email": DEFAULT_EMAIL[c]} for c in CATEGORIES}
+    found = db.session.get(User, user_id) if isinstance(user, int) else user
+    result = default_settings(found.role.value if found is not None else None)
     for row in db.session.scalars(
         select(NotificationSetting).where(NotificationSetting.user_id == user_id)
     ):
@@ -301,6 +302,11 @@ def update_settings(user: User, categories) -> dict[str, dict[str, bool]]:
                 raise Invalid(
                     _l("'%(name)s' must be true or false.", name=name),
                     {category: _l("true or false.")},
+                )
+            if value and name == "in_app" and category in EMAIL_ONLY_CATEGORIES:
+                raise Invalid(
+                    _l("%(name)s is sent by e-mail only.", name=category),
+                    {category: _l("Only 'email' can be switched on.")},
                 )
             current[category][name] = value
     for category in categories:
