@@ -42,9 +42,11 @@ class UserEditForm(ProfileFields, FlaskForm):
 class LinksForm(FlaskForm):
     tutor_id = SelectField(_l("Tutor"), coerce=int)
     parent_id = SelectField(_l("Parent"), coerce=int)
+    # Optional: a post without it (an older client) keeps the guardian as it is.
     guardian_id = SelectField(
         _l("Second guardian"),
         coerce=int,
+        validators=[Optional()],
         description=_l("Optional: another parent account who sees what the parent sees."),
     )
 

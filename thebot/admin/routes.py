@@ -221,7 +221,9 @@ def set_links(user_id: int):
                 user.id,
                 tutor_id=form.tutor_id.data or None,
                 parent_id=form.parent_id.data or None,
-                guardian_id=form.guardian_id.data or None,
+                guardian_id=(
+                    form.guardian_id.data or None if "guardian_id" in request.form else links.UNSET
+                ),
             )
         except DomainError as exc:
             show_errors(form, exc)
