@@ -285,9 +285,10 @@ class Stack:
         return self
 
     def stop(self) -> None:
-        """nginx first (graceful: open requests finish), then the app processes."""
+        """nginx first (its fast shutdown: long-polling requests would hold a graceful one),
+        then the app processes."""
         if self.nginx is not None:
-            _stop(self.nginx, signal.SIGQUIT)
+            _stop(self.nginx, signal.SIGTERM)
             self.nginx = None
         for proc in self.apps.values():
             if proc.poll() is None:
