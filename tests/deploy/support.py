@@ -152,6 +152,7 @@ class Socket:
         transports: list[str] | None = None,
     ):
         self.events: queue.Queue = queue.Queue()
+        self.log: list[tuple[str, object]] = []  # every event ever received, in order
         self.connects: queue.Queue = queue.Queue()
         self.namespace = namespaces[0]
         # The route cookie in the client's own jar: sent with every long-polling request and
@@ -178,7 +179,11 @@ class Socket:
         )
 
     def _recorder(self, name: str):
-        return lambda data=None: self.events.put((name, data))
+        def record(data=None):
+            self.log.append((name, data))
+            self.events.put((name, data))
+
+        return record
 
     def call(self, event: str, data=None, namespace: str | None = None) -> dict:
         return self.sio.call(
