@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from thebot import realtime
@@ -25,6 +28,8 @@ from thebot.services.accounts import remember_locale
 from thebot.services.errors import Forbidden, NotFound
 from thebot.services.people import find_by_login
 from thebot.services.user_agents import device_name
+
+_log = logging.getLogger(__name__)
 
 
 @functools.lru_cache(maxsize=4)
@@ -110,11 +115,13 @@ def user_of_live_credential(
 
 
 def user_for_login_session(user_id, raw_key, *, stamp: bool = False) -> User | None:
-    """Flask-Login's loader: the active user of a live sign-in, or None; `stamp` records the use."""
-    record = login_session_record(user_id, raw_key)
-    if record is not None and stamp:
-        stamp_used(record)
-    return db.session.get(User, record.user_id) if record is not None else None
+    """Flask-Login's loader: the active user of a live sign-in, or None; `stamp` records the use.
+    The lookup flushes nothing the request has pending (see stamp_used)."""
+    with db.session.no_autoflush:
+        record = login_session_record(user_id, raw_key)
+        if record is not None and stamp:
+            stamp_used(record)
+        return db.session.get(User, record.user_id) if record is not None else None
 
 
 def end_login_session(raw_key: str) -> None:
@@ -161,11 +168,13 @@ def token_record(raw: str) -> ApiToken | None:
 
 
 def user_for_token(raw: str, *, stamp: bool = False) -> User | None:
-    """The active user a raw bearer token belongs to, or None; `stamp` records the use."""
-    token = token_record(raw)
-    if token is not None and stamp:
-        stamp_used(token)
-    return token.user if token is not None else None
+    """The active user a raw bearer token belongs to, or None; `stamp` records the use. The
+    lookup flushes nothing the request has pending (see stamp_used)."""
+    with db.session.no_autoflush:
+        token = token_record(raw)
+        if token is not None and stamp:
+            stamp_used(token)
+        return token.user if token is not None else None
 
 
 def revoke_token(raw: str) -> bool:
@@ -185,12 +194,54 @@ LAST_USED_STEP = timedelta(minutes=1)  # last_used_at moves at most once a minut
 
 
 def stamp_used(record: LoginSession | ApiToken) -> None:
-    """Record that a credential was just used, at most once a minute (then commit at once)."""
+    """Record that a credential was just used, at most once a minute.
+
+    Its own short transaction on another connection of the engine (a Core UPDATE), never the
+    request's session: whatever the request has pending stays its own to commit or roll back.
+    The record in the session learns the new time as already committed (not a change to
+    flush). Best effort: a failure is logged once and the request goes on; so does a wait for
+    a lock, which is bounded (PostgreSQL: lock_timeout; SQLite: skipped while this request
+    already holds the write lock, which the other connection would wait for in vain).
+    """
     now = utcnow()
     if record.last_used_at is not None and now - record.last_used_at < LAST_USED_STEP:
         return
-    record.last_used_at = now
-    db.session.commit()
+    if _request_holds_sqlite_write_lock():
+        return  # the next request stamps it
+    model = type(record)
+    try:
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{_STAMP_LOCK_TIMEOUT_MS}ms'")
+            conn.execute(
+                update(model)
+                .where(
+                    model.id == record.id,
+                    or_(model.last_used_at.is_(None), model.last_used_at < now - LAST_USED_STEP),
+                )
+                .values(last_used_at=now)
+            )
+    except SQLAlchemyError:
+        _log.warning(
+            "could not record the use of %s %s", model.__tablename__, record.id, exc_info=True
+        )
+        return
+    set_committed_value(record, "last_used_at", now)
+
+
+_STAMP_LOCK_TIMEOUT_MS = 2000
+
+
+def _request_holds_sqlite_write_lock() -> bool:
+    """Whether the request's session has written to SQLite in its open transaction (pysqlite
+    begins one at the first write only): a second connection's write would wait for it."""
+    session = db.session()
+    if not session.in_transaction():
+        return False
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return False
+    return bool(getattr(conn.connection.dbapi_connection, "in_transaction", False))
 
 
 def _current_ids(login_key, bearer) -> tuple[int | None, int | None]:
