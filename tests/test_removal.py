@@ -264,6 +264,32 @@ def test_a_removed_parent_leaves_the_student_with_an_empty_link_and_the_rooms(
     assert "Sam Student" in page and "Paula Parent" not in page
 
 
+def test_a_removed_second_guardian_leaves_the_family_and_the_rooms(admin_web, school):
+    from thebot.services import links
+
+    links.set_links(school.admin, school.student.id, guardian_id=school.other_parent.id)
+    guardian_id = school.other_parent.id
+    assert guardian_id in members(school.tutor_room) and guardian_id in members(school.maths_room)
+    assert remove_through_page(admin_web, school.other_parent).status_code == 302
+
+    profile = profile_of(school.student)
+    assert (profile.parent_id, profile.guardian_id) == (school.parent.id, None)
+    assert guardian_id not in members(school.tutor_room) | members(school.maths_room)
+    assert school.parent.id in members(school.tutor_room) & members(school.maths_room)
+
+
+def test_a_removed_primary_parent_leaves_the_second_guardian_as_the_parent(admin_web, school):
+    from thebot.services import links
+
+    links.set_links(school.admin, school.student.id, guardian_id=school.other_parent.id)
+    assert remove_through_page(admin_web, school.parent).status_code == 302
+
+    profile = profile_of(school.student)
+    assert (profile.parent_id, profile.guardian_id) == (school.other_parent.id, None)
+    assert school.parent.id not in members(school.tutor_room) | members(school.maths_room)
+    assert school.other_parent.id in members(school.tutor_room) & members(school.maths_room)
+
+
 # --- a student and a teacher removed ------------------------------------------------------------
 
 

@@ -159,7 +159,8 @@ def _end_enrollments(user: User) -> None:
 
 def _empty_links_to(user: User) -> None:
     """Every student whose tutor, parent or second guardian this was keeps everything else;
-    the link becomes empty and chat membership follows (links.links_changed)."""
+    the link becomes empty and chat membership follows (links.links_changed). A removed primary
+    parent's place goes to the second guardian, if any (a guardian never stands alone)."""
     sp = StudentProfile
     profiles = db.session.scalars(
         select(sp).where(
@@ -167,10 +168,14 @@ def _empty_links_to(user: User) -> None:
         )
     ).all()
     for profile in profiles:
-        old = (profile.tutor_id, profile.parent_id, profile.guardian_id)
-        profile.tutor_id = None if profile.tutor_id == user.id else profile.tutor_id
-        profile.parent_id = None if profile.parent_id == user.id else profile.parent_id
-        profile.guardian_id = None if profile.guardian_id == user.id else profile.guardian_id
+        old = tutor, parent, guardian = (profile.tutor_id, profile.parent_id, profile.guardian_id)
+        if tutor == user.id:
+            tutor = None
+        if guardian == user.id:
+            guardian = None
+        if parent == user.id:
+            parent, guardian = guardian, None
+        profile.tutor_id, profile.parent_id, profile.guardian_id = tutor, parent, guardian
         links.links_changed(
             profile.user, old_tutor_id=old[0], old_parent_id=old[1], old_guardian_id=old[2]
         )
