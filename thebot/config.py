@@ -113,6 +113,11 @@ class Config:
     # several processes share the counts), else this process's memory (see resolve_settings).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "thebot")
+    # While that storage (Redis) does not answer, limits are counted in this process's memory
+    # (one warning; Flask-Limiter tries Redis again with backoff) and no limit error fails a
+    # request: see docs/deploy.md ("When Redis goes away").
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_HEADERS_ENABLED = True
 
     # The public address of the site: every absolute link (e-mails) is built from it, never
@@ -184,6 +189,10 @@ def resolve_settings(config: dict) -> None:
         config["RATELIMIT_STORAGE_URI"] = (
             queue if queue.startswith(("redis://", "rediss://", "redis+unix://")) else "memory://"
         )
+    if config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://", "redis+unix://")):
+        from thebot.sockets.shared import redis_options  # a Redis away costs a request ~2 s
+
+        config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_options())
     config["BASE_URL"] = (config.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
     if str(config.get("SQLALCHEMY_DATABASE_URI") or "").startswith("postgresql"):
         # setdefault: options given explicitly (create_app's config) win over the DB_POOL_* ones

@@ -8,6 +8,7 @@ from flask import Flask
 
 from thebot.extensions import socketio
 from thebot.sockets.base import TRANSPORT_MAX, guard_client_events
+from thebot.sockets.shared import client_manager
 
 # "module:Class" of each namespace handler, registered with its namespace path.
 NAMESPACES: dict[str, str] = {
@@ -34,8 +35,10 @@ def init_socketio(app: Flask) -> None:
     """Bind Socket.IO with the configured async mode, message queue and allowed origins."""
     _register_namespaces()
     origins = app.config["CORS_ALLOWED_ORIGINS"] or None  # None: same origin only
+    queue = client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"], app.config["SOCKETIO_CHANNEL"])
     socketio.init_app(
         app,
+        **({"client_manager": queue} if queue is not None else {}),  # Redis: see shared.py
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         channel=app.config["SOCKETIO_CHANNEL"],

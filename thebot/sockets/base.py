@@ -18,11 +18,12 @@ from socketio import exceptions as socketio_exceptions
 from sqlalchemy import delete
 
 from thebot import realtime
-from thebot.extensions import db, limiter, socketio
+from thebot.extensions import db, socketio
 from thebot.models import SocketConnection, User
 from thebot.services import signins
 from thebot.services.errors import DomainError
 from thebot.sockets import liveness
+from thebot.sockets.shared import socket_limits
 from thebot.web import LOGIN_KEY
 
 log = logging.getLogger(__name__)
@@ -234,7 +235,7 @@ def check_rate(user: User, scope: str) -> None:
     """Count one `scope` event of this user (e.g. typing) against SOCKET_<SCOPE>_LIMIT, in the
     rate-limit storage every process shares; over the limit the event is refused."""
     limit = parse_limit(current_app.config[f"SOCKET_{scope.upper()}_LIMIT"])
-    if not limiter.limiter.hit(limit, "socket", scope, str(user.id)):
+    if not socket_limits.hit(limit, "socket", scope, str(user.id)):
         raise Refused("rate_limited", _("Too many events. Wait a moment and try again."))
 
 
