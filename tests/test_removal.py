@@ -306,6 +306,13 @@ def test_a_removed_student_ends_their_enrollments_and_links(admin_web, school):
     assert student_id not in members(school.tutor_room)
     assert school.tutor.id not in members(school.tutor_room)
     assert school.parent.id not in members(school.maths_room)
+    # Nobody links the removed student again (the form is gone; a POST is refused).
+    relink = admin_web.post(
+        f"/admin/users/{student_id}/links",
+        {"tutor_id": school.tutor.id, "parent_id": school.parent.id},
+    )
+    assert relink.status_code == 400 and "No such student." in text_of(relink)
+    assert profile_of(school.student).tutor_id is None
     # The tutor, the parent and the teacher are untouched.
     for other in (school.tutor, school.parent, school.teacher):
         assert fresh(other).active is True and fresh(other).deleted_at is None

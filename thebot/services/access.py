@@ -88,10 +88,12 @@ def visible_user(viewer: User, user_id: int) -> User:
 
 
 def visible_student(viewer: User, student_id: int) -> User:
-    """The student with this id if the viewer may see them; NotFound otherwise."""
+    """The student with this id if the viewer may see them; NotFound otherwise (a removed
+    student is nobody's to see or manage: no links, enrollments or records are added to it)."""
     query = select(User).where(
         User.id == student_id,
         User.role == Role.STUDENT,
+        User.deleted_at.is_(None),
         User.id.in_(student_ids_visible_to(viewer)),
     )
     student = db.session.scalar(query)
