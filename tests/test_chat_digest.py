@@ -32,6 +32,18 @@ SENT = "e-mail chat_digest sent"
 # --- fixtures and helpers ---------------------------------------------------------------------
 
 
+class _Sent(logging.Handler):
+    """Counts the mailer's "sent" records (from its background threads)."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.count = 0
+
+    def emit(self, record):
+        if record.getMessage() == SENT:
+            self.count += 1
+
+
 @pytest.fixture
 def smtp(ctx, caplog):
     """A local SMTP server the service app mails through (MAIL_SERVER/MAIL_PORT/BASE_URL set for
@@ -39,6 +51,8 @@ def smtp(ctx, caplog):
     from thebot.extensions import mail
 
     caplog.set_level(logging.INFO, logger="thebot.services.mailer")
+    sent = _Sent()
+    logging.getLogger("thebot.services.mailer").addHandler(sent)
     sink = Sink()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
@@ -50,9 +64,11 @@ def smtp(ctx, caplog):
         yield sink
         # Every e-mail handed to a background task has finished its SMTP session.
         deadline = time.monotonic() + 10
-        while caplog.text.count(SENT) < len(sink.messages) and time.monotonic() < deadline:
+        while sent.count < len(sink.messages) and time.monotonic() < deadline:
             time.sleep(0.05)
+        assert sent.count == len(sink.messages)
     finally:
+        logging.getLogger("thebot.services.mailer").removeHandler(sent)
         ctx.config.update(saved)
         mail.init_app(ctx)
         controller.stop()
