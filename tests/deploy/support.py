@@ -57,8 +57,11 @@ class Recipe:
             if path_part in line["path"] and (route is None or line["route"] == route)
         ]
 
-    def route_to(self, port: int) -> str:
-        """A `thebot_route` cookie value nginx sends to the app process on `port`."""
+    def route_to(self, port: int, *, fresh: bool = False) -> str:
+        """A `thebot_route` cookie value nginx sends to the app process on `port` (`fresh`: one
+        no earlier call answered, so nginx's log lines with it are this caller's alone)."""
+        if fresh:
+            self._routes.pop(port, None)
         for attempt in range(200):
             if port in self._routes:
                 return self._routes[port]
@@ -67,6 +70,9 @@ class Recipe:
                 f"{self.url}/healthz?probe={value}", cookies={"thebot_route": value}, timeout=WAIT
             )
             assert answer.status_code == 200
+            deadline = time.monotonic() + WAIT  # logged just after the answer went out
+            while not self.upstreams(f"probe={value}") and time.monotonic() < deadline:
+                time.sleep(0.02)
             (upstream,) = self.upstreams(f"probe={value}")
             self._routes.setdefault(int(upstream.rsplit(":", 1)[1]), value)
         raise AssertionError(f"nginx sent no probe to port {port}: {self._routes}")

@@ -147,5 +147,8 @@ def test_clients_of_a_killed_process_catch_up_through_the_survivor(recipe, demo,
     wait_until_forgotten(app, [sid for sid in sids if sid])
     # nginx's log: the tutor's first socket went to the doomed process, its reconnection on to
     # the survivor (nginx tried the dead one first, if it did not know yet).
-    upstreams = recipe.upstreams("/socket.io/", recipe.route_to(doomed))
-    assert upstreams[0].endswith(f":{doomed}") and upstreams[-1].endswith(f":{survivor}")
+    route = recipe.route_to(doomed)
+    assert _wait_until(
+        lambda: recipe.upstreams("/socket.io/", route)[-1:] == [f"127.0.0.1:{survivor}"], WAIT
+    )
+    assert recipe.upstreams("/socket.io/", route)[0] == f"127.0.0.1:{doomed}"
