@@ -103,11 +103,14 @@ def due_users(now: datetime) -> list[tuple[int, datetime | None]]:
 
 
 def _claim(user_id: int, seen: datetime | None, now: datetime) -> bool:
-    """Compare-and-set the user's `chat_digest_at` from what the round read to `now`."""
+    """Compare-and-set the user's `chat_digest_at` from what the round read to `now`, while
+    the user may still be mailed (address, active, switch: changed since the round looked?)."""
     unchanged = User.chat_digest_at.is_(None) if seen is None else User.chat_digest_at == seen
     return bool(
         execute_dml(
-            update(User).where(User.id == user_id, unchanged).values(chat_digest_at=now)
+            update(User)
+            .where(User.id == user_id, unchanged, _mailable())
+            .values(chat_digest_at=now)
         ).rowcount
     )
 
