@@ -481,3 +481,70 @@ def test_the_cli_runs_one_round(family, rooms, database_url):
     assert f"{PUBLIC_URL}/chat/?room={rooms['direct']}" in logged
     again = run()
     assert again.returncode == 0 and "Chat digests sent: 0." in again.stdout
+
+
+# --- the upgrade ------------------------------------------------------------------------------
+
+
+def test_the_upgrade_starts_existing_members_at_their_rooms_newest_message(tmp_path):
+    """Migration 0017 on a database with history: nothing from before the upgrade is mailed."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from thebot import create_app
+    from thebot.extensions import db
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}",
+            "SECRET_KEY": "test-secret-key",
+            "ASYNC_MODE": "threading",
+            "SOCKETIO_MESSAGE_QUEUE": None,
+        }
+    )
+    with app.app_context():
+        try:
+            upgrade(revision="0016")
+            with db.engine.begin() as conn:
+                for uid, name in ((1, "anna"), (2, "boris"), (3, "vera")):
+                    conn.execute(
+                        text(
+                            "INSERT INTO users (id, username, full_name, role, password_hash, "
+                            "active, time_zone, created_at) VALUES (:id, :name, :name, 'parent', "
+                            "'x', 1, 'UTC', '2026-01-01 00:00:00')"
+                        ),
+                        {"id": uid, "name": name},
+                    )
+                conn.execute(
+                    text(
+                        "INSERT INTO chat_rooms (id, kind, user_low_id, user_high_id, locked, "
+                        "created_at) VALUES (1, 'direct', 1, 2, 0, '2026-01-01 00:00:00'), "
+                        "(2, 'direct', 1, 3, 0, '2026-01-01 00:00:00')"
+                    )
+                )
+                for room_id, user_id in ((1, 1), (1, 2), (2, 1)):
+                    conn.execute(
+                        text(
+                            "INSERT INTO chat_members (room_id, user_id, last_read_id, joined_at)"
+                            " VALUES (:r, :u, 0, '2026-01-01 00:00:00')"
+                        ),
+                        {"r": room_id, "u": user_id},
+                    )
+                for message_id in (1, 2, 3):
+                    conn.execute(
+                        text(
+                            "INSERT INTO chat_messages (id, room_id, sender_id, kind, content, "
+                            "created_at) VALUES (:id, 1, 2, 'text', 'old', '2026-01-02 00:00:00')"
+                        ),
+                        {"id": message_id},
+                    )
+            upgrade()
+            with db.engine.connect() as conn:
+                rows = conn.execute(
+                    text("SELECT room_id, user_id, digested_id FROM chat_members ORDER BY 1, 2")
+                ).all()
+                stamps = conn.execute(text("SELECT chat_digest_at FROM users")).scalars().all()
+        finally:
+            db.engine.dispose()
+    assert [tuple(row) for row in rows] == [(1, 1, 3), (1, 2, 3), (2, 1, 0)]
+    assert stamps == [None, None, None]
