@@ -128,6 +128,52 @@ def test_a_request_waiting_in_postgresql_does_not_stall_other_clients(
     assert sorted(i["id"] for i in answer.json()["invoices"]) == expected_ids
 
 
+def test_the_pool_is_sized_from_the_settings_and_a_full_pool_answers_503(
+    app, start_server, database_url, demo
+):
+    """DB_POOL_* reach the engine: with one connection, held by a request waiting on a lock,
+    the next request waits DB_POOL_TIMEOUT for one and answers 503 `unavailable`; once the lock
+    goes both kinds of request are served again."""
+    only_on_postgres(app)
+    server = start_server(DB_POOL_SIZE=1, DB_MAX_OVERFLOW=0, DB_POOL_TIMEOUT=1)
+    parent = {"Authorization": f"Bearer {api_token(demo.parent)}"}
+    student = {"Authorization": f"Bearer {api_token(demo.student)}"}
+    assert requests.get(f"{server.url}/api/v1/invoices", headers=parent, timeout=WAIT).ok
+    locker = psycopg2.connect(_psycopg2_dsn(database_url))
+    watcher = psycopg2.connect(_psycopg2_dsn(database_url))
+    watcher.autocommit = True
+    blocked: dict = {}
+
+    def slow_request():
+        blocked["answer"] = requests.get(
+            f"{server.url}/api/v1/invoices", headers=parent, timeout=30
+        )
+
+    slow = threading.Thread(target=slow_request)
+    try:
+        with locker.cursor() as cur:
+            cur.execute("LOCK TABLE invoices IN ACCESS EXCLUSIVE MODE")
+        slow.start()
+        deadline = time.monotonic() + WAIT
+        while not _waiting_for_lock(watcher, "invoices") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _waiting_for_lock(watcher, "invoices"), "the one connection waits on the lock"
+        took, me = _timed(
+            lambda: requests.get(f"{server.url}/api/v1/me", headers=student, timeout=WAIT)
+        )
+    finally:
+        locker.rollback()
+        slow.join(WAIT)
+        locker.close()
+        watcher.close()
+    assert me.status_code == 503 and me.json()["error"]["code"] == "unavailable"
+    assert 1.0 <= took < 1.0 + BOUND  # DB_POOL_TIMEOUT, not SQLAlchemy's default 30 s
+    assert "database unavailable on GET /api/v1/me" in server.log_text()
+    assert blocked["answer"].status_code == 200
+    again = requests.get(f"{server.url}/api/v1/me", headers=student, timeout=WAIT)
+    assert again.status_code == 200 and again.json()["username"] == "student"
+
+
 PROBE = (
     "import wsgi, psycopg2.extensions, psycogreen.eventlet; "
     "print(psycopg2.extensions.get_wait_callback() is psycogreen.eventlet.eventlet_wait_callback)"

@@ -146,3 +146,30 @@ def test_postgresql_stopped_then_started_fails_cleanly_and_recovers(outage):
     assert "database unavailable" not in after
     tutor.close()
     student.close()
+
+
+def test_what_counts_as_the_database_being_unavailable():
+    """503 for an outage (refused, dropped, locked, no free connection); a bug stays a 500."""
+    import sqlite3
+
+    import psycopg2
+    from sqlalchemy import exc
+
+    from thebot.web.errors import database_unavailable
+
+    def wrapped(kind, orig, **kw):
+        return kind("SELECT 1", {}, orig, **kw)
+
+    assert database_unavailable(wrapped(exc.OperationalError, psycopg2.OperationalError("refused")))
+    assert database_unavailable(wrapped(exc.InterfaceError, psycopg2.InterfaceError("closed")))
+    assert database_unavailable(exc.TimeoutError("QueuePool limit reached"))
+    assert database_unavailable(
+        wrapped(exc.DBAPIError, Exception("gone"), connection_invalidated=True)
+    )
+    locked = sqlite3.OperationalError("database is locked")
+    assert database_unavailable(wrapped(exc.OperationalError, locked))
+    missing = sqlite3.OperationalError("no such table: users")
+    assert not database_unavailable(wrapped(exc.OperationalError, missing))
+    syntax = psycopg2.ProgrammingError("syntax error")
+    assert not database_unavailable(wrapped(exc.ProgrammingError, syntax))
+    assert not database_unavailable(ValueError("not the database"))
