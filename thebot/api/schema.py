@@ -45,7 +45,7 @@ _JSON_TYPES: dict[str, tuple[str, ...]] = {
     "object": ("object",),
     "any": (),
 }
-_FORMATS = {"date": "date", "datetime": "date-time", "url": "uri"}
+_FORMATS = {"date": "date", "datetime": "date-time"}  # "url": "" means none, so no format
 
 
 @dataclass(frozen=True)
