@@ -471,3 +471,17 @@ def test_every_route_answers_each_role_as_its_rule_says(app, web, web_factory, d
             wrong.append(f"{method} {path} [{endpoint}]: {problem}")
     assert wrong == [], f"{role}:\n" + "\n".join(wrong)
     assert called >= 150
+
+
+def test_invoice_lists_answer_students_and_teachers_with_nothing(web, demo):
+    """Why the invoice lists' rule is "any signed in": a role outside billing gets empty lists."""
+    for role in ("student", "teacher"):
+        token = api_token(demo[role])
+        listed = web.api("GET", "/api/v1/invoices", token=token).get_json()
+        assert listed == {"invoices": [], "has_more": False}, role
+        totals = web.api("GET", "/api/v1/invoices/totals", token=token).get_json()["totals"]
+        assert all(row["count"] == 0 for row in totals.values()), (role, totals)
+    parent = web.api("GET", "/api/v1/invoices", token=api_token(demo.parent)).get_json()
+    assert parent["invoices"] and all(
+        i["parent"]["id"] == demo.parent.id for i in parent["invoices"]
+    )
