@@ -228,12 +228,14 @@ def start_recipe(run_dir: Path, database_url: str, uploads: Path, redis_url: str
     crosses with other servers on the same Redis (pub/sub knows no db index)."""
     need(nginx_binary() is not None, "nginx (Debian package nginx)")
     own = f"thebot-recipe-{uuid.uuid4().hex[:10]}"
+    async_mode = env.pop("ASYNC_MODE", "eventlet")
     stack = Stack(
         run_dir,
         port=free_port(),
         app_ports=(free_port(), free_port()),
         redis_url=redis_url,
         database_url=database_url,
+        async_mode=async_mode,
         log_dir=run_dir,
         env={
             "THEBOT_ENV": "test",
