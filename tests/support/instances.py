@@ -32,10 +32,10 @@ class PostgresInstance:
         self.data = self.root / "data"
         self.log_path = self.root / "postgres.log"
         self.port = free_port()
-        self._as = []
+        self._as: list[str] = []
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres", "postgres")
-            self._as = ["runuser", "-u", "postgres", "--"]
+            self._as = [shutil.which("runuser") or "/usr/sbin/runuser", "-u", "postgres", "--"]
         self._run(
             "initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
             "--locale=C", "--no-sync",
