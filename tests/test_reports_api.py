@@ -743,3 +743,42 @@ def test_can_edit_is_true_only_on_the_callers_own_draft(as_user, demo):
         assert report["can_edit"] is False
     refused = tutor("PATCH", f"/reports/{draft['id']}", json={"summary": "Changed"})
     error_of(refused, 409, "conflict")
+
+
+# --- is_new: per viewer, by the student's links as they are now -------------------------------
+
+
+def _listed(who, report_id: int) -> dict:
+    return {r["id"]: r for r in who("GET", "/reports").get_json()["reports"]}[report_id]
+
+
+def test_is_new_is_per_viewer_until_a_guardian_reads_it(as_user, demo):
+    from thebot.services import links
+
+    links.set_links(demo.tutor, demo.student.id, guardian_id=demo.parent2.id)
+    tutor, parent, guardian = as_user("tutor"), as_user("parent"), as_user("parent2")
+    draft = tutor_draft(as_user, demo)
+    assert draft["is_new"] is False
+    sent = tutor("POST", f"/reports/{draft['id']}/send").get_json()["report"]
+    assert sent["is_new"] is False, "not new for its author"
+    assert _listed(parent, draft["id"])["is_new"] is True
+    assert _listed(guardian, draft["id"])["is_new"] is True
+    assert _listed(tutor, draft["id"])["is_new"] is False
+    assert _listed(as_user("admin"), draft["id"])["is_new"] is False
+    opened = parent("GET", f"/reports/{draft['id']}").get_json()["report"]
+    assert (opened["status"], opened["is_new"]) == ("read", False)
+    assert _listed(parent, draft["id"])["is_new"] is False
+    assert _listed(guardian, draft["id"])["is_new"] is False, "read: new for nobody"
+
+
+def test_is_new_follows_the_childs_current_parent_not_the_stored_recipient(as_user, demo):
+    from thebot.services import links
+
+    tutor, new_parent = as_user("tutor"), as_user("parent2")
+    draft = tutor_draft(as_user, demo)
+    tutor("POST", f"/reports/{draft['id']}/send")
+    links.set_links(demo.tutor, demo.student.id, parent_id=demo.parent2.id)
+    listed = _listed(new_parent, draft["id"])
+    assert listed["recipient"]["id"] == demo.parent.id and listed["is_new"] is True
+    read = new_parent("POST", f"/reports/{draft['id']}/read").get_json()["report"]
+    assert (read["status"], read["is_new"]) == ("read", False)

@@ -233,8 +233,12 @@ def test_a_sent_tutor_report_reaches_exactly_its_audience(users, demo):
     for username in set(ROLES) - expected:
         assert users[username].events == [], username
     (payload,) = users["parent"].got("report_sent")
-    assert payload == response.json()["report"]
+    # the author's answer, as the parent sees it: new for the parent (is_new is per viewer)
+    assert payload == {**response.json()["report"], "is_new": True}
     assert payload["status"] == "sent" and payload["summary"] == "A steady week."
+    assert response.json()["report"]["is_new"] is False
+    assert [p["is_new"] for p in users["tutor"].got("report_sent")] == [False]
+    assert [p["is_new"] for p in users["admin"].got("report_sent")] == [False]
 
 
 def test_reading_reaches_exactly_the_audience_once(users, demo):

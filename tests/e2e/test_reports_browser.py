@@ -1,6 +1,8 @@
 """Weekly reports in real Chromium: a parent's open inbox receives a report the moment the tutor
 (in a second browser) clicks Send, and the tutor's list shows it read, without a reload, as soon
-as the parent opens it."""
+as the parent opens it. The second guardian, who is not the stored recipient, sees it "new" too
+(the server's per-viewer is_new), and "read" with the counter back to none once the parent
+reads it."""
 
 from __future__ import annotations
 
@@ -13,8 +15,8 @@ pytestmark = pytest.mark.browser
 WEEK = "2025-03-03"
 
 
-def test_a_sent_report_appears_live_and_its_reading_shows_live(new_page, demo, ctx):
-    from thebot.services import families
+def test_a_sent_report_appears_live_and_its_reading_shows_live(new_page, demo, ctx, make_user):
+    from thebot.services import families, links
     from thebot.services.reports import writing
 
     # A family of its own, with markup in the child's name: it must show as text.
@@ -28,6 +30,8 @@ def test_a_sent_report_appears_live_and_its_reading_shows_live(new_page, demo, c
         parent_phone="",
     )
     child, parent = families.reveal_family_credentials(demo.tutor, family.id)
+    guardian = make_user("parent", "lev-guardian", full_name="Gleb Orlov")
+    links.set_links(demo.tutor, child.user.id, guardian_id=guardian.id)
     report = writing.create_report(
         demo.tutor,
         kind="tutor",
@@ -42,6 +46,10 @@ def test_a_sent_report_appears_live_and_its_reading_shows_live(new_page, demo, c
     expect(inbox.locator("[data-live-state]")).to_be_visible()
     expect(inbox.locator(f'tr[data-report-id="{report.id}"]')).to_have_count(0)
     inbox.evaluate("window.stillTheSamePage = true")
+    second = new_page()  # the second guardian: not the stored recipient, a reader all the same
+    browser_login(second, "lev-guardian")
+    second.goto("/parent/reports")
+    expect(second.locator("[data-live-state]")).to_be_visible()
 
     tutor = new_page()
     browser_login(tutor, "tutor")
@@ -57,6 +65,9 @@ def test_a_sent_report_appears_live_and_its_reading_shows_live(new_page, demo, c
     expect(row).to_contain_text("Tatiana Smirnova")
     expect(row.locator(f'[data-report-status="{report.id}"]')).to_have_text("new")
     assert inbox.evaluate("window.stillTheSamePage") is True
+    second_status = second.locator(f'[data-report-status="{report.id}"]')
+    expect(second_status).to_have_text("new")
+    expect(second.locator("[data-test=unread-count]")).to_have_text("1 new")
 
     tutor.goto("/tutor/reports")
     expect(tutor.locator("[data-live-state]")).to_be_visible()
@@ -69,3 +80,5 @@ def test_a_sent_report_appears_live_and_its_reading_shows_live(new_page, demo, c
 
     expect(status).to_have_text("read")
     assert tutor.evaluate("window.stillTheSamePage") is True
+    expect(second_status).to_have_text("read")  # read by the other guardian: new for nobody
+    expect(second.locator("[data-test=unread-count]")).to_be_hidden()

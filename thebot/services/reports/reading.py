@@ -95,7 +95,8 @@ def mark_read(viewer: User, report_id) -> Report:
 def _loaded(query):
     return query.options(
         joinedload(Report.author),
-        joinedload(Report.student),
+        # the profile too: is_new (report_dict) reads the student's current links
+        joinedload(Report.student).joinedload(User.student_profile),
         joinedload(Report.recipient),
         joinedload(Report.subject),
         joinedload(Report.enrollment).joinedload(Enrollment.subject),

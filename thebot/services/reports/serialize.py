@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from thebot.models import Report, ReportKind, User
 from thebot.models.base import iso
+from thebot.services.reports.reading import is_unread_for
 from thebot.services.reports.rules import KIND_FIELDS, TEXT_FIELDS, may_edit
 
 
@@ -14,7 +15,8 @@ def _person(user: User | None) -> dict | None:
 
 
 def report_dict(report: Report, viewer: User) -> dict:
-    """A report as JSON for this viewer (with whether they may edit it)."""
+    """A report as JSON for this viewer (with whether they may edit it, and whether it waits
+    for them to read it: `is_new`, by the student's links as they are now)."""
     data = {
         "id": report.id,
         "kind": report.kind.value,
@@ -40,5 +42,6 @@ def report_dict(report: Report, viewer: User) -> dict:
         created_at=iso(report.created_at),
         updated_at=iso(report.updated_at),
         can_edit=may_edit(viewer, report),
+        is_new=is_unread_for(report, viewer),
     )
     return data

@@ -15,9 +15,10 @@
   const weekFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
     { dateStyle: "medium", timeZone: "UTC" });
 
+  // "new": the server's per-viewer is_new (it waits for this user to read it, by the student's
+  // links as they are now, not by the stored recipient).
   function statusOf(report) {
-    if (report.status === "sent" && report.recipient && report.recipient.id === me) return "new";
-    return report.status;
+    return report.is_new === true ? "new" : report.status;
   }
 
   function setStatus(badge, status) {
@@ -142,9 +143,11 @@
 
   socket.on("report_read", (data) => {
     if (!data || typeof data.report_id !== "number") return;
-    if (data.reader && data.reader.id === me) changeUnread(-1);  // read by me, e.g. in another tab
-    document.querySelectorAll(`[data-report-status="${data.report_id}"]`)
-      .forEach((badge) => setStatus(badge, "read"));
+    const badges = document.querySelectorAll(`[data-report-status="${data.report_id}"]`);
+    const shownNew = [...badges].some((badge) => badge.dataset.status === "new");
+    // Read by me (e.g. in another tab), or by the other guardian of a report new for me too.
+    if ((data.reader && data.reader.id === me) || shownNew) changeUnread(-1);
+    badges.forEach((badge) => setStatus(badge, "read"));
     document.querySelectorAll(`tr[data-report-id="${data.report_id}"]`)
       .forEach((row) => row.classList.remove("unread"));
   });
