@@ -10,12 +10,23 @@ from tests.support.http import api_token, text_of
 
 VISIBLE = {
     "student": {"student", "tutor", "parent", "teacher", "teacher2"},
-    "student2": {"student2", "tutor", "parent", "teacher"},
+    "student2": {"student2", "tutor", "parent", "guardian", "teacher"},
     "student3": {"student3", "tutor2", "parent2", "teacher"},
     "student4": {"student4", "tutor", "teacher2"},
     "parent": {"parent", "student", "student2", "tutor", "teacher", "teacher2"},
     "parent2": {"parent2", "student3", "tutor2", "teacher"},
-    "tutor": {"tutor", "student", "student2", "student4", "parent", "teacher", "teacher2"},
+    # Pavel's second guardian sees what a parent of Pavel sees (not the other parent)
+    "guardian": {"guardian", "student2", "tutor", "teacher"},
+    "tutor": {
+        "tutor",
+        "student",
+        "student2",
+        "student4",
+        "parent",
+        "guardian",
+        "teacher",
+        "teacher2",
+    },
     "tutor2": {"tutor2", "student3", "parent2", "teacher"},
     "teacher": {
         "teacher",
@@ -26,6 +37,7 @@ VISIBLE = {
         "tutor2",
         "parent",
         "parent2",
+        "guardian",
     },
     "teacher2": {"teacher2", "student", "student4", "tutor", "parent"},
     "admin": {
@@ -40,6 +52,7 @@ VISIBLE = {
         "student2",
         "student3",
         "student4",
+        "guardian",
     },
 }
 STUDENTS = {"student", "student2", "student3", "student4"}

@@ -78,6 +78,7 @@ def test_me_with_bearer_token(web, demo):
             "goal": "OGE maths at 5",
             "tutor": {"id": demo.tutor.id, "full_name": "Tatiana Smirnova", "role": "tutor"},
             "parent": {"id": demo.parent.id, "full_name": "Irina Petrova", "role": "parent"},
+            "guardian": None,
         },
     }
 

@@ -31,6 +31,7 @@ PEOPLE = [
     "teacher2",
     "parent",
     "parent2",
+    "guardian",
     "student",
     "student2",
     "student3",
@@ -48,6 +49,8 @@ ALLOWED_PAIRS = {
         ("parent2", "teacher"),
         ("parent", "tutor"),
         ("parent2", "tutor2"),  # parent–child's tutor
+        ("guardian", "teacher"),  # student2's second guardian, as a parent of student2
+        ("guardian", "tutor"),
     ]
 }
 
@@ -103,6 +106,7 @@ READS = {
         "direct:parent-tutor",
     },
     "parent2": {"maths:student3", "tutor:student3", "direct:parent2-teacher"},
+    "guardian": {"maths:student2", "tutor:student2"},
     "tutor": {
         "tutor:student",
         "tutor:student2",
@@ -280,7 +284,7 @@ def test_rooms_appear_with_enrollments_and_tutor_links(ctx, demo, make_user):
         db.session.scalars(select(ChatMember.user_id).where(ChatMember.room_id == room.id))
     )
     assert room.kind is RoomKind.SUBJECT
-    assert members == {demo.student2.id, demo.teacher2.id, demo.parent.id}
+    assert members == {demo.student2.id, demo.teacher2.id, demo.parent.id, demo.guardian.id}
 
     student = families.create_family(
         demo.tutor,

@@ -55,7 +55,7 @@ def test_demo_load_builds_the_contracts_demo_data_and_is_idempotent(flask_cli, c
     assert first.returncode == 0, first.stderr
     assert "Demo data loaded." in first.stdout
     counts = table_counts()
-    assert counts == {"User": 11, "StudentProfile": 4, "Subject": 5, "Enrollment": 5}
+    assert counts == {"User": 12, "StudentProfile": 4, "Subject": 5, "Enrollment": 5}
     again = flask_cli("demo", "load")
     assert again.returncode == 0, again.stderr
     assert table_counts() == counts
@@ -71,7 +71,7 @@ def test_demo_load_completes_partial_data(flask_cli, make_user, ctx):
     result = flask_cli("demo", "load")
     assert result.returncode == 0, result.stderr
     counts = table_counts()
-    assert counts["User"] == 11 and counts["Enrollment"] == 5
+    assert counts["User"] == 12 and counts["Enrollment"] == 5
     from thebot.services import people
 
     assert people.find_by_login("tutor").full_name == "Someone Else"  # existing rows are kept

@@ -75,7 +75,7 @@ def test_admin_dashboard_counts_roles_and_lists_newest_accounts(web, demo):
     web.login("admin")
     response = web.get("/admin/")
     page = text_of(response)
-    assert "4 Student" in page and "2 Parent" in page and "2 Tutor" in page
+    assert "4 Student" in page and "3 Parent" in page and "2 Tutor" in page
     assert "2 Teacher" in page and "1 Administrator" in page
     assert "5 Active enrollments" in page
     assert "Daniil Sokolov" in page  # among the newest accounts

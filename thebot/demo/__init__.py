@@ -66,6 +66,14 @@ ACCOUNTS: list[tuple[str, Role, str, str | None, dict[str, Any]]] = [
         {"grade": 11, "goal": "EGE profile maths 80+"},
     ),
     ("student4", Role.STUDENT, "Daniil Sokolov", None, {"grade": 10, "goal": "Physics olympiad"}),
+    # last, so the ids of the accounts above stay as they were
+    (
+        "guardian",
+        Role.PARENT,
+        "Oleg Petrov",
+        "guardian@thebot.local",
+        {"phone": "+7 900 777-88-99"},
+    ),
 ]
 
 LINKS = {
@@ -74,6 +82,9 @@ LINKS = {
     "student3": ("tutor2", "parent2"),
     "student4": ("tutor", None),
 }
+
+# A second guardian (domain.md section 1): Pavel's father sees and pays what his mother does.
+GUARDIANS = {"student2": "guardian"}
 
 SUBJECTS = [
     ("Maths", "Algebra and geometry"),
@@ -133,6 +144,10 @@ def load(only_if_empty: bool = False) -> bool:
                 tutor_id=_made(tutor_name).id,
                 parent_id=_made(parent_name).id if parent_name else None,
             )
+    for student_name, guardian_name in GUARDIANS.items():
+        profile = _made(student_name).student_profile
+        if profile is not None and profile.parent_id is not None and profile.guardian_id is None:
+            links.set_links(admin, profile.user_id, guardian_id=_made(guardian_name).id)
     for student_name, subject_name, teacher_name in ENROLLMENTS:
         student = _made(student_name)
         subject = db.session.scalars(select(Subject).where(Subject.name == subject_name)).one()

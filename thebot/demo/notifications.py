@@ -26,6 +26,7 @@ DEMO_USERS = (
     "teacher2",
     "parent",
     "parent2",
+    "guardian",
     "student",
     "student2",
     "student3",
