@@ -41,7 +41,7 @@ CODES = {
 }
 # Each namespace's client events and the keys their payloads take (contract.md section 4);
 # `connect`, `disconnect` and an unknown name must be refused as well.
-EVENTS = {
+EVENTS: dict[str, dict[str, tuple[str, ...]]] = {
     "/chat": {
         "rooms": (),
         "join": ("room_id", "after_id"),
@@ -83,7 +83,7 @@ def _payloads(keys: tuple[str, ...], real_ids: list[int]):
     shaped = (
         st.fixed_dictionaries({}, optional={key: value for key in keys}) if keys else st.just({})
     )
-    deep = st.recursive(
+    deep: st.SearchStrategy = st.recursive(
         st.just({}), lambda inner: st.dictionaries(st.just("a"), inner), max_leaves=60
     )
     return (
