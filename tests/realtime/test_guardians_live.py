@@ -6,10 +6,12 @@ them again brings the room back."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+import socketio
 
 from tests.support.guardians import guardian_family
 from tests.support.http import api_token
@@ -157,3 +159,62 @@ def test_a_removed_guardian_stops_hearing_the_room_as_an_unlinked_parent_does(
     assert "Gary Guardian" in {m["full_name"] for m in joined["members"]}
     fence = guardian.join(room)
     assert fence["messages"][-1]["client_id"] == "fence"
+
+
+class ReportsSocket:
+    """A /reports client recording report_sent, report_read and progress_updated."""
+
+    def __init__(self, url: str, token: str):
+        self.events: list[tuple[str, dict]] = []
+        self.sio = socketio.Client(reconnection=False)
+        for name in ("report_sent", "report_read", "progress_updated"):
+            self.sio.on(
+                name, lambda data, name=name: self.events.append((name, data)), namespace="/reports"
+            )
+        self.sio.connect(
+            url, namespaces=["/reports"], auth={"token": token}, transports=["websocket"]
+        )
+
+    def names_for(self, report_id: int) -> list[str]:
+        return [n for n, d in self.events if d.get("id", d.get("report_id")) == report_id]
+
+
+def _wait(predicate, what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_report_events_reach_the_guardian_and_their_reading_reaches_everyone(live_server, fam):
+    url = live_server.url
+    sockets = {
+        who: ReportsSocket(url, fam.tokens[who]) for who in ("guardian", "parent", "other_parent")
+    }
+    try:
+        draft = _api(
+            url,
+            fam,
+            "tutor",
+            "POST",
+            "/reports",
+            {
+                "kind": "tutor",
+                "week_start": "2025-03-03",
+                "student_id": fam.student.id,
+                "summary": "A steady week.",
+            },
+        )["report"]
+        _api(url, fam, "tutor", "POST", f"/reports/{draft['id']}/send")
+        for who in ("guardian", "parent"):
+            _wait(lambda who=who: "report_sent" in sockets[who].names_for(draft["id"]), who)
+        opened = _api(url, fam, "guardian", "GET", f"/reports/{draft['id']}")["report"]
+        assert opened["status"] == "read"
+        for who in ("guardian", "parent"):
+            _wait(lambda who=who: "report_read" in sockets[who].names_for(draft["id"]), who)
+        read = [d for n, d in sockets["parent"].events if n == "report_read"]
+        assert read[0]["reader"]["id"] == fam.guardian.id
+        assert sockets["other_parent"].events == []
+    finally:
+        for socket in sockets.values():
+            socket.sio.disconnect()
