@@ -379,8 +379,8 @@ def test_read_moves_the_cursor_forward_and_tells_the_room(live_server, demo, con
         teacher.call("send", {"room_id": room, "content": f"hw {i}"})["message"]["id"]
         for i in range(2)
     ]
-    assert parent.wait_for("unread", lambda u: u["room_id"] == room)["unread"] == 1
-    assert parent.wait_for("unread", lambda u: u["room_id"] == room)["unread"] == 2
+    # A burst's counts may come coalesced (CHAT_UNREAD_COALESCE_MS): the last one says 2.
+    assert parent.wait_for("unread", lambda u: u["room_id"] == room and u["unread"] == 2)
     ack = parent.call("read", {"room_id": room, "message_id": ids[1]})
     assert ack == {"ok": True, "unread": 0}
     assert teacher.wait_for("read") == {

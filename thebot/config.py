@@ -77,6 +77,10 @@ class Config:
     LESSON_CANCEL_MIN_HOURS = _int("LESSON_CANCEL_MIN_HOURS", 2)
     CHAT_SEND_LIMIT = _int("CHAT_SEND_LIMIT", 10)
     CHAT_SEND_WINDOW = _int("CHAT_SEND_WINDOW", 10)
+    # The `unread` counts of a room's members go out at most once per this many milliseconds
+    # per process, counted after a burst of messages (0: once per message, counted in its
+    # transaction). See services/chat/messages.py (_announce_unread).
+    CHAT_UNREAD_COALESCE_MS = _int("CHAT_UNREAD_COALESCE_MS", 100)
     # Socket events that fan out to other members, per user, shared by every process.
     SOCKET_TYPING_LIMIT = os.environ.get("SOCKET_TYPING_LIMIT", "20 per 10 seconds")
     SOCKET_PRESENCE_LIMIT = os.environ.get("SOCKET_PRESENCE_LIMIT", "60 per 10 seconds")

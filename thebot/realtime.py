@@ -10,7 +10,8 @@ Nothing that runs in the hook uses the committing session.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from flask import current_app
@@ -41,6 +42,52 @@ def chat_room(room_id: int) -> str:
 def after_commit(action: Callable[[], None]) -> None:
     """Run `action` once the current transaction commits (dropped on rollback)."""
     db.session.info.setdefault(_KEY, []).append(action)
+
+
+# Per process: the coalesced actions waiting to run, by key, with the tags of their calls.
+_coalesced: dict[Hashable, set] = {}
+_coalesced_lock = threading.Lock()
+
+
+def after_commit_coalesced(
+    key: Hashable, action: Callable[[set], None], delay: float, *, tag: Any = None
+) -> None:
+    """Once the transaction commits, run `action(tags)` `delay` seconds later, once for every
+    call with this `key` in that time (`tags`: the calls' `tag` values), in a background task
+    with an app context and a transaction of its own, committed after it (so its `emit`s go
+    out then). For work where only the latest state matters, such as counts: a burst costs one
+    run that reads the state after it.
+
+    Nothing is cached: the run reads the database when it runs, so it is correct in any number
+    of processes (each process coalesces its own calls; at worst each sends the same counts).
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def schedule() -> None:
+        with _coalesced_lock:
+            tags = _coalesced.get(key)
+            if tags is not None:
+                tags.add(tag)
+                return
+            _coalesced[key] = {tag}
+        socketio.start_background_task(_run_coalesced, app, key, action, delay)
+
+    after_commit(schedule)
+
+
+def _run_coalesced(app, key: Hashable, action: Callable[[set], None], delay: float) -> None:
+    socketio.sleep(delay)
+    with _coalesced_lock:  # a call from now on schedules a new run, which reads its change
+        tags = _coalesced.pop(key, set())
+    with app.app_context():
+        try:
+            action(tags)
+            db.session.commit()
+        except Exception:  # a boundary: a background task has no caller to tell
+            log.exception("coalesced action %r failed", key)
+            db.session.rollback()
+        finally:
+            db.session.remove()
 
 
 def emit(

@@ -15,8 +15,9 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -101,17 +102,31 @@ def login_session_is_live(record: LoginSession) -> bool:
     return user is not None and user.active
 
 
+# A socket re-checks its credential on every event: one statement each, the credential with its
+# user (which the liveness rules read), built once (SQLAlchemy then reuses its cache key).
+_TOKEN_AND_USER = (
+    select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.id == bindparam("token_id"))
+)
+_SIGN_IN_AND_USER = (
+    select(LoginSession, User)
+    .join(User, User.id == LoginSession.user_id)
+    .where(LoginSession.id == bindparam("record_id"))
+)
+
+
 def user_of_live_credential(
     *, token_id: int | None = None, login_session_id: int | None = None
 ) -> User | None:
     """The user behind a token or sign-in record while it is live (sockets re-check with it)."""
     if token_id is not None:
-        token = db.session.get(ApiToken, token_id)
+        token = db.session.scalars(_TOKEN_AND_USER, {"token_id": token_id}).first()
         return token.user if token is not None and token_record_is_live(token) else None
-    record = db.session.get(LoginSession, login_session_id) if login_session_id else None
-    if record is None or not login_session_is_live(record):
+    if not login_session_id:
         return None
-    return db.session.get(User, record.user_id)
+    row = db.session.execute(_SIGN_IN_AND_USER, {"record_id": login_session_id}).first()
+    if row is None or not login_session_is_live(row[0]):  # its user is in the session now
+        return None
+    return row[1]
 
 
 def user_for_login_session(user_id, raw_key, *, stamp: bool = False) -> User | None:

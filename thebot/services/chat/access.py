@@ -10,7 +10,8 @@ Each rule is one function that both the checks and the JSON use: `direct_contact
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, bindparam, false, select
+from sqlalchemy.orm import joinedload
 
 from thebot.extensions import db
 from thebot.models import ChatMember, ChatMessage, ChatRoom, MessageKind, Role, RoomKind, User
@@ -57,6 +58,31 @@ def rooms_visible_to(user: User) -> Select:
 def visible_room(user: User, room_id: int) -> ChatRoom:
     """The room if the user may read it; NotFound otherwise (unknown and unseen look the same)."""
     room = db.session.scalar(rooms_visible_to(user).where(ChatRoom.id == room_id))
+    if room is None:
+        raise NotFound(_l("No such conversation."))
+    return room
+
+
+# Built once: SQLAlchemy reuses a statement's cache key, so a send spends nothing rebuilding it.
+_ROOM_TO_POST_IN = select(ChatRoom).options(
+    joinedload(ChatRoom.enrollment),
+    joinedload(ChatRoom.student).joinedload(User.student_profile),
+)
+_MEMBERS_ROOM = _ROOM_TO_POST_IN.where(
+    ChatRoom.id == bindparam("room_id"),
+    ChatRoom.id.in_(select(ChatMember.room_id).where(ChatMember.user_id == bindparam("user_id"))),
+)
+
+
+def room_to_post_in(user: User, room_id: int) -> ChatRoom:
+    """`visible_room` for a send: one statement that also loads what `posting_refusal` reads
+    (the enrollment; the student's profile), so a send checks visibility, membership and the
+    posting rule in one query. A non-admin sees only the rooms they are a member of, so being
+    visible is being a member (`is_member=True` for `posting_refusal`)."""
+    if access.is_admin(user):
+        room = db.session.scalar(_ROOM_TO_POST_IN.where(ChatRoom.id == room_id))
+    else:
+        room = db.session.scalar(_MEMBERS_ROOM, {"room_id": room_id, "user_id": user.id})
     if room is None:
         raise NotFound(_l("No such conversation."))
     return room
@@ -132,9 +158,9 @@ def posting_refusal(
     return None
 
 
-def require_poster(user: User, room: ChatRoom) -> None:
+def require_poster(user: User, room: ChatRoom, *, is_member: bool | None = None) -> None:
     """Refuse unless the user may post in the room now (`posting_refusal`)."""
-    refusal = posting_refusal(user, room)
+    refusal = posting_refusal(user, room, is_member=is_member)
     if refusal is not None:
         raise refusal
 

@@ -4,12 +4,14 @@ Events go out after commit; reading a room is `reading`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
+from functools import partial
 from typing import IO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from thebot import realtime, signals
@@ -21,7 +23,7 @@ from thebot.services.chat import access as chat_access
 from thebot.services.chat.errors import RateLimited, TooLarge
 from thebot.services.chat.payload import positive_int
 from thebot.services.chat.serialize import message_dict, unread_counts
-from thebot.services.errors import Conflict, Invalid, NotFound
+from thebot.services.errors import Conflict, DomainError, Invalid, NotFound
 
 MAX_TEXT = 4000
 CLIENT_ID_MAX = 64
@@ -95,25 +97,42 @@ def _stored(user: User, client_id: str | None, room: ChatRoom) -> ChatMessage | 
     return message
 
 
+# Statements of every send, built once (SQLAlchemy reuses their cache keys).
+_LOCK_SENDER = select(User.id).where(User.id == bindparam("user_id")).with_for_update()
+_SENT_SINCE = select(func.count(ChatMessage.id)).where(
+    ChatMessage.sender_id == bindparam("user_id"), ChatMessage.created_at >= bindparam("since")
+)
+
+
 def _serialize_sends(user: User) -> None:
     """On PostgreSQL, one sender's sends run one at a time, so the limit and retries hold."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+        db.session.execute(_LOCK_SENDER, {"user_id": user.id})
+
+
+# On PostgreSQL the count and the sender's row lock in one statement (one round trip).
+_LOCK_AND_COUNT = (
+    select(User.id, _SENT_SINCE.scalar_subquery())
+    .where(User.id == bindparam("user_id"))
+    .with_for_update(of=User)
+)
 
 
 def _check_rate(user: User) -> None:
     """At most CHAT_SEND_LIMIT messages per CHAT_SEND_WINDOW seconds, counted in the database
-    so every server process shares the count; 0 turns the limit off."""
+    so every server process shares the count; 0 turns the limit off. On PostgreSQL the
+    sender's row is locked with the count, so one sender's concurrent sends count one at a
+    time (SQLite runs one writer at a time anyway)."""
     limit = current_app.config["CHAT_SEND_LIMIT"]
     window = current_app.config["CHAT_SEND_WINDOW"]
     if limit <= 0 or window <= 0:
         return
     since = utcnow() - timedelta(seconds=window)
-    sent = db.session.scalar(
-        select(func.count(ChatMessage.id)).where(
-            ChatMessage.sender_id == user.id, ChatMessage.created_at >= since
-        )
-    )
+    parameters = {"user_id": user.id, "since": since}
+    if db.session.get_bind().dialect.name == "postgresql":
+        sent = db.session.execute(_LOCK_AND_COUNT, parameters).one()[1]
+    else:
+        sent = db.session.scalar(_SENT_SINCE, parameters)
     if sent >= limit:
         raise RateLimited(
             _l("You are sending messages too fast. Wait a few seconds and try again.")
@@ -123,16 +142,39 @@ def _check_rate(user: User) -> None:
 # --- events -----------------------------------------------------------------------------------
 
 
-def _emit_unread(room_id: int, skip_user_id: int | None = None) -> None:
-    """After commit, each member (but one) hears their new unread count for the room."""
+def _emit_unread(room_id: int, skip_user_ids: Collection[int | None] = ()) -> None:
+    """After commit, each member (but the skipped) hears their new unread count for the room."""
     for (_room, user_id), count in unread_counts(room_ids=[room_id]).items():
-        if user_id != skip_user_id:
+        if user_id not in skip_user_ids:
             realtime.emit(
                 "unread",
                 {"room_id": room_id, "unread": count},
                 to=realtime.user_room(user_id),
                 namespace=realtime.CHAT,
             )
+
+
+def _emit_unread_coalesced(room_id: int, senders: set[int | None]) -> None:
+    """The coalesced run: counts as they are now. Only when every message of the burst had one
+    sender is that sender's count unchanged (own messages never count), so they are skipped."""
+    _emit_unread(room_id, senders if len(senders) == 1 else ())
+
+
+def _announce_unread(room_id: int, sender_id: int | None = None) -> None:
+    """The members' unread counts for the room go out after commit.
+
+    With CHAT_UNREAD_COALESCE_MS > 0, a burst of changes in a room within that time costs one
+    count query and one `unread` per member, counted after the burst, instead of one per
+    message: a busy room's members (most of whom are reading it) would otherwise get one
+    `unread` per message per connection. 0 counts in the transaction and sends at commit.
+    """
+    delay = current_app.config["CHAT_UNREAD_COALESCE_MS"] / 1000
+    if delay <= 0:
+        _emit_unread(room_id, (sender_id,))
+        return
+    realtime.after_commit_coalesced(
+        ("unread", room_id), partial(_emit_unread_coalesced, room_id), delay, tag=sender_id
+    )
 
 
 # --- sending ----------------------------------------------------------------------------------
@@ -170,19 +212,32 @@ def _save(user: User, room: ChatRoom, message: ChatMessage) -> tuple[dict, bool]
     signals.message_created.send(message)
     data = message_dict(message)
     realtime.emit("message", data, to=realtime.chat_room(room.id), namespace=realtime.CHAT)
-    _emit_unread(room.id, skip_user_id=user.id)
+    _announce_unread(room.id, user.id)
     db.session.commit()
     return data, True
 
 
 def send_message(user: User, room_id, content, *, client_id=None, reply_to_id=None) -> dict:
-    """Post a text message; a repeated client_id returns the stored message (no duplicate)."""
-    room, client_id, reply_to_id, retry = _prepare(user, room_id, client_id, reply_to_id)
-    if retry is not None:
+    """Post a text message; a repeated client_id returns the stored message (no duplicate).
+
+    The message is tried as a new one first: the retry lookup runs only when it cannot be (a
+    check refuses it, or the insert meets the client_id's unique index, which also decides
+    between concurrent retries), so a new message costs no lookup. A retry is answered
+    whatever the checks would say now, as before.
+    """
+    room = chat_access.room_to_post_in(user, positive_int(room_id, "room_id"))
+    client_id = clean_client_id(client_id)
+    try:
+        chat_access.require_poster(user, room, is_member=True)
+        reply_to_id = _reply_target(room, reply_to_id)
+        text = clean_content(content)
+        _check_rate(user)
+    except DomainError:
+        retry = _stored(user, client_id, room)
+        if retry is None:
+            raise
         db.session.commit()
         return message_dict(retry)
-    text = clean_content(content)
-    _check_rate(user)
     data, _created = _save(
         user,
         room,
@@ -289,5 +344,5 @@ def delete_message(user: User, message_id) -> None:
         to=realtime.chat_room(room.id),
         namespace=realtime.CHAT,
     )
-    _emit_unread(room.id)
+    _announce_unread(room.id)
     db.session.commit()
