@@ -1,9 +1,10 @@
 """The database never stalls the event loop (issue 12, point 2): in a real `python wsgi.py`
-process (eventlet) on PostgreSQL, one request waits in the database — the test's own connection
-holds `LOCK TABLE invoices IN ACCESS EXCLUSIVE MODE`, so a parent's invoice list waits for the
-lock, visibly in pg_stat_activity — while other clients' requests and Socket.IO acks keep
-answering within a bound. Without psycogreen's wait callback (wsgi.py) every one of them waits
-for the lock too: psycopg2 blocks the whole process in libpq.
+process (eventlet, and gevent where the extra is installed) on PostgreSQL, one request waits in
+the database — the test's own connection holds `LOCK TABLE invoices IN ACCESS EXCLUSIVE MODE`,
+so a parent's invoice list waits for the lock, visibly in pg_stat_activity — while other
+clients' requests and Socket.IO acks keep answering within a bound. Without a green wait
+callback for psycopg2 (psycogreen, set in wsgi.py) the first of them waits for the lock too:
+psycopg2 blocks the whole process in libpq. The pool follows DB_POOL_*.
 """
 
 from __future__ import annotations
@@ -56,15 +57,25 @@ def _timed(call):
     return time.monotonic() - started, result
 
 
-def test_a_request_waiting_in_postgresql_does_not_stall_other_clients(
-    app, live_server, database_url, demo, connect
-):
+@pytest.fixture(params=["eventlet", "gevent"])
+def green_server(request, app, live_server, start_server):
+    """A server process in each green async mode (gevent needs the `[gevent]` extra)."""
     only_on_postgres(app)
-    url = live_server.url
+    if request.param == "eventlet":
+        return live_server
+    pytest.importorskip("gevent", reason="the [gevent] extra is not installed")
+    pytest.importorskip("geventwebsocket", reason="the [gevent] extra is not installed")
+    return start_server(ASYNC_MODE="gevent")
+
+
+def test_a_request_waiting_in_postgresql_does_not_stall_other_clients(
+    green_server, database_url, demo, connect
+):
+    url = green_server.url
     parent = {"Authorization": f"Bearer {api_token(demo.parent)}"}
     student = {"Authorization": f"Bearer {api_token(demo.student)}"}
     room = subject_room(demo.student, "Maths")
-    chat = connect(token=api_token(demo.student))
+    chat = connect(token=api_token(demo.student), server=green_server)
     chat.join(room)
     # Every path below has run once: nothing left to warm up while the lock is held.
     before = requests.get(f"{url}/api/v1/invoices", headers=parent, timeout=WAIT)
