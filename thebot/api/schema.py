@@ -222,7 +222,14 @@ def request_body(declared: RouteInput) -> dict | None:
 
 
 def query_parameters(declared: RouteInput) -> list[dict]:
+    """Query arguments are optional, and an empty one (`?before_id=`) means not given."""
     return [
-        {"name": name, "in": "query", "required": False, "schema": json_schema(kind, in_query=True)}
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "allowEmptyValue": True,
+            "schema": json_schema(kind, in_query=True),
+        }
         for name, kind in declared.query.items()
     ]
