@@ -229,7 +229,12 @@ class Stack:
         """One `python wsgi.py` on this port, answering /healthz when this returns."""
         proc = self._spawn(f"app-{port}", [sys.executable, "wsgi.py"], self.app_env(port))
         self.apps[port] = proc
-        wait_healthy(f"{self.app_url(port)}/healthz", proc, f"app process on port {port}")
+        try:
+            wait_healthy(f"{self.app_url(port)}/healthz", proc, f"app process on port {port}")
+        except RuntimeError as exc:
+            path = self.log_path(f"app-{port}")
+            tail = path.read_text(errors="replace")[-3000:] if path and path.exists() else ""
+            raise RuntimeError(f"{exc}\n{tail}") from None
         return proc
 
     def kill_app(self, port: int) -> None:
