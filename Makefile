@@ -70,8 +70,12 @@ cov: install
 cov-report:
 	$(BIN)/python -m coverage report --include='thebot/services/*' --fail-under=$(COV_FLOOR)
 
+# All benchmarks (bench/README.md); BENCH=load (or fanout, pages, memory) runs some, BENCH_QUICK=1
+# a CI-sized subset. PostgreSQL and Redis on loopback are used when they answer (BENCH_POSTGRES_URL,
+# BENCH_REDIS_URL); what cannot run is reported with the reason.
+BENCH ?=
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
