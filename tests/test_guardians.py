@@ -349,6 +349,7 @@ def test_a_guardian_change_moves_no_invoice_and_a_swap_moves_only_open_ones(web,
     assert after[paid.id] == (fam.parent.id, "paid")  # paid stays with who it was billed to
     assert after[open_one.id] == (fam.guardian.id, "sent")  # open moves to the new primary
     assert history_rows() == rows + 1
+
     # the old primary (guardian now) sees the paid one billed to them and, as guardian, the
     # open one billed to the new primary; the new primary sees what is billed to them (as any
     # new parent: a paid invoice stays with who paid it)
