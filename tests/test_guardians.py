@@ -102,6 +102,25 @@ def test_the_api_shows_the_guardian_on_the_student_and_404s_for_others(web, fam)
 
 
 def test_the_parent_area_works_for_the_guardian(web, fam):
+    from zoneinfo import ZoneInfo
+
+    from thebot.models.base import utcnow
+    from thebot.services.homework import work
+    from thebot.services.lessons import schedule
+    from thebot.services.reports import writing
+
+    lesson = schedule.schedule_lessons(
+        fam.teacher, enrollment_id=fam.maths.id, topic="Ratios and rates", **slot(30)
+    )[0]
+    work.set_homework(
+        fam.teacher,
+        enrollment_id=fam.maths.id,
+        title="Ratios worksheet",
+        due_at=(utcnow() + timedelta(days=2)).isoformat(),
+        max_score=10,
+    )
+    sent_invoice(fam.tutor, fam.student, "800.00", "Ratios block")
+    writing.send_report(fam.tutor, draft_report(fam.tutor, fam.student, "Ratios clicked.").id)
     web.login("g-guardian")
     dashboard = web.get("/parent/")
     assert dashboard.status_code == 200 and "Sam Student" in text_of(dashboard)
@@ -109,8 +128,16 @@ def test_the_parent_area_works_for_the_guardian(web, fam):
     assert child.status_code == 200 and "Sam Student" in text_of(child)
     assert fam.subject_name in text_of(child)
     assert web.get(f"/parent/children/{fam.other_student.id}").status_code == 404
-    for path in ("/parent/invoices", "/parent/reports", "/parent/schedule", "/parent/homework"):
-        assert web.get(path).status_code == 200, path
+    day = lesson.starts_at.astimezone(ZoneInfo(fam.guardian.time_zone)).date()
+    week = (day - timedelta(days=day.weekday())).isoformat()
+    for path, shown in (
+        ("/parent/invoices", "Ratios block"),
+        ("/parent/reports", "Sam Student"),
+        (f"/parent/schedule?week={week}", "Ratios and rates"),
+        ("/parent/homework", "Ratios worksheet"),
+    ):
+        page = web.get(path)
+        assert page.status_code == 200 and shown in text_of(page), path
     chat = web.get("/chat/")
     assert chat.status_code == 200
 
