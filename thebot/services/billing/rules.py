@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from thebot.models import Invoice, InvoiceStatus, User
+from thebot.models import Invoice, InvoiceStatus, Role, User
 from thebot.models.billing import MAX_AMOUNT, MIN_AMOUNT
 from thebot.services import access
 from thebot.services.errors import Invalid
@@ -103,7 +103,9 @@ def may_cancel(user: User, invoice: Invoice) -> bool:
 def may_pay(user: User, invoice: Invoice) -> bool:
     """The parent billed or the student's second guardian (`access.invoice_family_ids`), while
     the invoice is sent or viewed; it stays billed to the parent whoever pays."""
-    return invoice.status in PAYABLE and user.id in access.invoice_family_ids(invoice)
+    if invoice.status not in PAYABLE or user.role is not Role.PARENT:
+        return False  # (no profile lookup for the tutors' and admins' lists)
+    return user.id == invoice.parent_id or user.id in access.invoice_family_ids(invoice)
 
 
 def is_overdue(invoice: Invoice, today_: date | None = None) -> bool:
