@@ -100,7 +100,12 @@ def test_no_operation_answers_a_server_error_for_any_input(app, web, demo, role,
             def run(case):
                 response = case.call(headers=headers)
                 assert response.status_code < 500, (case.method, case.formatted_path, response.text)
-                case.validate_response(response, checks=CHECKS, headers=headers)
+                checks = CHECKS
+                if (case.media_type or "").startswith("multipart/"):
+                    # every multipart value is a string on the wire: a "wrong type" there is
+                    # still a valid string (e.g. a client_id "[]"), not schema-breaking input
+                    checks = [c for c in CHECKS if c is not negative_data_rejection]
+                case.validate_response(response, checks=checks, headers=headers)
 
             run()
             ran += 1
