@@ -337,9 +337,12 @@ def test_the_guardian_sees_opens_and_pays_an_invoice_billed_to_the_parent(web, f
     assert paid.status.value == "paid" and paid.parent_id == fam.parent.id
     shown = call(web, fam, "guardian", "GET", f"/payments/{payment['id']}").get_json()
     assert shown["payment"]["status"] == "succeeded"
+    assert shown["payment"]["payer_id"] == fam.guardian.id  # who paid is kept
     assert call(web, fam, "other_parent", "GET", f"/payments/{payment['id']}").status_code == 404
     page = web.get(f"/parent/invoices/{invoice.id}")
     assert page.status_code == 200 and "Paula Parent" in text_of(page)  # billed to
+    payer_cell = text_of(page).split("Payer", 1)[1]
+    assert fam.guardian.full_name in payer_cell
 
 
 def test_a_guardian_change_moves_no_invoice_and_a_swap_moves_only_open_ones(web, fam):

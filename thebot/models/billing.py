@@ -150,6 +150,9 @@ class Payment(Model):
     invoice_id: Mapped[int] = mapped_column(
         ForeignKey("invoices.id", ondelete="RESTRICT"), index=True
     )
+    # Who started it: the billed parent or the student's second guardian (None: before 0018 the
+    # migration filled in the billed parent, so only an impossible row lacks it).
+    payer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     provider: Mapped[str] = mapped_column(String(16))
     provider_payment_id: Mapped[str | None] = mapped_column(String(100))
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
@@ -163,6 +166,7 @@ class Payment(Model):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
+    payer: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Payment {self.id} {self.provider} {self.status.value}>"

@@ -60,7 +60,7 @@ def _pending(invoice_id: int) -> Payment | None:
 
 def start_payment(parent: User, invoice_id, return_url: str | None = None) -> Payment:
     """The parent billed or the student's second guardian starts paying a sent or viewed invoice;
-    an open pending payment is reused (whoever started it). Who started a payment is logged."""
+    an open pending payment is reused (whoever started it, who stays its payer)."""
     invoice = access.visible_invoice(parent, parse_id(invoice_id, "invoice_id"))
     chosen_return = _return_url(return_url)
     db.session.refresh(invoice, with_for_update=True)
@@ -77,6 +77,7 @@ def start_payment(parent: User, invoice_id, return_url: str | None = None) -> Pa
     chosen = provider()
     payment = Payment(
         invoice=invoice,
+        payer_id=parent.id,
         provider=chosen.name,
         status=PaymentStatus.PENDING,
         idempotency_key=secrets.token_hex(16),

@@ -60,6 +60,7 @@ def payment_dict(payment: Payment) -> dict:
         "amount": f"{payment.amount:.2f}",
         "currency": payment.invoice.currency,
         "provider": payment.provider,
+        "payer_id": payment.payer_id,
         "confirmation_url": payment.confirmation_url,
         "created_at": iso(payment.created_at),
         "paid_at": iso(payment.paid_at),
