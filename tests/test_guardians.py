@@ -483,3 +483,42 @@ def test_the_admin_sets_the_guardian_in_the_links_form(web, fam):
     assert _fresh(fam.student).student_profile.guardian_id == fam.other_parent.id
     assert fam.other_parent.id in member_ids(tutor_room(fam.student))
     assert fam.guardian.id not in member_ids(tutor_room(fam.student))
+
+
+def test_the_tutor_re_sends_and_resets_the_guardians_account_from_the_student_page(
+    web, fam, caplog
+):
+    import logging
+
+    from thebot.extensions import db
+    from thebot.models import AccountInvitation
+
+    caplog.set_level(logging.INFO, logger="thebot.services.mailer")
+    guardian_token = fam.tokens["guardian"]
+    web.login("g-tutor")
+    page = web.get(f"/tutor/students/{fam.student.id}").get_data(as_text=True)
+    block = page.split('data-test="member-guardian"', 1)[1].split("</li>", 1)[0]
+    assert "Gary Guardian" in block and "Re-send the invitation" in block
+    base = f"/tutor/students/{fam.student.id}/members/{fam.guardian.id}"
+    assert web.post(f"{base}/invite").status_code == 302
+    mails = [r.getMessage() for r in caplog.records if "To: g@example.test\n" in r.getMessage()]
+    assert len(mails) == 1 and "/invite/" in mails[0]
+    answer = web.post(f"{base}/password")
+    assert answer.status_code == 303
+    shown = web.get(answer.headers["Location"]).get_data(as_text=True)
+    [password] = re.findall(r'data-test="password">([^<]+)<', shown)
+    assert web.api("GET", "/api/v1/me", token=guardian_token).status_code == 401
+    db.session.expire_all()
+    kinds = db.session.scalars(
+        select(AccountInvitation.kind)
+        .where(AccountInvitation.user_id == fam.guardian.id)
+        .order_by(AccountInvitation.id)
+    ).all()
+    assert kinds == ["resend", "password_reset"]
+    history = web.get(f"/tutor/students/{fam.student.id}").get_data(as_text=True)
+    assert "Gary Guardian: invitation re-sent" in history
+    # another tutor's family member: 404, nothing recorded
+    other = f"/tutor/students/{fam.other_student.id}/members/{fam.other_parent.id}/password"
+    assert web.post(other).status_code == 404
+    web.logout()
+    assert web.login("g-guardian", password).status_code == 302

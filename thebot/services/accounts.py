@@ -9,7 +9,7 @@ import zoneinfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from thebot import realtime
@@ -205,14 +205,16 @@ def update_user(
 
 
 def _tutor_may_edit(actor: User, user: User) -> bool:
-    """The tutor's own student, or the parent of one."""
+    """The tutor's own student, or the parent or second guardian of one."""
     if actor.role is not Role.TUTOR:
         return False
     owner = StudentProfile.tutor_id == actor.id
     if user.role is Role.STUDENT:
         mine = select(StudentProfile.user_id).where(StudentProfile.user_id == user.id, owner)
     elif user.role is Role.PARENT:
-        mine = select(StudentProfile.user_id).where(StudentProfile.parent_id == user.id, owner)
+        mine = select(StudentProfile.user_id).where(
+            or_(StudentProfile.parent_id == user.id, StudentProfile.guardian_id == user.id), owner
+        )
     else:
         return False
     return db.session.scalar(mine.limit(1)) is not None

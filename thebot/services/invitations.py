@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from thebot.extensions import db
-from thebot.models import AccountInvitation, StudentProfile, User
+from thebot.models import AccountInvitation, User
 from thebot.models.base import execute_dml, utcnow
 from thebot.services import access, mailer
 from thebot.services.accounts import set_password
@@ -71,13 +71,16 @@ def invite(actor: User | None, user: User, kind: str = INVITE) -> AccountInvitat
 
 
 def family_member(actor: User, student_id: int, user_id: int) -> User:
-    """A managed student, or the parent of one, by id (anything else is NotFound)."""
+    """A managed student, or the parent or second guardian of one, by id (anything else is
+    NotFound)."""
     student = access.managed_student(actor, student_id)
     profile = student.student_profile
     if user_id == student.id:
         return student
-    if profile is not None and profile.parent_id == user_id and profile.parent is not None:
-        return profile.parent
+    if profile is not None and user_id in profile.guardian_ids:
+        member = db.session.get(User, user_id)
+        if member is not None:
+            return member
     raise NotFound(_l("No such person."))
 
 
@@ -166,12 +169,8 @@ def accept(token: str, password: str) -> User:
 def history(actor: User, student_id: int) -> list[AccountInvitation]:
     """The invitations and resets of a managed student's family, newest first."""
     student = access.managed_student(actor, student_id)
-    ids = [student.id]
-    parent_id = db.session.scalar(
-        select(StudentProfile.parent_id).where(StudentProfile.user_id == student.id)
-    )
-    if parent_id:
-        ids.append(parent_id)
+    profile = student.student_profile
+    ids = [student.id, *(profile.guardian_ids if profile is not None else [])]
     return list(
         db.session.scalars(
             select(AccountInvitation)

@@ -135,7 +135,7 @@ def _student_page(
         student_form=student_form,
         parent_form=parent_form,
         guardian_form=guardian_form,
-        members=[m for m in (student, parent) if m is not None],
+        members=[m for m in (student, parent, profile.guardian if profile else None) if m],
         may_invite=invitations.may_invite,
         invitation_history=invitations.history(actor, student.id),
         picture=overview.student_picture(actor, student),
