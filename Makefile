@@ -12,7 +12,7 @@ FLASK := $(BIN)/flask --app wsgi
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,gevent]'
 	touch $(STAMP)
 
 install: $(STAMP) translations
