@@ -25,7 +25,7 @@ import requests
 from bench.common import PASSWORD, QUICK, ROOT, WAIT, Server, database, our_server, percentile
 
 CLIENTS = 20
-DURATION = 1.5 if QUICK else 3.0
+DURATION = 1.5 if QUICK else 2.0
 ROLES = {
     "admin": "/admin/",
     "tutor": "/tutor/",

@@ -87,7 +87,7 @@ def test_a_send_costs_the_same_statements_as_the_room_grows_tenfold(
 
 
 def test_a_burst_of_messages_sends_each_member_its_final_unread_count(start_server, demo, connect):
-    """The unread counts of a burst are coalesced (CHAT_UNREAD_COALESCE_MS, 100 ms by default):
+    """The unread counts of a burst are coalesced (CHAT_UNREAD_COALESCE_MS, 300 ms by default):
     a member who is not watching hears the count after the burst, and far fewer than one
     `unread` per message; the sender, whose own messages never count, hears none. (A server
     without the send limit, so that the burst is one.)"""

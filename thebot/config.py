@@ -80,7 +80,7 @@ class Config:
     # The `unread` counts of a room's members go out at most once per this many milliseconds
     # per process, counted after a burst of messages (0: once per message, counted in its
     # transaction). See services/chat/messages.py (_announce_unread).
-    CHAT_UNREAD_COALESCE_MS = _int("CHAT_UNREAD_COALESCE_MS", 100)
+    CHAT_UNREAD_COALESCE_MS = _int("CHAT_UNREAD_COALESCE_MS", 300)
     # Socket events that fan out to other members, per user, shared by every process.
     SOCKET_TYPING_LIMIT = os.environ.get("SOCKET_TYPING_LIMIT", "20 per 10 seconds")
     SOCKET_PRESENCE_LIMIT = os.environ.get("SOCKET_PRESENCE_LIMIT", "60 per 10 seconds")
