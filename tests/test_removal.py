@@ -175,10 +175,14 @@ def test_a_removed_tutor_is_erased_and_what_they_wrote_stays_as_deleted_user(
     assert "Удалённый пользователь" in text_of(
         parent.get(f"/parent/reports/{school.report.id}", headers=RU)
     )
-    # The lesson stays readable, its tutor "Deleted user".
+    # The lesson stays readable, its tutor "Deleted user"; not yet held, it is cancelled and
+    # the family is told.
     lesson = parent.api("GET", f"/api/v1/lessons/{school.lesson.id}")
     assert lesson.status_code == 200
     assert lesson.get_json()["tutor"] == {"id": tutor_id, "full_name": "Deleted user"}
+    assert lesson.get_json()["status"] == "cancelled"
+    notes = parent.api("GET", "/api/v1/notifications").get_json()["notifications"]
+    assert [n["kind"] for n in notes].count("lesson_cancelled") == 1
 
 
 def test_a_removed_tutor_cannot_sign_in_the_answer_is_that_of_a_wrong_password(

@@ -3,8 +3,8 @@
 A removed account is a tombstone: its id stays, so every message, report, lesson, homework and
 history row keeps a valid author, and `User.full_name` names it "Deleted user" wherever a
 person is named. Everything personal is erased; every credential ends; every link to it
-empties (a student is never removed with their parent or tutor); chat memberships end (rooms
-keep their messages). An account with financial records (invoices as tutor, parent or student,
+empties (a student is never removed with their parent or tutor); lessons not yet held are
+cancelled; chat memberships end (rooms keep their messages). An account with financial records (invoices as tutor, parent or student,
 and their payments) is never removed: it can be deactivated instead (docs/decisions.md,
 "Removing accounts").
 """
@@ -38,6 +38,7 @@ from thebot.models.base import utcnow
 from thebot.services import access, accounts, learning, links
 from thebot.services.chat import rooms
 from thebot.services.errors import Conflict, NotFound
+from thebot.services.lessons import schedule
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ def remove_user(admin: User, user_id) -> User:
         raise refused
     role = user.role
     accounts.end_credentials(user)  # sign-ins and tokens end; every socket drops on commit
+    schedule.cancel_upcoming_of(admin, user)  # nobody waits for a lesson that will not happen
     _end_enrollments(user)
     _empty_links_to(user)
     if role is Role.STUDENT:

@@ -30,6 +30,7 @@ from thebot.services.lessons.texts import local_text
 
 __all__ = [
     "cancel_lesson",
+    "cancel_upcoming_of",
     "complete_lesson",
     "may_change",
     "record_past_lesson",
@@ -307,6 +308,31 @@ def cancel_lesson(actor: User, lesson_id, reason=None) -> Lesson:
     announce.emit_updated(lesson)
     db.session.commit()
     return lesson
+
+
+def cancel_upcoming_of(actor: User, user: User) -> int:
+    """An account is being removed (services.removal, inside its transaction; no commit): its
+    scheduled lessons that have not started are cancelled, whatever the notice, with a history
+    row, the usual notifications and `lesson_updated`. Returns how many."""
+    lessons = db.session.scalars(
+        select(Lesson).where(
+            Lesson.status == LessonStatus.SCHEDULED,
+            Lesson.starts_at > utcnow(),
+            or_(
+                Lesson.student_id == user.id,
+                Lesson.teacher_id == user.id,
+                Lesson.tutor_id == user.id,
+            ),
+        )
+    ).all()
+    for lesson in lessons:
+        lesson.status = LessonStatus.CANCELLED
+        lesson.cancelled_at = utcnow()
+        _event(lesson, actor, "cancelled", details={"account_removed": user.id})
+        db.session.flush()
+        announce.tell("lesson_cancelled", lesson, reason="")
+        announce.emit_updated(lesson)
+    return len(lessons)
 
 
 def complete_lesson(actor: User, lesson_id) -> Lesson:
