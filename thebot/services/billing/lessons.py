@@ -67,8 +67,15 @@ def parse_rate(value) -> Decimal:
 def _bounds(tutor: User, start: date, end: date) -> tuple[datetime, datetime]:
     """The period's first and last day, whole days in the tutor's zone, as UTC instants."""
     zone = zone_of(tutor)
-    low = datetime.combine(start, time(), tzinfo=zone).astimezone(UTC)
-    high = datetime.combine(end + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
+    field = "date_from"
+    try:
+        low = datetime.combine(start, time(), tzinfo=zone).astimezone(UTC)
+        field = "date_to"
+        high = datetime.combine(end + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
+    except OverflowError:  # the first or last representable day, shifted past the range
+        raise Invalid(
+            _l("'%(name)s' is out of range.", name=field), {field: _l("A date such as 2026-12-31.")}
+        ) from None
     return low, high
 
 

@@ -73,7 +73,7 @@ def _filtered(
     start, end = _parse_date(date_from, "date_from"), _parse_date(date_to, "date_to")
     if start is not None:
         query = query.where(Invoice.created_at >= datetime.combine(start, time(), tzinfo=UTC))
-    if end is not None:
+    if end is not None and end < date.max:  # up to the last day there is: no upper bound
         query = query.where(
             Invoice.created_at < datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC)
         )

@@ -37,14 +37,20 @@ def _bound(value, field: str, zone: ZoneInfo, *, upper: bool) -> datetime | None
             value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
         except ValueError:
             value = None
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = None
-        else:
-            return value.astimezone(UTC)
-    if isinstance(value, date) and not isinstance(value, datetime):
-        day = value + timedelta(days=1) if upper else value
-        return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+    try:
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                value = None
+            else:
+                return value.astimezone(UTC)
+        if isinstance(value, date) and not isinstance(value, datetime):
+            day = value + timedelta(days=1) if upper else value
+            return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+    except OverflowError:  # the first or last representable day, shifted past the range
+        raise Invalid(
+            _l("'%(name)s' is out of range.", name=field),
+            {field: _l("A date such as 2026-12-01, or 2026-12-01T15:00:00+03:00.")},
+        ) from None
     raise Invalid(
         _l("'%(name)s' must be a date or a date and time with an offset.", name=field),
         {field: _l("A date such as 2026-12-01, or 2026-12-01T15:00:00+03:00.")},

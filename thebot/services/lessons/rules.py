@@ -20,6 +20,10 @@ from thebot.services.lessons.texts import zone
 MIN_DURATION = timedelta(minutes=30)
 MAX_DURATION = timedelta(hours=4)
 MAX_WEEKS = 20
+# Lesson times are refused outside these years: far beyond any lesson, and far enough from the
+# calendar's ends that a series, a week's page or a zone shift never overflows a datetime.
+EARLIEST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(9000, 1, 1, tzinfo=UTC)
 TOPIC_MAX = 200
 VIDEO_URL_MAX = 500
 REASON_MAX = 500
@@ -52,7 +56,16 @@ def parse_time(value, field: str) -> datetime:
             _l("'%(name)s' must be a date and time with an offset.", name=field),
             {field: _l("A time such as 2026-12-01T15:00:00+03:00.")},
         )
-    return value.astimezone(UTC).replace(microsecond=0)
+    try:
+        moment = value.astimezone(UTC).replace(microsecond=0)
+    except OverflowError:  # e.g. 0001-01-01T00:00+14:00 is before the first UTC moment
+        moment = None
+    if moment is None or not EARLIEST_TIME <= moment < LATEST_TIME:
+        raise Invalid(
+            _l("'%(name)s' is out of range.", name=field),
+            {field: _l("A time such as 2026-12-01T15:00:00+03:00.")},
+        )
+    return moment
 
 
 def check_times(starts_at: datetime, ends_at: datetime) -> None:
