@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -40,6 +42,24 @@ LISTS = {
     "student_id": ("/api/v1/students", "students"),
     "notification_id": ("/api/v1/notifications", "notifications"),
 }
+# Dates and times as hypothesis draws them, with the calendar's ends and zone extremes mixed
+# in (the ends overflowed datetime arithmetic once: tests/fuzz/test_found.py).
+EDGE_DATES = ["0001-01-01", "0001-01-02", "9999-12-31", "9999-12-27", "2000-02-29"]
+EDGE_TIMES = [
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-12:00",
+    "9999-12-01T10:00:00+00:00",
+    "1900-01-01T00:00:00+00:00",
+]
+_ZONES = st.sampled_from([UTC, timezone(timedelta(hours=14)), timezone(timedelta(hours=-12))])
+schemathesis.openapi.format("date", st.dates().map(date.isoformat) | st.sampled_from(EDGE_DATES))
+schemathesis.openapi.format(
+    "date-time",
+    st.datetimes(
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=_ZONES
+    ).map(datetime.isoformat)
+    | st.sampled_from(EDGE_TIMES),
+)
 CHECKS = [
     not_a_server_error,
     negative_data_rejection,
