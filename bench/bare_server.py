@@ -18,6 +18,7 @@ elif MODE == "gevent":
 
     monkey.patch_all()
 
+import gc  # noqa: E402
 import itertools  # noqa: E402
 import logging  # noqa: E402
 import sys  # noqa: E402
@@ -71,6 +72,8 @@ def send(data):
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING)
     port = int(sys.argv[1])
+    gc.collect()  # the same runtime tuning as ours (thebot.server.serve)
+    gc.freeze()
     if MODE == "eventlet":
         import eventlet.wsgi
 
