@@ -4,9 +4,9 @@ A removed account is a tombstone: its id stays, so every message, report, lesson
 history row keeps a valid author, and `User.full_name` names it "Deleted user" wherever a
 person is named. Everything personal is erased; every credential ends; every link to it
 empties (a student is never removed with their parent or tutor); lessons not yet held are
-cancelled; chat memberships end (rooms keep their messages). An account with financial records (invoices as tutor, parent or student,
-and their payments) is never removed: it can be deactivated instead (docs/decisions.md,
-"Removing accounts").
+cancelled; chat memberships end (rooms keep their messages). An account with financial
+records (invoices as tutor, parent or student, and their payments) is never removed: it can be
+deactivated instead (docs/decisions.md, "Removing accounts").
 """
 
 from __future__ import annotations
