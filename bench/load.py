@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -237,7 +238,7 @@ def run(seconds: float, users: int, db: str) -> int:
             family = Family(server.url)
             stop = time.perf_counter() + seconds
             roles = ["tutor", "parent", "student", "teacher"]
-            plan = []
+            plan: list[tuple[Callable[..., None], tuple]] = []
             for i in range(users):
                 role = roles[i % len(roles)]
                 plan.append(

@@ -48,7 +48,10 @@ class PageResult:
 def signed_in_cookies(url: str, username: str) -> dict:
     """Sign in through the login form, as a browser does; the session cookies."""
     http = requests.Session()
-    token = CSRF_META.search(http.get(f"{url}/auth/login", timeout=WAIT).text).group(1)
+    found = CSRF_META.search(http.get(f"{url}/auth/login", timeout=WAIT).text)
+    if found is None:
+        raise RuntimeError("the login page has no CSRF token")
+    token = found.group(1)
     answer = http.post(
         f"{url}/auth/login",
         timeout=WAIT,
