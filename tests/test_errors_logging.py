@@ -42,13 +42,17 @@ def test_api_errors_share_one_envelope(web, demo):
 
 
 def test_validation_errors_name_their_fields(web, demo):
-    error = envelope(
-        web.api("POST", "/api/v1/auth/login", json={"login": "", "password": 3}),
-        400,
-        "validation_error",
-    )
-    assert set(error["fields"]) == {"login"}  # the first wrong field is named
-    assert all(isinstance(v, str) for v in error["fields"].values())
+    def fields(body: dict) -> dict:
+        answer = web.api("POST", "/api/v1/auth/login", json=body)
+        error = envelope(answer, 400, "validation_error")
+        assert all(isinstance(v, str) for v in error["fields"].values())
+        return error["fields"]
+
+    # Wrong JSON types are refused first (the route's declared body), every one named ...
+    assert set(fields({"login": "", "password": 3})) == {"password"}
+    assert set(fields({"login": 5, "password": 3})) == {"login", "password"}
+    # ... then the values: the first wrong field is named.
+    assert set(fields({"login": "", "password": "x"})) == {"login"}
 
 
 def test_oversized_api_body_is_too_large(web, demo, app):
