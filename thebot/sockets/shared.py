@@ -34,19 +34,19 @@ def redis_options() -> dict:
 
 class RedisQueue(socketio.RedisManager):
     """python-socketio's Redis manager (it delivers every event to this process's sockets first,
-    then publishes it to the others), quiet and quick while Redis is away: a failed publish is
-    dropped and not retried for RETRY_SECONDS, the subscriber reconnects by itself, and the
-    outage is logged once each way instead of an error per event."""
+    then publishes it to the others), quiet and quick while Redis is away: a publish that fails
+    twice (a fresh connection the second time) is dropped and publishing pauses for
+    RETRY_SECONDS, the subscriber reconnects by itself (its failures never pause publishing),
+    and the outage is logged once each way instead of an error per event."""
 
     connected: bool  # set by RedisManager
 
     def __init__(self, url: str, channel: str) -> None:
         super().__init__(url, channel=channel, redis_options=redis_options())
         self._away = False
-        self._retry_at = 0.0
+        self._retry_at = 0.0  # publishes are dropped until then (set by a failed publish only)
 
     def _gone(self, exc: Exception) -> None:
-        self._retry_at = time.monotonic() + RETRY_SECONDS
         if not self._away:
             self._away = True
             log.error(
@@ -62,18 +62,25 @@ class RedisQueue(socketio.RedisManager):
             log.info("Socket.IO message queue (Redis) answers again")
 
     def _publish(self, data):
-        if self._away and time.monotonic() < self._retry_at:
+        if time.monotonic() < self._retry_at:
             return None
-        try:
-            if not self.connected:
-                self._redis_connect()
-            result = self.redis.publish(self.channel, self.json.dumps(data))
-        except Exception as exc:  # a boundary: Redis away drops the publish, never the event
-            self.connected = False
-            self._gone(exc)
-            return None
-        self._back()
-        return result
+        message = self.json.dumps(data)
+        for attempt in (1, 2):  # a connection that went stale is replaced once at once
+            try:
+                if not self.connected:
+                    self._redis_connect()
+                result = self.redis.publish(self.channel, message)
+            except Exception as exc:  # a boundary: Redis away drops the publish, not the event
+                self.connected = False
+                if attempt == 2:
+                    self._retry_at = time.monotonic() + RETRY_SECONDS
+                    self._gone(exc)
+                    return None
+            else:
+                self._retry_at = 0.0
+                self._back()
+                return result
+        return None
 
     def _redis_listen_with_retries(self):
         wait = 1.0
