@@ -78,9 +78,8 @@ def financial_counts(user: User) -> dict[str, int]:
     return {"invoices": invoices, "payments": payments}
 
 
-def financial_records(user: User) -> list[str]:
+def financial_records(counts: dict[str, int]) -> list[str]:
     """Why this account cannot be removed, one phrase per kind of record (empty: it can)."""
-    counts = financial_counts(user)
     reasons = []
     if counts["invoices"]:
         reasons.append(ngettext("%(num)d invoice", "%(num)d invoices", counts["invoices"]))
@@ -91,11 +90,12 @@ def financial_records(user: User) -> list[str]:
 
 def refusal(user: User) -> HasFinancialRecords | None:
     """The error removing this account would raise for its financial records, or None."""
-    reasons = financial_records(user)
+    counts = financial_counts(user)
+    reasons = financial_records(counts)
     if not reasons:
         return None
     message = _l("This account has %(records)s; deactivate it instead.", records=", ".join(reasons))
-    return HasFinancialRecords(message, financial_counts(user))
+    return HasFinancialRecords(message, counts)
 
 
 def removable_user(admin: User, user_id) -> User:
