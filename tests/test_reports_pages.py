@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.support.app import count_queries
+from tests.support.data import new_family
 from tests.support.http import text_of
 
 WEEK = "2025-03-03"
@@ -360,19 +361,9 @@ def test_parent_inbox_shows_reports_about_each_child_only(web, demo, ctx):
 
 
 def test_child_page_shows_latest_reports_and_the_progress_chart(web, demo, ctx):
-    from thebot.services import families
     from thebot.services.reports import writing
 
-    family = families.create_family(
-        demo.tutor,
-        student_name="Lev Orlov",
-        grade=7,
-        goal="",
-        parent_name="Olga Orlova",
-        parent_email=None,
-        parent_phone="",
-    )
-    child, parent = families.reveal_family_credentials(demo.tutor, family.id)
+    child, parent = new_family(demo.tutor)
     weeks = [("2025-03-03", 3, 5, 40), ("2025-03-10", 5, 5, 55), ("2025-03-17", 4, 5, 70)]
     for week, present, planned, progress in weeks:
         report = draft(
@@ -413,19 +404,10 @@ def test_child_page_shows_latest_reports_and_the_progress_chart(web, demo, ctx):
 def test_the_chart_plots_teacher_grades_and_homework_done_of_set(web, demo, ctx):
     from thebot.extensions import db
     from thebot.models import Subject
-    from thebot.services import families, learning
+    from thebot.services import learning
     from thebot.services.reports import reading, writing
 
-    family = families.create_family(
-        demo.tutor,
-        student_name="Lev Orlov",
-        grade=7,
-        goal="",
-        parent_name="Olga Orlova",
-        parent_email=None,
-        parent_phone="",
-    )
-    child, parent = families.reveal_family_credentials(demo.tutor, family.id)
+    child, parent = new_family(demo.tutor)
     enrollments = {}
     for teacher, subject in ((demo.teacher, "Maths"), (demo.teacher2, "Physics")):
         subject_id = db.session.scalar(select(Subject.id).where(Subject.name == subject))
@@ -481,18 +463,7 @@ def text_of_html(html: str) -> str:
 
 
 def test_child_page_without_reports_explains_the_empty_chart(web, demo, ctx):
-    from thebot.services import families
-
-    family = families.create_family(
-        demo.tutor,
-        student_name="Lev Orlov",
-        grade=7,
-        goal="",
-        parent_name="Olga Orlova",
-        parent_email=None,
-        parent_phone="",
-    )
-    child, parent = families.reveal_family_credentials(demo.tutor, family.id)
+    child, parent = new_family(demo.tutor)
     web.login(parent.username, parent.password)
     page = text_of(web.get(f"/parent/children/{child.user.id}"))
     assert "No reports yet." in page

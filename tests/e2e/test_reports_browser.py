@@ -10,26 +10,18 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.browser import browser_login
+from tests.support.data import new_family
 
 pytestmark = pytest.mark.browser
 WEEK = "2025-03-03"
 
 
 def test_a_sent_report_appears_live_and_its_reading_shows_live(new_page, demo, ctx, make_user):
-    from thebot.services import families, links
+    from thebot.services import links
     from thebot.services.reports import writing
 
     # A family of its own, with markup in the child's name: it must show as text.
-    family = families.create_family(
-        demo.tutor,
-        student_name="Lev <i>Orlov</i>",
-        grade=7,
-        goal="",
-        parent_name="Olga Orlova",
-        parent_email=None,
-        parent_phone="",
-    )
-    child, parent = families.reveal_family_credentials(demo.tutor, family.id)
+    child, parent = new_family(demo.tutor, student_name="Lev <i>Orlov</i>")
     guardian = make_user("parent", "lev-guardian", full_name="Gleb Orlov")
     links.set_links(demo.tutor, child.user.id, guardian_id=guardian.id)
     report = writing.create_report(

@@ -1,5 +1,6 @@
 """Data for tests: a small family built through the services (the notification tests' people),
-a draft report (the reports service), and lookups of users and subjects by name."""
+a family created by a tutor, a draft report (the reports service), and lookups of users and
+subjects by name."""
 
 from __future__ import annotations
 
@@ -25,6 +26,23 @@ def family(ctx, make_user):
     return SimpleNamespace(
         admin=admin, tutor=tutor, parent=parent, other_parent=other_parent, student=student
     )
+
+
+def new_family(tutor, student_name: str = "Lev Orlov"):
+    """A family the tutor creates (families service; no parent e-mail): (child, parent) with
+    their one-time credentials revealed."""
+    from thebot.services import families
+
+    created = families.create_family(
+        tutor,
+        student_name=student_name,
+        grade=7,
+        goal="",
+        parent_name="Olga Orlova",
+        parent_email=None,
+        parent_phone="",
+    )
+    return families.reveal_family_credentials(tutor, created.id)
 
 
 def draft_report(tutor, student, summary: str = "A good week: fractions are solid now."):
