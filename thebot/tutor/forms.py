@@ -66,6 +66,12 @@ class EnrollForm(FlaskForm):
     )
 
 
+def fill_parent_choices(form: LinkParentForm, parents, profile=None) -> None:
+    """The parents the tutor knows (any may become the primary parent; `profile` is taken for
+    the same call shape as fill_guardian_choices)."""
+    form.parent_id.choices = [(0, "—")] + [(p.id, p.full_name) for p in parents]
+
+
 def fill_guardian_choices(form: LinkGuardianForm, parents, profile) -> None:
     """The parents the tutor knows, but not the student's primary parent or current guardian."""
     taken = {profile.parent_id, profile.guardian_id} if profile is not None else set()

@@ -13,7 +13,6 @@ from thebot.services import (
     families,
     invitations,
     learning,
-    links,
     overview,
     people,
 )
@@ -28,6 +27,7 @@ from thebot.tutor.forms import (
     StudentEditForm,
     fill_enroll_choices,
     fill_guardian_choices,
+    fill_parent_choices,
 )
 from thebot.web import me, show_errors
 
@@ -118,14 +118,13 @@ def _student_page(
             phone=parent.parent_profile.phone if parent.parent_profile else "",
         )
     enrollments = learning.enrollments_of_students([student.id], active_only=False)[student.id]
+    parents = people.users_visible_to(actor, Role.PARENT)
     link_form = link_form or LinkParentForm(formdata=None)
-    link_form.parent_id.choices = [(0, "—")] + [
-        (p.id, p.full_name) for p in people.users_visible_to(actor, Role.PARENT)
-    ]
+    fill_parent_choices(link_form, parents, profile)
     enroll_form = enroll_form or EnrollForm(formdata=None)
     fill_enroll_choices(enroll_form, learning.subjects(), accounts.users_by_role(Role.TEACHER))
     guardian_form = guardian_form or LinkGuardianForm(formdata=None)
-    fill_guardian_choices(guardian_form, people.users_visible_to(actor, Role.PARENT), profile)
+    fill_guardian_choices(guardian_form, parents, profile)
     return render_template(
         "tutor/student.html",
         student=student,
@@ -147,31 +146,6 @@ def student(student_id: int):
     """A student's page: family, subjects, the forms to change them, and the whole picture
     (lessons, homework, reports, progress, invoices, chat rooms)."""
     return _student_page(student_id)
-
-
-@bp.post("/students/<int:student_id>/parent")
-def link_parent(student_id: int):
-    """Link an existing parent account to my student."""
-    actor = me()
-    access.managed_student(actor, student_id)
-    form = LinkParentForm()
-    form.parent_id.choices = [(0, "—")] + [
-        (p.id, p.full_name) for p in people.users_visible_to(actor, Role.PARENT)
-    ]
-    if form.validate_on_submit():
-        try:
-            links.link_parent(
-                actor,
-                student_id,
-                parent_id=form.parent_id.data or None,
-                parent_login=form.parent_login.data or "",
-            )
-        except DomainError as exc:
-            show_errors(form, exc)
-        else:
-            flash(_("The parent is linked."), "success")
-            return redirect(url_for("tutor.student", student_id=student_id))
-    return _student_page(student_id, link_form=form, status=400)
 
 
 @bp.post("/students/<int:student_id>/enrollments")
