@@ -14,6 +14,7 @@ from tests.support.lessons import (
     error_of,
     events_of,
     iso,
+    lesson_caller,
     lesson_people,
     slot,
     teacher_lesson,
@@ -28,10 +29,7 @@ def p(ctx, make_user):
 
 @pytest.fixture
 def call(web, p):
-    def go(who, method, path, json=None):
-        return web.api(method, f"/api/v1{path}", json=json, token=p.tokens[who])
-
-    return go
+    return lesson_caller(web, p)
 
 
 # --- cancel window and completion -------------------------------------------------------------

@@ -55,6 +55,15 @@ def lesson_people(make_user):
     return p
 
 
+def lesson_caller(web, p):
+    """call(who, method, path, json=None): the JSON API under /api/v1 as one of p's people."""
+
+    def go(who, method, path, json=None):
+        return web.api(method, f"/api/v1{path}", json=json, token=p.tokens[who])
+
+    return go
+
+
 def at(hours: float = 0, *, days: float = 0, minutes: float = 0) -> datetime:
     """Now plus an offset, to the second, in UTC."""
     return (datetime.now(UTC) + timedelta(days=days, hours=hours, minutes=minutes)).replace(
