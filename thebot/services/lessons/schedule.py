@@ -299,15 +299,20 @@ def cancel_lesson(actor: User, lesson_id, reason=None) -> Lesson:
                 hours=rules.cancel_min_hours(),
             )
         )
-    lesson.status = LessonStatus.CANCELLED
-    lesson.cancelled_at = utcnow()
-    lesson.cancel_reason = text
-    _event(lesson, actor, "cancelled", reason=text)
-    db.session.flush()
-    announce.tell("lesson_cancelled", lesson, reason=text or "")
-    announce.emit_updated(lesson)
+    _cancel(lesson, actor, reason=text)
     db.session.commit()
     return lesson
+
+
+def _cancel(lesson: Lesson, actor: User, *, reason: str | None = None, details=None) -> None:
+    """The one cancel transition: state, history row, notification, `lesson_updated`."""
+    lesson.status = LessonStatus.CANCELLED
+    lesson.cancelled_at = utcnow()
+    lesson.cancel_reason = reason
+    _event(lesson, actor, "cancelled", details=details, reason=reason)
+    db.session.flush()
+    announce.tell("lesson_cancelled", lesson, reason=reason or "")
+    announce.emit_updated(lesson)
 
 
 def cancel_upcoming_of(actor: User, user: User) -> int:
@@ -326,12 +331,7 @@ def cancel_upcoming_of(actor: User, user: User) -> int:
         )
     ).all()
     for lesson in lessons:
-        lesson.status = LessonStatus.CANCELLED
-        lesson.cancelled_at = utcnow()
-        _event(lesson, actor, "cancelled", details={"account_removed": user.id})
-        db.session.flush()
-        announce.tell("lesson_cancelled", lesson, reason="")
-        announce.emit_updated(lesson)
+        _cancel(lesson, actor, details={"account_removed": user.id})
     return len(lessons)
 
 
