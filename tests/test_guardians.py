@@ -161,10 +161,14 @@ def test_lessons_and_homework_of_the_child_reach_the_guardian(web, fam):
     for who in ("guardian", "parent"):
         lessons = call(web, fam, who, "GET", "/lessons").get_json()["lessons"]
         assert [item["id"] for item in lessons] == [lesson_id], who
-        assert call(web, fam, who, "GET", f"/lessons/{lesson_id}").status_code == 200
+        one = call(web, fam, who, "GET", f"/lessons/{lesson_id}")
+        assert one.status_code == 200
+        assert one.get_json()["id"] == lesson_id, who
         items = call(web, fam, who, "GET", "/homework").get_json()["homework"]
         assert [item["title"] for item in items] == ["Fractions, page 12"], who
-        assert call(web, fam, who, "GET", f"/homework/{homework.id}").status_code == 200
+        item = call(web, fam, who, "GET", f"/homework/{homework.id}")
+        assert item.status_code == 200
+        assert item.get_json()["title"] == "Fractions, page 12", who
     assert call(web, fam, "other_parent", "GET", f"/lessons/{lesson_id}").status_code == 404
     assert call(web, fam, "other_parent", "GET", f"/homework/{homework.id}").status_code == 404
     # the same notifications as the parent
