@@ -163,6 +163,20 @@ def test_a_re_sent_invitation_replaces_the_earlier_link(tutor_web, web_factory, 
     assert web_factory().login("olga.sidorova", "chosen-secret-2").status_code == 302
 
 
+def test_a_tutor_cannot_re_send_to_a_deactivated_family_member(tutor_web, demo, mail_log):
+    from thebot.services import accounts
+
+    submit_family(tutor_web, FAMILY)
+    parent, student = find_user("olga.sidorova"), find_user("oleg.sidorov")
+    accounts.set_active(demo.admin, parent.id, False)
+    answer = tutor_web.post(f"/tutor/students/{student.id}/members/{parent.id}/invite")
+    # The shared conflict page (the route shows no reason yet: thebot/tutor/ is the lead's).
+    assert answer.status_code == 409
+    assert "409 Conflict" in text_of(answer)
+    assert records(parent.id) == [("invite", demo.tutor.id, False)]
+    assert len(mails_to(mail_log, "olga@example.org")) == 1
+
+
 def test_a_password_reset_is_shown_once_and_ends_the_accounts_sign_ins(
     tutor_web, web_factory, demo, mail_log
 ):

@@ -51,7 +51,10 @@ def may_invite(user: User) -> bool:
 
 
 def invite(actor: User | None, user: User, kind: str = INVITE) -> AccountInvitation:
-    """Record an invitation and e-mail its link after commit (no commit; needs an e-mail)."""
+    """Record an invitation and e-mail its link after commit (no commit; needs an e-mail and
+    an active account: `invited_user` refuses the link of one that is not)."""
+    if not user.active:  # removed accounts are inactive too
+        raise Conflict(_l("This account is not active: an invitation would not work."))
     if not may_invite(user):
         raise Invalid(_l("This account has no e-mail address."))
     record = _record(actor, user, kind)
@@ -242,9 +245,6 @@ def resend_recorded(actor: User, invitation_id: int) -> AccountInvitation:
     record = db.session.get(AccountInvitation, invitation_id)
     if record is None:
         raise NotFound(_l("No such invitation."))
-    user = record.user
-    if user.deleted_at is not None or not user.active:
-        raise Conflict(_l("This account is not active: an invitation would not work."))
-    new = invite(actor, user, RESEND)
+    new = invite(actor, record.user, RESEND)
     db.session.commit()
     return new
