@@ -7,6 +7,7 @@ refused with the reason and deactivation is offered, and nothing changes."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -197,7 +198,9 @@ def test_a_removed_tutor_cannot_sign_in_the_answer_is_that_of_a_wrong_password(
     removed_page = removed.login(username, PASSWORD)
     assert removed_page.status_code == wrong_page.status_code == 200
     assert text_of(removed_page) == text_of(wrong_page)
-    assert removed.get("/tutor/").status_code == 302  # not signed in
+    bounced = removed.get("/tutor/")
+    assert bounced.status_code == 302  # not signed in
+    assert urlsplit(bounced.headers["Location"]).path == "/auth/login"
 
     for login in (username, email, f"deleted-{school.tutor.id}"):
         answer = removed.api(

@@ -5,6 +5,8 @@ removed sender shown as "Deleted user"."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import requests
 
 from tests.support.http import api_token
@@ -42,6 +44,6 @@ def test_removing_an_account_disconnects_its_sockets_at_once(live_server, demo, 
     last = next(m for m in page if m["content"] == "Last words before leaving.")
     assert last["sender"]["full_name"] == "Deleted user"
     # The removed account's browser sign-in is over.
-    assert (
-        teacher_page.get(f"{url}/teacher/", timeout=WAIT, allow_redirects=False).status_code == 302
-    )
+    bounced = teacher_page.get(f"{url}/teacher/", timeout=WAIT, allow_redirects=False)
+    assert bounced.status_code == 302
+    assert urlsplit(bounced.headers["Location"]).path == "/auth/login"
