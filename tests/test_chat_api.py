@@ -9,8 +9,9 @@ import io
 import zipfile
 
 import pytest
-from sqlalchemy import func, select
 
+from tests.support.chat import chat_api as api
+from tests.support.chat import message_count
 from tests.support.http import api_token
 from tests.support.realtime import subject_room, tutor_room
 from thebot.extensions import db
@@ -55,18 +56,9 @@ def maths(demo):
     return subject_room(demo.student, "Maths")
 
 
-def api(web, tok, method, path, **kw):
-    return web.api(method, f"/api/v1/chat{path}", token=tok, **kw)
-
-
 def error_of(response, status: int) -> str:
     assert response.status_code == status, response.get_data(as_text=True)[:300]
     return response.get_json()["error"]["code"]
-
-
-def message_count() -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count(ChatMessage.id)))
 
 
 # --- sending, replying, history ---------------------------------------------------------------

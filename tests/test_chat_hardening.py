@@ -19,6 +19,8 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
+from tests.support.chat import chat_api as api
+from tests.support.chat import message_count
 from tests.support.http import api_token
 from tests.support.realtime import subject_room, tutor_room
 from thebot.extensions import db
@@ -45,10 +47,6 @@ def maths(demo):
     return subject_room(demo.student, "Maths")
 
 
-def api(web, tok, method, path, **kw):
-    return web.api(method, f"/api/v1/chat{path}", token=tok, **kw)
-
-
 def upload(web, tok, room_id, data: bytes, name: str, **fields):
     return web.api(
         "POST",
@@ -62,11 +60,6 @@ def upload(web, tok, room_id, data: bytes, name: str, **fields):
 def error_of(response, status: int) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)[:300]
     return response.get_json()["error"]
-
-
-def message_count() -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count(ChatMessage.id)))
 
 
 def stored_files(uploads_dir) -> list[str]:
