@@ -14,8 +14,12 @@ import pytest
 from sqlalchemy import select
 
 from tests.support.data import draft_report
-from tests.support.guardians import guardian_family, member_ids, sent_invoice
-from tests.support.http import api_token, field_errors, text_of
+from tests.support.guardians import (
+    guardian_family_with_tokens,
+    member_ids,
+    sent_invoice,
+)
+from tests.support.http import field_errors, text_of
 from tests.support.lessons import slot
 from tests.support.realtime import subject_room, tutor_room
 
@@ -24,11 +28,7 @@ FIELD_RE = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
 
 @pytest.fixture
 def fam(ctx, make_user):
-    people = guardian_family(make_user)
-    people.tokens = {
-        name: api_token(user) for name, user in vars(people).items() if hasattr(user, "role")
-    }
-    return people
+    return guardian_family_with_tokens(make_user)
 
 
 def call(web, fam, who, method, path, json=None):

@@ -13,19 +13,14 @@ import pytest
 import requests
 import socketio
 
-from tests.support.guardians import guardian_family
-from tests.support.http import api_token
+from tests.support.guardians import guardian_family_with_tokens
 from tests.support.lessons import slot
 from tests.support.realtime import WAIT, StateListener, browser_session, tutor_room
 
 
 @pytest.fixture
 def fam(ctx, make_user):
-    people = guardian_family(make_user)
-    people.tokens = {
-        name: api_token(user) for name, user in vars(people).items() if hasattr(user, "role")
-    }
-    return people
+    return guardian_family_with_tokens(make_user)
 
 
 def _api(url, fam, who, method, path, json=None):

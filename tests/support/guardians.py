@@ -50,6 +50,17 @@ def guardian_family(make_user) -> SimpleNamespace:
     return people
 
 
+def guardian_family_with_tokens(make_user) -> SimpleNamespace:
+    """guardian_family, with `tokens`: a bearer token for each of its people, by name."""
+    from tests.support.http import api_token
+
+    people = guardian_family(make_user)
+    people.tokens = {
+        name: api_token(user) for name, user in vars(people).items() if hasattr(user, "role")
+    }
+    return people
+
+
 def sent_invoice(tutor, student, amount: str = "1500.00", description: str | None = None):
     """A sent invoice of the tutor to the student's primary parent (billing services)."""
     from datetime import timedelta
