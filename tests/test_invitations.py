@@ -170,9 +170,11 @@ def test_a_tutor_cannot_re_send_to_a_deactivated_family_member(tutor_web, demo, 
     parent, student = find_user("olga.sidorova"), find_user("oleg.sidorov")
     accounts.set_active(demo.admin, parent.id, False)
     answer = tutor_web.post(f"/tutor/students/{student.id}/members/{parent.id}/invite")
-    # The shared conflict page (the route shows no reason yet: thebot/tutor/ is the lead's).
-    assert answer.status_code == 409
-    assert "409 Conflict" in text_of(answer)
+    # Back to the student page, told why.
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith(f"/tutor/students/{student.id}")
+    page = text_of(tutor_web.get(answer.headers["Location"]))
+    assert "This account is not active: an invitation would not work." in page
     assert records(parent.id) == [("invite", demo.tutor.id, False)]
     assert len(mails_to(mail_log, "olga@example.org")) == 1
 

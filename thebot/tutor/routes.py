@@ -16,7 +16,7 @@ from thebot.services import (
     overview,
     people,
 )
-from thebot.services.errors import DomainError
+from thebot.services.errors import Conflict, DomainError, Invalid
 from thebot.tutor import bp
 from thebot.tutor.forms import (
     EnrollForm,
@@ -232,8 +232,12 @@ def edit_parent(student_id: int):
 @bp.post("/students/<int:student_id>/members/<int:user_id>/invite")
 def resend_invitation(student_id: int, user_id: int):
     """E-mail a family member a new invitation link (earlier links stop working)."""
-    record = invitations.resend(me(), student_id, user_id)
-    flash(_("The invitation is sent to %(email)s.", email=record.user.email), "success")
+    try:
+        record = invitations.resend(me(), student_id, user_id)
+    except (Conflict, Invalid) as exc:  # NotFound and Forbidden stay 404 and 403
+        flash(exc.message, "error")
+    else:
+        flash(_("The invitation is sent to %(email)s.", email=record.user.email), "success")
     return redirect(url_for("tutor.student", student_id=student_id))
 
 
