@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,9 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+RUN_CHANNEL = f"thebot-test-{uuid.uuid4().hex[:12]}"
 
 
 class ServerProcess:
@@ -39,8 +43,11 @@ class ServerProcess:
             "UPLOAD_DIR": str(uploads),
             "ASYNC_MODE": "eventlet",
             "PYTHONWARNINGS": "ignore::DeprecationWarning",
-            "BASE_URL": self.url,
-        }  # its own address (payment checkout and return)
+            "BASE_URL": self.url,  # its own address (payment checkout and return)
+            # Pub/sub knows no db index: this run's servers talk on a channel of their own, so
+            # nothing another run (or a lingering process) publishes on Redis reaches them.
+            "SOCKETIO_CHANNEL": RUN_CHANNEL,
+        }
         environment.update({k: str(v) for k, v in env.items() if v is not None})
         for key, value in env.items():
             if value is None:
