@@ -45,8 +45,10 @@ class ServerProcess:
             "PYTHONWARNINGS": "ignore::DeprecationWarning",
             "BASE_URL": self.url,  # its own address (payment checkout and return)
             # Pub/sub knows no db index: this run's servers talk on a channel of their own, so
-            # nothing another run (or a lingering process) publishes on Redis reaches them.
+            # nothing another run (or a lingering process) publishes on Redis reaches them; their
+            # rate-limit counters on Redis are theirs too.
             "SOCKETIO_CHANNEL": RUN_CHANNEL,
+            "RATELIMIT_KEY_PREFIX": RUN_CHANNEL,
         }
         environment.update({k: str(v) for k, v in env.items() if v is not None})
         for key, value in env.items():
