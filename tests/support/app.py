@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from tests.support import PASSWORD, need
+from tests.support.answers import check_answer
 
 # --- database ---------------------------------------------------------------------------------
 
@@ -152,6 +153,7 @@ class ClosingClient(FlaskClient):
             body = answer.request.environ.get("wsgi.input")
             if body is not None:
                 body.close()
+            check_answer(self.application, answer)  # the API's declared shapes (answers.py)
         return response
 
 

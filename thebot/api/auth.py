@@ -7,7 +7,8 @@ from flask import current_app, jsonify, request
 from thebot.api import api_user, bp
 from thebot.api.errors import error_response
 from thebot.api.schema import accepts
-from thebot.api.serializers import me_dict, user_summary
+from thebot.api.serializers import ME, me_dict, user_summary
+from thebot.api.shapes import DATETIME, OK, STRING, USER_SUMMARY, nullable, obj, returns
 from thebot.api.util import json_body, string_field
 from thebot.auth.ratelimit import login_limits, mark_failed, reset_limits
 from thebot.models.base import iso
@@ -18,6 +19,17 @@ from thebot.services import accounts, recovery, signins
 @accepts(
     body={"login": "string", "password": "string", "device": "string"},
     required=("login", "password"),
+)
+@returns(
+    200,
+    obj(
+        {
+            "token": STRING,
+            "token_type": {"const": "Bearer"},
+            "expires_at": nullable(DATETIME),
+            "user": USER_SUMMARY,
+        }
+    ),
 )
 @login_limits
 def login():
@@ -50,6 +62,7 @@ def login():
 
 
 @bp.post("/auth/logout")
+@returns(200, OK)
 def logout():
     """Revoke the bearer token this request carries (a session caller signs out on the page)."""
     from flask import g
@@ -61,6 +74,7 @@ def logout():
 
 
 @bp.get("/me")
+@returns(200, ME)
 def me():
     """The caller's account and profile (profile null when missing)."""
     return jsonify(me_dict(api_user()))
@@ -74,6 +88,7 @@ RESET_ANSWER = (
 
 @bp.post("/auth/password-reset")
 @accepts(body={"login": "string"}, required=("login",))
+@returns(202, obj({"ok": {"const": True}, "message": STRING}))
 @reset_limits
 def password_reset():
     """Ask for a reset link by e-mail: 202 with the same body whether or not the account exists."""
@@ -84,6 +99,7 @@ def password_reset():
 
 @bp.post("/auth/password-reset/confirm")
 @accepts(body={"token": "string", "password": "string"}, required=("token", "password"))
+@returns(200, OK)
 def password_reset_confirm():
     """Set a new password with the token from the link; every sign-in and token ends."""
     data = json_body()

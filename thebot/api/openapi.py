@@ -1,8 +1,8 @@
 """The OpenAPI 3.1 document of API v1 at /api/v1/openapi.json, built from the routes themselves,
 so no route can be missing from it: paths and methods from the URL map, request bodies and query
 parameters from each route's `@accepts` declaration (api/schema.py, which the route's own body
-check uses too), errors as the one envelope. The answers' shapes and examples are in
-docs/api*.md."""
+check uses too), success answers from its `@returns` declarations (api/shapes.py, which the test
+suite holds every answer to), errors as the one envelope. Examples are in docs/api*.md."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from flask import current_app, jsonify
 
 from thebot.api import PUBLIC_ENDPOINTS, bp
 from thebot.api.schema import input_of, query_parameters, request_body
+from thebot.api.shapes import COMPONENTS, responses
 
 _ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
 _IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
-_COMPONENTS = {
+_COMPONENTS: dict[str, dict] = {
     "securitySchemes": {
         "bearer": {
             "type": "http",
@@ -102,7 +103,7 @@ def document() -> dict:
                 + ("" if len(methods) == 1 else f"_{method.lower()}"),
                 "summary": _summary(view),
                 "responses": {
-                    "2XX": {"description": "Success (shapes: docs/api*.md)."},
+                    **responses(view),
                     "400": {"$ref": "#/components/responses/BadRequest"},
                     "404": {"$ref": "#/components/responses/NotFound"},
                     "default": {"$ref": "#/components/responses/Error"},
@@ -127,7 +128,10 @@ def document() -> dict:
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}, {"session": []}],
         "paths": dict(sorted(paths.items())),
-        "components": _COMPONENTS,
+        "components": {
+            **_COMPONENTS,
+            "schemas": {**_COMPONENTS["schemas"], **dict(sorted(COMPONENTS.items()))},
+        },
     }
 
 

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from typing import overload
 
+from thebot.api.shapes import (
+    ID,
+    INTEGER,
+    ROLE,
+    STRING,
+    USER_BRIEF,
+    component,
+    nullable,
+    obj,
+)
 from thebot.models import Enrollment, Role, User
 from thebot.models.base import iso
 from thebot.services import access
@@ -47,6 +57,40 @@ def profile_dict(user: User, viewer: User | None = None) -> dict | None:
             return {}
         return {"phone": profile.phone}
     return {"bio": profile.bio, "subjects": profile.subjects}
+
+
+# A student's, a parent's (empty when a student looks), or a teacher's / tutor's profile.
+PROFILE = component(
+    "Profile",
+    {
+        "anyOf": [
+            obj(
+                {
+                    "grade": nullable(INTEGER),
+                    "goal": STRING,
+                    "tutor": nullable(USER_BRIEF),
+                    "parent": nullable(USER_BRIEF),
+                    "guardian": nullable(USER_BRIEF),
+                }
+            ),
+            obj({"phone": STRING}, optional=("phone",)),
+            obj({"bio": STRING, "subjects": STRING}),
+        ]
+    },
+)
+ME = component(
+    "Me",
+    obj(
+        {
+            "id": ID,
+            "username": STRING,
+            "full_name": STRING,
+            "role": ROLE,
+            "email": nullable(STRING),
+            "profile": nullable(PROFILE),
+        }
+    ),
+)
 
 
 def me_dict(user: User) -> dict:

@@ -1,0 +1,52 @@
+"""Every JSON answer of the API that a test receives through the Flask test client is checked
+against the route's declared success shape (`@returns`, api/shapes.py; the OpenAPI document
+publishes the same declarations): an undeclared success status, a missing field, a field the
+declaration does not name or a value of another type fails the test that received it."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import jsonschema_rs
+from werkzeug.exceptions import HTTPException
+
+
+@cache
+def _validator(schema_json: str, components_json: str):
+    schema = {**json.loads(schema_json), "components": {"schemas": json.loads(components_json)}}
+    return jsonschema_rs.validator_for(schema, validate_formats=True)
+
+
+def check_answer(app, response) -> None:
+    """Hold one answer of `app` to its route's declaration (routes declaring nothing: skipped,
+    which tests/test_openapi.py does not allow)."""
+    from thebot.api.shapes import COMPONENTS, answers_of
+
+    request = response.request
+    if not request.path.startswith("/api/v1/") or not 200 <= response.status_code < 300:
+        return
+    try:
+        rule, _args = app.url_map.bind("localhost").match(
+            request.path, request.method, return_rule=True
+        )
+    except HTTPException:  # answered by no route (the test client follows no such path)
+        return
+    declared = answers_of(app.view_functions[rule.endpoint])
+    if not declared:
+        return
+    where = f"{request.method} {request.path} answered {response.status_code}"
+    answer = declared.get(response.status_code)
+    assert answer is not None, f"{where}, which {rule.endpoint} does not declare"
+    if answer.content_type is None:
+        assert not response.get_data(), f"{where} with a body; 204 declares none"
+        return
+    assert response.mimetype == answer.content_type, f"{where} as {response.mimetype}"
+    if answer.schema is None or answer.content_type != "application/json":
+        return
+    validator = _validator(json.dumps(answer.schema), json.dumps(COMPONENTS, sort_keys=True))
+    problems = [
+        f"{'/'.join(map(str, error.instance_path)) or '(body)'}: {error.message}"
+        for error in validator.iter_errors(response.get_json())
+    ]
+    assert not problems, f"{where}, not as {rule.endpoint} declares: " + "; ".join(problems[:5])
