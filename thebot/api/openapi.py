@@ -12,7 +12,7 @@ from flask import current_app, jsonify
 
 from thebot.api import PUBLIC_ENDPOINTS, bp
 from thebot.api.schema import input_of, query_parameters, request_body
-from thebot.api.shapes import COMPONENTS, responses
+from thebot.api.shapes import COMPONENTS, responses, returns
 
 _ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
 _IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -136,6 +136,7 @@ def document() -> dict:
 
 
 @bp.get("/openapi.json")
+@returns(200, {"type": "object", "required": ["openapi", "paths", "components"]})
 def openapi():
     """The OpenAPI 3.1 document of API v1 (public)."""
     return jsonify(document())

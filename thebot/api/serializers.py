@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import overload
 
 from thebot.api.shapes import (
+    BOOLEAN,
+    DATETIME,
     ID,
     INTEGER,
     ROLE,
     STRING,
     USER_BRIEF,
+    array,
     component,
     nullable,
     obj,
@@ -95,6 +98,40 @@ ME = component(
 
 def me_dict(user: User) -> dict:
     return {**user_summary(user), "email": user.email, "profile": profile_dict(user, user)}
+
+
+ENROLLMENT = component(
+    "Enrollment",
+    obj(
+        {
+            "id": ID,
+            "title": STRING,
+            "subject": obj({"id": ID, "name": STRING}),
+            "student": USER_BRIEF,
+            "teacher": USER_BRIEF,
+            "active": BOOLEAN,
+            "created_at": DATETIME,
+            "ended_at": nullable(DATETIME),
+        }
+    ),
+)
+STUDENT = component(
+    "Student",
+    obj(
+        {
+            "id": ID,
+            "full_name": STRING,
+            "role": ROLE,
+            "grade": nullable(INTEGER),
+            "goal": STRING,
+            "tutor": nullable(USER_BRIEF),
+            "parent": nullable(USER_BRIEF),
+            "guardian": nullable(USER_BRIEF),
+            "enrollments": array(ENROLLMENT),
+            "manageable": BOOLEAN,
+        }
+    ),
+)
 
 
 def enrollment_dict(enrollment: Enrollment) -> dict:
