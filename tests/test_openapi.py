@@ -3,16 +3,21 @@ every route of the API with its methods, path and query parameters, summary, req
 (from each route's `@accepts` declaration, api/schema.py) and the error envelope. The
 declarations are checked against the routes' own code: a route that reads a JSON body, a form
 field or a query argument it does not declare fails here, and a body field of the declared
-wrong type is refused by the route itself."""
+wrong type is refused by the route itself. Every route declares its success answers
+(`@returns`, api/shapes.py), which the document publishes and every API answer of the suite is
+held to (tests/support/answers.py)."""
 
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import sys
 
+import pytest
 from sqlalchemy import func, select
 
+from tests.support.answers import check_answer
 from tests.support.http import api_token
 from tests.support.realtime import subject_room
 
@@ -186,3 +191,66 @@ def test_a_body_field_of_the_wrong_type_is_refused_by_the_declaration(web, demo)
     assert db.session.scalar(select(func.count()).select_from(ChatMessage)) == before
     sent = web.api("POST", path, json={"content": "A string is sent"}, token=token)
     assert sent.status_code == 201 and sent.get_json()["message"]["content"] == "A string is sent"
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        if "$ref" in node:
+            yield node["$ref"]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def test_every_route_declares_its_success_answers_and_the_document_publishes_them(app, web):
+    """A route without `@returns` fails here; each declared answer is in the document, with
+    its schema, and every reference in the document names a published component."""
+    from thebot.api.shapes import answers_of
+
+    doc = _document(web)
+    for rule, view in _api_views(app):
+        declared = answers_of(view)
+        assert declared, f"{rule.endpoint} declares no success answer: @returns(...)"
+        for operation in _operations(doc, rule):
+            published = {code for code in operation["responses"] if code.startswith("2")}
+            assert published == {str(status) for status in declared}, rule.endpoint
+            for status, answer in declared.items():
+                entry = operation["responses"][str(status)]
+                if answer.content_type == "application/json":
+                    schema = entry["content"]["application/json"]["schema"]
+                    assert schema == answer.schema, rule.endpoint
+                elif answer.content_type is None:
+                    assert "content" not in entry, rule.endpoint  # 204: no body
+    names = {
+        f"#/components/{kind}/{name}"
+        for kind in ("schemas", "responses")
+        for name in doc["components"][kind]
+    }
+    assert set(_refs(doc["paths"])) | set(_refs(doc["components"])) <= names
+    invoice = doc["paths"]["/api/v1/invoices/{invoice_id}"]["get"]["responses"]["200"]
+    assert invoice["content"]["application/json"]["schema"]["$ref"].startswith(
+        "#/components/schemas/"
+    )
+    assert doc["paths"]["/api/v1/me/sessions/{session_ref}"]["delete"]["responses"]["204"] == {
+        "description": "Success."
+    }
+
+
+def test_an_answer_unlike_its_declaration_fails_the_suites_check(app, web, demo):
+    """The check every API answer of the suite passes through (tests/support/answers.py): the
+    real answer passes; with a field renamed, one removed or one added it does not."""
+    token = api_token("parent", via=web)
+    answer = web.api("GET", "/api/v1/me", token=token)
+    body = answer.get_json()
+    check_answer(app, answer)
+    for changed in (
+        {**body, "nickname": "extra"},
+        {k: v for k, v in body.items() if k != "email"},
+        {**body, "id": str(body["id"])},
+        {**body, "role": "pirate"},
+    ):
+        answer.set_data(json.dumps(changed))
+        with pytest.raises(AssertionError, match=r"not as api\.me declares"):
+            check_answer(app, answer)
