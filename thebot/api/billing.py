@@ -7,7 +7,15 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from thebot.api import api_user, bp
+from thebot.api.billing_shapes import (
+    INVOICE,
+    INVOICE_PAGE,
+    INVOICE_TOTALS,
+    PAYMENT_ANSWER,
+    PAYMENT_LIST,
+)
 from thebot.api.schema import accepts
+from thebot.api.shapes import returns
 from thebot.api.util import id_arg, int_arg, json_body
 from thebot.services.billing import invoices, listing, payments
 from thebot.services.billing.serialize import invoice_dict, payment_dict
@@ -49,6 +57,7 @@ def _filters() -> dict:
 
 @bp.get("/invoices")
 @accepts(query={**FILTERS, "limit": "count", "before_id": "id"})
+@returns(200, INVOICE_PAGE)
 def list_invoices():
     """?status=&student_id=&overdue=true&date_from=&date_to=&limit=&before_id= (newest first)."""
     viewer = api_user()
@@ -61,6 +70,7 @@ def list_invoices():
 
 @bp.get("/invoices/totals")
 @accepts(query=FILTERS)
+@returns(200, INVOICE_TOTALS)
 def invoice_totals():
     """Totals by state and overdue over the same filters: {state: {"count", "amount"}}."""
     totals = listing.totals_for(api_user(), **_filters())
@@ -84,6 +94,7 @@ def invoice_totals():
     },
     required=("student_id", "amount", "description", "due_date"),
 )
+@returns(201, INVOICE)
 def create_invoice():
     """A draft: {student_id, amount (a decimal string), description, due_date, enrollment_id?}."""
     body = json_body()
@@ -104,12 +115,14 @@ def create_invoice():
 
 
 @bp.get("/invoices/<int:invoice_id>")
+@returns(200, INVOICE)
 def get_invoice(invoice_id: int):
     """One invoice; the parent opening a sent one makes it viewed."""
     return _invoice(invoices.open_invoice(api_user(), invoice_id))
 
 
 @bp.post("/invoices/<int:invoice_id>/send")
+@returns(200, INVOICE)
 def send_invoice(invoice_id: int):
     """The tutor sends a draft (again: no change)."""
     return _invoice(invoices.send_invoice(api_user(), invoice_id))
@@ -117,6 +130,7 @@ def send_invoice(invoice_id: int):
 
 @bp.post("/invoices/<int:invoice_id>/cancel")
 @accepts(body={"reason": "string"}, body_optional=True)
+@returns(200, INVOICE)
 def cancel_invoice(invoice_id: int):
     """The tutor cancels an open invoice: {"reason"?}."""
     body = _optional_body()
@@ -124,6 +138,7 @@ def cancel_invoice(invoice_id: int):
 
 
 @bp.get("/invoices/<int:invoice_id>/payments")
+@returns(200, PAYMENT_LIST)
 def list_payments(invoice_id: int):
     """The invoice's payments, oldest first."""
     rows = payments.payments_of(api_user(), invoice_id)
@@ -132,6 +147,7 @@ def list_payments(invoice_id: int):
 
 @bp.post("/invoices/<int:invoice_id>/payments")
 @accepts(body={"return_url": "url"}, body_optional=True)
+@returns(201, PAYMENT_ANSWER)
 def start_payment(invoice_id: int):
     """The parent starts paying: {"return_url"?} → 201 {"payment"} (an open one is reused)."""
     body = _optional_body()
@@ -139,6 +155,7 @@ def start_payment(invoice_id: int):
 
 
 @bp.get("/payments/<int:payment_id>")
+@returns(200, PAYMENT_ANSWER)
 def get_payment(payment_id: int):
     """A payment's state; while pending the provider is asked."""
     return _payment(payments.payment_for(api_user(), payment_id))

@@ -6,7 +6,9 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from thebot.api import api_user, bp
+from thebot.api.billing_shapes import INVOICE
 from thebot.api.schema import accepts
+from thebot.api.shapes import returns
 from thebot.api.util import json_body
 from thebot.services.billing import lessons
 from thebot.services.billing.serialize import invoice_dict
@@ -36,6 +38,7 @@ def billable_lessons(student_id: int):
     },
     required=("student_id", "date_from", "date_to", "rate", "due_date"),
 )
+@returns(201, INVOICE)
 def bill_lessons():
     """{student_id, date_from, date_to, rate (a decimal string), due_date} → 201, the draft."""
     body = json_body()
