@@ -8,14 +8,76 @@ from flask_babel import gettext as _
 
 from thebot.api import api_user, bp
 from thebot.api.schema import accepts
+from thebot.api.shapes import (
+    BOOLEAN,
+    COUNT,
+    DATETIME,
+    ID,
+    STRING,
+    TEXT,
+    URL,
+    array,
+    component,
+    nullable,
+    obj,
+    one_of_values,
+    returns,
+)
 from thebot.api.util import attachment_response, id_arg, int_arg, json_body
 from thebot.extensions import talisman
-from thebot.models import Homework
+from thebot.models import Homework, HomeworkStatus
+from thebot.models.homework import MAX_SCORE_LIMIT
 from thebot.services import access
 from thebot.services.errors import Invalid, NotFound
 from thebot.services.homework import listing, work
 from thebot.services.homework.serialize import homework_dict
 from thebot.services.ids import payload_id
+
+# The shapes of services/homework/serialize.py (the API always passes the viewer: `can_*` set).
+HOMEWORK_PERSON = component("HomeworkPerson", obj({"id": ID, "full_name": STRING}))
+HOMEWORK_ATTACHMENT = component(
+    "HomeworkAttachment",
+    obj({"url": URL, "name": STRING, "size": COUNT, "content_type": STRING}),
+)
+HOMEWORK_SUBMISSION = component(
+    "HomeworkSubmission",
+    obj(
+        {
+            "text": TEXT,
+            "attachment": nullable(HOMEWORK_ATTACHMENT),
+            "submitted_at": DATETIME,
+            "late": BOOLEAN,
+            "score": nullable(COUNT),
+            "feedback": TEXT,
+            "graded_at": nullable(DATETIME),
+            "returned_at": nullable(DATETIME),
+        }
+    ),
+)
+HOMEWORK = component(
+    "Homework",
+    obj(
+        {
+            "id": ID,
+            "enrollment_id": ID,
+            "subject": obj({"id": ID, "name": STRING, "title": STRING}),
+            "student": HOMEWORK_PERSON,
+            "teacher": HOMEWORK_PERSON,
+            "title": STRING,
+            "instructions": TEXT,
+            "due_at": DATETIME,
+            "max_score": {"type": "integer", "minimum": 1, "maximum": MAX_SCORE_LIMIT},
+            "status": one_of_values(*(status.value for status in HomeworkStatus)),
+            "overdue": BOOLEAN,
+            "created_at": DATETIME,
+            "updated_at": DATETIME,
+            "submission": nullable(HOMEWORK_SUBMISSION),
+            "can_submit": BOOLEAN,
+            "can_grade": BOOLEAN,
+            "can_return": BOOLEAN,
+        }
+    ),
+)
 
 # A submission carries text and a file; a student sending a teacher's field is refused whole.
 TEACHER_FIELDS = {"score", "feedback", "max_score", "status", "late", "graded_at", "returned_at"}
@@ -43,6 +105,7 @@ def _refuse_teacher_fields(names) -> None:
         "before_id": "id",
     }
 )
+@returns(200, obj({"homework": array(HOMEWORK), "has_more": BOOLEAN}))
 def list_homework():
     """?student_id=&status=&enrollment_id=&limit=&before_id= (newest first)."""
     viewer = api_user()
@@ -69,6 +132,7 @@ def list_homework():
     },
     required=("enrollment_id", "title", "due_at", "max_score"),
 )
+@returns(201, HOMEWORK)
 def set_homework():
     """The enrollment's teacher: {enrollment_id, title, instructions, due_at, max_score} → 201."""
     body = json_body()
@@ -84,6 +148,7 @@ def set_homework():
 
 
 @bp.get("/homework/<int:homework_id>")
+@returns(200, HOMEWORK)
 def get_homework(homework_id: int):
     """One homework the caller may see (404 otherwise)."""
     return _homework(access.visible_homework_item(api_user(), homework_id))
@@ -91,6 +156,7 @@ def get_homework(homework_id: int):
 
 @bp.post("/homework/<int:homework_id>/submission")
 @accepts(body={"text": "text"}, required=("text",), form={"text": "text", "file": "file"})
+@returns(200, HOMEWORK)
 def submit_homework(homework_id: int):
     """Its student: JSON {text} or multipart text, file → the homework (submitted)."""
     if request.mimetype == "multipart/form-data":
@@ -112,6 +178,7 @@ def submit_homework(homework_id: int):
 
 @bp.post("/homework/<int:homework_id>/return")
 @accepts(body={"feedback": "text"}, required=("feedback",))
+@returns(200, HOMEWORK)
 def return_homework(homework_id: int):
     """Its teacher sends it back for rework: {feedback}."""
     body = json_body()
@@ -120,6 +187,7 @@ def return_homework(homework_id: int):
 
 @bp.post("/homework/<int:homework_id>/grade")
 @accepts(body={"score": "whole", "feedback": "text"}, required=("score",))
+@returns(200, HOMEWORK)
 def grade_homework(homework_id: int):
     """Its teacher grades it: {score (0..max_score), feedback?}."""
     body = json_body()
@@ -129,6 +197,8 @@ def grade_homework(homework_id: int):
     return _homework(homework)
 
 
+# No @returns yet: the file goes out as its own stored type (services/attachments.py: images,
+# PDF, office files...), which one declared content type cannot name.
 @bp.get("/homework/<int:homework_id>/attachment")
 @talisman(content_security_policy=False)  # the download sets its own, sandboxed
 def homework_attachment(homework_id: int):

@@ -9,12 +9,62 @@ from flask_babel import gettext as _
 
 from thebot.api import api_user, bp
 from thebot.api.schema import accepts
-from thebot.api.serializers import me_dict
+from thebot.api.serializers import ME, me_dict
+from thebot.api.shapes import (
+    BOOLEAN,
+    COMPONENTS,
+    DATETIME,
+    ID,
+    STRING,
+    URL,
+    array,
+    component,
+    nullable,
+    obj,
+    one_of_values,
+    returns,
+)
 from thebot.api.util import BadRequest, id_arg, int_arg, json_body
+from thebot.models import LessonStatus
 from thebot.services import access, accounts
 from thebot.services.ids import payload_id
 from thebot.services.lessons import calendar, listing, schedule
 from thebot.services.lessons.serialize import lesson_dict
+
+# The shapes of services/lessons/serialize.py (the API always passes the viewer: `can_*` set).
+LESSON_PERSON = component("LessonPerson", obj({"id": ID, "full_name": STRING}))
+LESSON = component(
+    "Lesson",
+    obj(
+        {
+            "id": ID,
+            "status": one_of_values(*(status.value for status in LessonStatus)),
+            "student": LESSON_PERSON,
+            "teacher": nullable(LESSON_PERSON),
+            "tutor": nullable(LESSON_PERSON),
+            "enrollment_id": nullable(ID),
+            "subject": nullable(obj({"id": ID, "name": STRING, "title": STRING})),
+            "starts_at": DATETIME,
+            "ends_at": DATETIME,
+            "topic": STRING,
+            "video_url": URL,  # or ""
+            "series_id": nullable(STRING),
+            "created_at": DATETIME,
+            "updated_at": DATETIME,
+            "completed_at": nullable(DATETIME),
+            "cancelled_at": nullable(DATETIME),
+            "cancel_reason": nullable(STRING),
+            "can_change": BOOLEAN,
+            "can_cancel": BOOLEAN,
+            "can_complete": BOOLEAN,
+        }
+    ),
+)
+FEED_URL = component("CalendarFeedUrl", obj({"url": URL}))
+# PATCH /me: the account as GET /me (the fields of its Me component), plus the time zone set.
+ME_WITH_TIME_ZONE = obj(
+    {**COMPONENTS[ME["$ref"].rsplit("/", 1)[1]]["properties"], "time_zone": STRING}
+)
 
 NEW_LESSON = {
     "starts_at": "datetime",
@@ -48,6 +98,7 @@ def _optional_body() -> dict:
         "after_id": "id",
     }
 )
+@returns(200, obj({"lessons": array(LESSON), "has_more": BOOLEAN}))
 def list_lessons():
     """?from=&to=&student_id=&subject_id=&status=&limit=&before_id=&after_id= (by start time)."""
     viewer = api_user()
@@ -80,6 +131,7 @@ def _new_lesson_fields(body: dict) -> dict:
 
 @bp.post("/lessons")
 @accepts(body={**NEW_LESSON, "repeat_weeks": "integer"}, required=("starts_at", "ends_at"))
+@returns(201, obj({"lessons": array(LESSON)}))
 def create_lessons():
     """Teacher {enrollment_id} or tutor {student_id}, {starts_at, ends_at, topic?, video_url?,
     repeat_weeks?} → 201 {"lessons": [...]} (one per week of a series)."""
@@ -96,6 +148,7 @@ def create_lessons():
 
 @bp.post("/lessons/past")
 @accepts(body=NEW_LESSON, required=("starts_at", "ends_at"))
+@returns(201, LESSON)
 def record_lesson():
     """A lesson that already took place, recorded as completed: the fields of a new lesson
     without repeat_weeks → 201 lesson."""
@@ -103,6 +156,7 @@ def record_lesson():
 
 
 @bp.get("/lessons/<int:lesson_id>")
+@returns(200, LESSON)
 def get_lesson(lesson_id: int):
     """One lesson the caller may see."""
     return _lesson(access.visible_lesson(api_user(), lesson_id))
@@ -112,6 +166,7 @@ def get_lesson(lesson_id: int):
 @accepts(
     body={"starts_at": "datetime", "ends_at": "datetime", "topic": "string", "video_url": "url"}
 )
+@returns(200, LESSON)
 def change_lesson(lesson_id: int):
     """Move or edit: {starts_at?, ends_at?, topic?, video_url?} (a new start alone keeps the
     length)."""
@@ -132,6 +187,7 @@ def change_lesson(lesson_id: int):
 
 @bp.post("/lessons/<int:lesson_id>/cancel")
 @accepts(body={"reason": "string"}, body_optional=True)
+@returns(200, LESSON)
 def cancel_lesson(lesson_id: int):
     """Cancel: {"reason"?}; refused less than LESSON_CANCEL_MIN_HOURS before the start."""
     body = _optional_body()
@@ -140,6 +196,7 @@ def cancel_lesson(lesson_id: int):
 
 @bp.post("/lessons/<int:lesson_id>/complete")
 @accepts(body={}, body_optional=True)
+@returns(200, LESSON)
 def complete_lesson(lesson_id: int):
     """Mark held, once started."""
     _optional_body()
@@ -147,12 +204,14 @@ def complete_lesson(lesson_id: int):
 
 
 @bp.get("/me/calendar")
+@returns(200, FEED_URL)
 def calendar_url():
     """{"url"}: the caller's private feed URL (made on first use)."""
     return jsonify({"url": calendar.feed_url_for(api_user())})
 
 
 @bp.post("/me/calendar")
+@returns(200, FEED_URL)
 def regenerate_calendar():
     """{"url"}: a new private feed URL; the old one stops working."""
     return jsonify({"url": calendar.regenerate_feed(api_user())})
@@ -160,8 +219,10 @@ def regenerate_calendar():
 
 @bp.patch("/me")
 @accepts(body={"time_zone": "string"}, required=("time_zone",))
+@returns(200, ME_WITH_TIME_ZONE)
 def change_me():
-    """{"time_zone"}: the caller's time zone (an IANA name) → the account as GET /me."""
+    """{"time_zone"}: the caller's time zone (an IANA name) → the account as GET /me,
+    plus time_zone."""
     body = json_body()
     if "time_zone" not in body:
         raise BadRequest(_("Give the time_zone to change."))
