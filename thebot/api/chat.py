@@ -7,19 +7,102 @@ from flask_babel import gettext as _
 
 from thebot.api import api_user, bp
 from thebot.api.schema import accepts
+from thebot.api.shapes import (
+    BOOLEAN,
+    COUNT,
+    DATETIME,
+    ID,
+    OK,
+    ROLE,
+    STRING,
+    TEXT,
+    URL,
+    USER_BRIEF,
+    array,
+    component,
+    nullable,
+    obj,
+    one_of_values,
+    returns,
+)
 from thebot.api.util import BadRequest, attachment_response, id_arg, int_arg, json_body
 from thebot.extensions import talisman
+from thebot.models import MessageKind, RoomKind
 from thebot.services.chat import messages, reading, rooms
 from thebot.services.ids import optional_id, payload_id
 
+# --- answer shapes (services/chat/serialize.py: message_dict, rooms_for) ----------------------
+
+_MESSAGE_FIELDS = {
+    "id": ID,
+    "room_id": ID,
+    "sender": nullable(USER_BRIEF),  # null once the sender's account is removed
+    "content": TEXT,
+    "kind": one_of_values(*(kind.value for kind in MessageKind)),
+    "attachment": nullable(
+        component(
+            "ChatAttachment",
+            obj({"url": URL, "name": STRING, "size": COUNT, "content_type": STRING}),
+        )
+    ),
+    "reply_to_id": nullable(ID),
+    "created_at": DATETIME,
+    "edited_at": nullable(DATETIME),
+    "client_id": nullable(STRING),
+}
+_RIGHTS = {"can_edit": BOOLEAN, "can_delete": BOOLEAN}
+# What goes to a whole room (events, send and edit answers): no viewer's rights on it.
+MESSAGE = component("ChatMessage", obj(_MESSAGE_FIELDS))
+# A message in a list read by one viewer (history, catch-up), with what they may do to it.
+VIEWER_MESSAGE = component("ChatViewerMessage", obj({**_MESSAGE_FIELDS, **_RIGHTS}))
+_RIGHTS_BY_KIND = obj(
+    {kind.value: component("ChatMessageRights", obj(_RIGHTS)) for kind in MessageKind}
+)
+ROOM = component(
+    "ChatRoom",
+    obj(
+        {
+            "id": ID,
+            "kind": one_of_values(*(kind.value for kind in RoomKind)),
+            "title": STRING,
+            "enrollment_id": nullable(ID),  # subject rooms only
+            "members": array(
+                component(
+                    "ChatRoomMember",
+                    obj(
+                        {
+                            "id": ID,
+                            "full_name": STRING,
+                            "role": ROLE,
+                            "online": BOOLEAN,
+                            "last_read_id": COUNT,  # 0: nothing read yet
+                        }
+                    ),
+                )
+            ),
+            "unread": COUNT,
+            "last_message": nullable(MESSAGE),
+            "locked": BOOLEAN,
+            "read_only": BOOLEAN,
+            "can_post": BOOLEAN,
+            "can_moderate": BOOLEAN,
+            "message_rights": obj({"own": _RIGHTS_BY_KIND, "others": _RIGHTS_BY_KIND}),
+        }
+    ),
+)
+_ROOM_ANSWER = obj({"room": ROOM})
+_MESSAGE_ANSWER = obj({"message": MESSAGE})
+
 
 @bp.get("/chat/rooms")
+@returns(200, obj({"rooms": array(ROOM)}))
 def chat_rooms():
     """Every room the caller may read, most recent conversation first."""
     return jsonify({"rooms": rooms.rooms_of(api_user())})
 
 
 @bp.get("/chat/rooms/<int:room_id>")
+@returns(200, _ROOM_ANSWER)
 def chat_room(room_id: int):
     """One room the caller may read (404 otherwise)."""
     return jsonify({"room": rooms.room_of(api_user(), room_id)})
@@ -27,6 +110,7 @@ def chat_room(room_id: int):
 
 @bp.get("/chat/rooms/<int:room_id>/messages")
 @accepts(query={"before_id": "id", "after_id": "id", "limit": "count"})
+@returns(200, obj({"messages": array(VIEWER_MESSAGE), "has_more": BOOLEAN}))
 def chat_messages(room_id: int):
     """?before_id=&limit= (older pages) or ?after_id= (catch-up); oldest first."""
     before_id, after_id, limit = id_arg("before_id"), id_arg("after_id"), int_arg("limit")
@@ -48,6 +132,7 @@ def chat_messages(room_id: int):
 @accepts(
     body={"content": "text", "client_id": "string", "reply_to_id": "id"}, required=("content",)
 )
+@returns(201, _MESSAGE_ANSWER)
 def chat_send(room_id: int):
     """{content, client_id?, reply_to_id?} -> 201 {message}."""
     data = json_body()
@@ -63,6 +148,7 @@ def chat_send(room_id: int):
 
 @bp.post("/chat/rooms/<int:room_id>/attachments")
 @accepts(form={"file": "file", "client_id": "string", "reply_to_id": "id"}, form_required=("file",))
+@returns(201, _MESSAGE_ANSWER)
 def chat_attach(room_id: int):
     """multipart: file, client_id?, reply_to_id? -> 201 {message}."""
     upload = request.files.get("file")
@@ -81,6 +167,7 @@ def chat_attach(room_id: int):
 
 @bp.patch("/chat/messages/<int:message_id>")
 @accepts(body={"content": "text"}, required=("content",))
+@returns(200, _MESSAGE_ANSWER)
 def chat_edit(message_id: int):
     """{content} -> {message}: the author edits their text."""
     data = json_body()
@@ -88,6 +175,7 @@ def chat_edit(message_id: int):
 
 
 @bp.delete("/chat/messages/<int:message_id>")
+@returns(200, OK)
 def chat_delete(message_id: int):
     """Hide a message (its author, or the room's moderator)."""
     messages.delete_message(api_user(), message_id)
@@ -96,6 +184,7 @@ def chat_delete(message_id: int):
 
 @bp.post("/chat/rooms/<int:room_id>/read")
 @accepts(body={"message_id": "id"}, required=("message_id",))
+@returns(200, obj({"unread": COUNT}))
 def chat_read(room_id: int):
     """{message_id} -> {unread}: move the caller's read cursor forward."""
     data = json_body()
@@ -104,6 +193,7 @@ def chat_read(room_id: int):
 
 @bp.post("/chat/rooms/<int:room_id>/lock")
 @accepts(body={"locked": "boolean"}, required=("locked",))
+@returns(200, _ROOM_ANSWER)
 def chat_lock(room_id: int):
     """{locked: true|false} -> {room}: the room's teacher or tutor locks or unlocks it."""
     locked = json_body().get("locked")
@@ -113,6 +203,26 @@ def chat_lock(room_id: int):
 
 
 @bp.get("/chat/contacts")
+@returns(
+    200,
+    obj(
+        {
+            "contacts": array(
+                component(
+                    "ChatContact",
+                    obj(
+                        {
+                            "id": ID,
+                            "full_name": STRING,
+                            "role": ROLE,
+                            "room_id": nullable(ID),  # their direct room, if one exists
+                        }
+                    ),
+                )
+            )
+        }
+    ),
+)
 def chat_contacts():
     """Who the caller may message directly (the same rule that allows it)."""
     return jsonify({"contacts": rooms.contacts_of(api_user())})
@@ -120,6 +230,7 @@ def chat_contacts():
 
 @bp.post("/chat/direct")
 @accepts(body={"user_id": "id"}, required=("user_id",))
+@returns(200, _ROOM_ANSWER)
 def chat_direct():
     """{user_id} -> {room}: the direct room with that person, created on first contact."""
     user_id = payload_id(json_body().get("user_id"), "user_id")
@@ -127,6 +238,20 @@ def chat_direct():
 
 
 @bp.get("/chat/unread")
+@returns(
+    200,
+    obj(
+        {
+            "total": COUNT,
+            # room id -> its unread count; rooms with none are left out
+            "rooms": {
+                "type": "object",
+                "propertyNames": {"pattern": "^[1-9][0-9]*$"},
+                "additionalProperties": {"type": "integer", "minimum": 1},
+            },
+        }
+    ),
+)
 def chat_unread():
     """{total, rooms: {"<room_id>": n}} for the rooms with unread messages."""
     return jsonify(reading.unread_summary(api_user()))
