@@ -25,7 +25,14 @@ from thebot.api.shapes import (
     one_of_values,
     returns,
 )
-from thebot.api.util import BadRequest, attachment_response, id_arg, int_arg, json_body
+from thebot.api.util import (
+    BadRequest,
+    attachment_response,
+    id_arg,
+    int_arg,
+    json_body,
+    returns_attachment,
+)
 from thebot.extensions import talisman
 from thebot.models import MessageKind, RoomKind
 from thebot.services.chat import messages, reading, rooms
@@ -258,6 +265,7 @@ def chat_unread():
 
 
 @bp.get("/chat/attachments/<int:message_id>")
+@returns_attachment
 @talisman(content_security_policy=False)  # the download sets its own, sandboxed
 def chat_attachment(message_id: int):
     """The file of a message, to those who may read its room; a download, images inline."""

@@ -23,7 +23,13 @@ from thebot.api.shapes import (
     one_of_values,
     returns,
 )
-from thebot.api.util import attachment_response, id_arg, int_arg, json_body
+from thebot.api.util import (
+    attachment_response,
+    id_arg,
+    int_arg,
+    json_body,
+    returns_attachment,
+)
 from thebot.extensions import talisman
 from thebot.models import Homework, HomeworkStatus
 from thebot.models.homework import MAX_SCORE_LIMIT
@@ -197,9 +203,8 @@ def grade_homework(homework_id: int):
     return _homework(homework)
 
 
-# No @returns yet: the file goes out as its own stored type (services/attachments.py: images,
-# PDF, office files...), which one declared content type cannot name.
 @bp.get("/homework/<int:homework_id>/attachment")
+@returns_attachment
 @talisman(content_security_policy=False)  # the download sets its own, sandboxed
 def homework_attachment(homework_id: int):
     """The submission's file, to those who may see the homework; a download, images inline

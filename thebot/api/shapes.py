@@ -81,7 +81,7 @@ class RouteAnswer:
 
     status: int
     schema: dict | None  # None: no JSON body (a file, or 204)
-    content_type: str | None = JSON
+    content_types: tuple[str, ...] = (JSON,)  # (): no body (204)
     description: str = "Success."
 
 
@@ -89,14 +89,16 @@ def returns(
     status: int,
     schema: dict | None = None,
     *,
-    content_type: str | None = JSON,
+    content_type: str | tuple[str, ...] = JSON,
     description: str = "Success.",
 ) -> Callable[[F], F]:
     """Declare a success answer of the route (stackable: one per status). A file answer gives
-    `content_type` (e.g. "application/octet-stream") and no schema; 204 gives neither."""
-    if status == 204:
-        content_type = None
-    answer = RouteAnswer(status, schema, content_type, description)
+    its `content_type`, or every type it may be sent as (a stored upload's), and no schema;
+    204 gives neither."""
+    types = (
+        () if status == 204 else (content_type,) if isinstance(content_type, str) else content_type
+    )
+    answer = RouteAnswer(status, schema, tuple(types), description)
 
     def mark(view: F) -> F:
         answers = dict(getattr(view, "api_answers", {}))
@@ -117,11 +119,15 @@ def responses(view) -> dict[str, dict]:
     entries: dict[str, dict] = {}
     for status, answer in sorted(answers_of(view).items()):
         entry: dict = {"description": answer.description}
-        if answer.content_type is not None:
-            schema = answer.schema if answer.schema is not None else {}
-            if answer.content_type != JSON:
-                schema = {"type": "string", "format": "binary"}
-            entry["content"] = {answer.content_type: {"schema": schema}}
+        if answer.content_types:
+            entry["content"] = {
+                kind: {
+                    "schema": (answer.schema or {})
+                    if kind == JSON
+                    else {"type": "string", "format": "binary"}
+                }
+                for kind in answer.content_types
+            }
         entries[str(status)] = entry
     return entries
 

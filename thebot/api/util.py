@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from flask import Response, request, send_file
 from flask_babel import gettext as _
 
 from thebot.api import schema
+from thebot.api.shapes import returns
 from thebot.services import attachments
 from thebot.services.errors import DomainError, Invalid, NotFound
 from thebot.services.ids import optional_id
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class BadRequest(DomainError):
@@ -60,6 +65,17 @@ def int_arg(name: str) -> int | None:
             _("'%(name)s' must be a whole number.", name=name), {name: _("Must be a whole number.")}
         )
     return int(value)
+
+
+# Every type a stored attachment may go out as (the upload allow-list), without parameters.
+ATTACHMENT_TYPES = tuple(sorted({t.content_type.split(";")[0] for t in attachments.TYPES.values()}))
+
+
+def returns_attachment(view: F) -> F:
+    """Declare a download of `attachment_response`: the file as its stored type, whole (200) or
+    the range asked for (206)."""
+    view = returns(200, content_type=ATTACHMENT_TYPES, description="The file.")(view)
+    return returns(206, content_type=ATTACHMENT_TYPES, description="The range asked for.")(view)
 
 
 def attachment_response(key: str | None, name: str | None, content_type: str | None) -> Response:
