@@ -7,8 +7,9 @@ from flask import jsonify, request
 
 from thebot.api import api_user, bp
 from thebot.api.billing_shapes import INVOICE
+from thebot.api.lessons import LESSON
 from thebot.api.schema import accepts
-from thebot.api.shapes import returns
+from thebot.api.shapes import array, obj, returns
 from thebot.api.util import json_body
 from thebot.services.billing import lessons
 from thebot.services.billing.serialize import invoice_dict
@@ -18,6 +19,7 @@ from thebot.services.lessons.serialize import lesson_dict
 
 @bp.get("/students/<int:student_id>/billable-lessons")
 @accepts(query={"date_from": "date", "date_to": "date"})
+@returns(200, obj({"lessons": array(LESSON)}))
 def billable_lessons(student_id: int):
     """?date_from=&date_to= (YYYY-MM-DD, days in the tutor's zone): the lessons one step bills."""
     viewer = api_user()
