@@ -10,6 +10,7 @@ from thebot.api.shapes import (
     DATETIME,
     DECIMAL,
     ID,
+    PERSON,
     STRING,
     URL,
     array,
@@ -26,7 +27,6 @@ PAYMENT_STATUS = one_of_values(*(s.value for s in PaymentStatus))
 CURRENCY = one_of_values("RUB")  # the only currency the invoices table allows
 
 # An invoice's people: id and name, no role (serialize._person).
-INVOICE_PERSON = component("InvoicePerson", obj({"id": ID, "full_name": STRING}))
 
 INVOICE_EVENT = component(
     "InvoiceEvent",
@@ -34,7 +34,7 @@ INVOICE_EVENT = component(
         {
             "from": nullable(INVOICE_STATUS),  # None: the invoice's creation
             "to": INVOICE_STATUS,
-            "by": nullable(INVOICE_PERSON),  # None: the system or the payment provider
+            "by": nullable(PERSON),  # None: the system or the payment provider
             "at": DATETIME,
             "reason": nullable(STRING),
         }
@@ -53,9 +53,9 @@ INVOICE = component(
             "currency": CURRENCY,
             "description": STRING,
             "due_date": DATE,
-            "student": INVOICE_PERSON,
-            "parent": INVOICE_PERSON,
-            "tutor": INVOICE_PERSON,
+            "student": PERSON,
+            "parent": PERSON,
+            "tutor": PERSON,
             "enrollment_id": nullable(ID),
             "created_at": DATETIME,
             "sent_at": nullable(DATETIME),

@@ -13,6 +13,7 @@ from thebot.api.shapes import (
     COUNT,
     DATETIME,
     ID,
+    PERSON,
     STRING,
     TEXT,
     URL,
@@ -40,7 +41,6 @@ from thebot.services.homework.serialize import homework_dict
 from thebot.services.ids import payload_id
 
 # The shapes of services/homework/serialize.py (the API always passes the viewer: `can_*` set).
-HOMEWORK_PERSON = component("HomeworkPerson", obj({"id": ID, "full_name": STRING}))
 HOMEWORK_ATTACHMENT = component(
     "HomeworkAttachment",
     obj({"url": URL, "name": STRING, "size": COUNT, "content_type": STRING}),
@@ -67,8 +67,8 @@ HOMEWORK = component(
             "id": ID,
             "enrollment_id": ID,
             "subject": obj({"id": ID, "name": STRING, "title": STRING}),
-            "student": HOMEWORK_PERSON,
-            "teacher": HOMEWORK_PERSON,
+            "student": PERSON,
+            "teacher": PERSON,
             "title": STRING,
             "instructions": TEXT,
             "due_at": DATETIME,

@@ -15,6 +15,7 @@ from thebot.api.shapes import (
     COMPONENTS,
     DATETIME,
     ID,
+    PERSON,
     STRING,
     URL,
     array,
@@ -32,16 +33,15 @@ from thebot.services.lessons import calendar, listing, schedule
 from thebot.services.lessons.serialize import lesson_dict
 
 # The shapes of services/lessons/serialize.py (the API always passes the viewer: `can_*` set).
-LESSON_PERSON = component("LessonPerson", obj({"id": ID, "full_name": STRING}))
 LESSON = component(
     "Lesson",
     obj(
         {
             "id": ID,
             "status": one_of_values(*(status.value for status in LessonStatus)),
-            "student": LESSON_PERSON,
-            "teacher": nullable(LESSON_PERSON),
-            "tutor": nullable(LESSON_PERSON),
+            "student": PERSON,
+            "teacher": nullable(PERSON),
+            "tutor": nullable(PERSON),
             "enrollment_id": nullable(ID),
             "subject": nullable(obj({"id": ID, "name": STRING, "title": STRING})),
             "starts_at": DATETIME,

@@ -12,6 +12,7 @@ from thebot.api.shapes import (
     DATE,
     DATETIME,
     ID,
+    PERSON,
     STRING,
     array,
     component,
@@ -39,7 +40,6 @@ REPORT_FIELDS = {
 NULL: dict = {"type": "null"}
 # The 5-point school scale as a string with two decimals ("4.50"): NUMERIC(3,2), 1.00 to 5.00.
 GRADE: dict = {"type": "string", "pattern": r"^[1-5]\.\d{2}$", "description": "grade, 1.00-5.00"}
-REPORT_PERSON = component("ReportPerson", obj({"id": ID, "full_name": STRING}))
 REPORT_SUBJECT = component("ReportSubject", obj({"id": ID, "name": STRING, "title": STRING}))
 
 
@@ -50,12 +50,12 @@ def _report_shape(kind: str, subject: dict, enrollment_id: dict, numbers: dict) 
             "id": ID,
             "kind": {"const": kind},
             "status": one_of_values(*(s.value for s in ReportStatus)),
-            "student": REPORT_PERSON,
+            "student": PERSON,
             "subject": subject,
             "enrollment_id": enrollment_id,
             "week_start": DATE,
-            "author": REPORT_PERSON,
-            "recipient": nullable(REPORT_PERSON),  # null on drafts
+            "author": PERSON,
+            "recipient": nullable(PERSON),  # null on drafts
             **dict.fromkeys(rules.TEXT_FIELDS, STRING),
             **numbers,
             "sent_at": nullable(DATETIME),

@@ -137,6 +137,7 @@ def responses(view) -> dict[str, dict]:
 ROLE = one_of_values("admin", "tutor", "teacher", "parent", "student")
 OK = component("Ok", obj({"ok": {"const": True}}))
 USER_BRIEF = component("UserBrief", obj({"id": ID, "full_name": STRING, "role": ROLE}))
+PERSON = component("Person", obj({"id": ID, "full_name": STRING}))  # named without a role
 USER_SUMMARY = component(
     "UserSummary", obj({"id": ID, "username": STRING, "full_name": STRING, "role": ROLE})
 )
