@@ -179,7 +179,11 @@ def test_filters_and_paging(call, p):
     assert ids("?limit=2") == (all_ids[:2], True)
     assert ids(f"?limit=2&after_id={all_ids[1]}") == (all_ids[2:4], True)
     assert ids(f"?limit=2&before_id={all_ids[3]}") == (all_ids[1:3], True)
-    day = at(24 * 8).date().isoformat()
+    # A date is a whole day in the caller's zone (Moscow by default): the lesson's own day
+    # there, which is not its UTC date late in the UTC evening.
+    from thebot.services.lessons.rules import zone_of
+
+    day = at(24 * 8).astimezone(zone_of(p.tutor)).date().isoformat()
     assert ids(f"?from={day}&to={day}") == ([lessons[1]["id"]], False)
     assert ids(f"?to={quote(iso(at(26)))}") == ([lessons[0]["id"]], False)
     for bad in ("?status=maybe", "?limit=0", "?limit=101", "?from=soon", "?student_id=x"):
