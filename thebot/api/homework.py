@@ -15,6 +15,7 @@ from thebot.api.shapes import (
     ID,
     PERSON,
     STRING,
+    TAUGHT_SUBJECT,
     TEXT,
     URL,
     array,
@@ -66,7 +67,7 @@ HOMEWORK = component(
         {
             "id": ID,
             "enrollment_id": ID,
-            "subject": obj({"id": ID, "name": STRING, "title": STRING}),
+            "subject": TAUGHT_SUBJECT,
             "student": PERSON,
             "teacher": PERSON,
             "title": STRING,

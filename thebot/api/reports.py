@@ -14,6 +14,7 @@ from thebot.api.shapes import (
     ID,
     PERSON,
     STRING,
+    TAUGHT_SUBJECT,
     array,
     component,
     nullable,
@@ -40,7 +41,6 @@ REPORT_FIELDS = {
 NULL: dict = {"type": "null"}
 # The 5-point school scale as a string with two decimals ("4.50"): NUMERIC(3,2), 1.00 to 5.00.
 GRADE: dict = {"type": "string", "pattern": r"^[1-5]\.\d{2}$", "description": "grade, 1.00-5.00"}
-REPORT_SUBJECT = component("ReportSubject", obj({"id": ID, "name": STRING, "title": STRING}))
 
 
 def _report_shape(kind: str, subject: dict, enrollment_id: dict, numbers: dict) -> dict:
@@ -94,7 +94,7 @@ REPORT = component(
             ),
             component(
                 "TeacherReport",
-                _report_shape("teacher", REPORT_SUBJECT, ID, TEACHER_NUMBERS),
+                _report_shape("teacher", TAUGHT_SUBJECT, ID, TEACHER_NUMBERS),
             ),
         ]
     },

@@ -138,6 +138,8 @@ ROLE = one_of_values("admin", "tutor", "teacher", "parent", "student")
 OK = component("Ok", obj({"ok": {"const": True}}))
 USER_BRIEF = component("UserBrief", obj({"id": ID, "full_name": STRING, "role": ROLE}))
 PERSON = component("Person", obj({"id": ID, "full_name": STRING}))  # named without a role
+# The subject of an enrollment, and the enrollment's own title (its custom one or the subject's).
+TAUGHT_SUBJECT = component("TaughtSubject", obj({"id": ID, "name": STRING, "title": STRING}))
 USER_SUMMARY = component(
     "UserSummary", obj({"id": ID, "username": STRING, "full_name": STRING, "role": ROLE})
 )
