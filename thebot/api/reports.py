@@ -78,7 +78,14 @@ TEACHER_NUMBERS = {
 REPORT = component(
     "Report",
     {
-        "anyOf": [
+        "discriminator": {
+            "propertyName": "kind",
+            "mapping": {
+                "tutor": "#/components/schemas/TutorReport",
+                "teacher": "#/components/schemas/TeacherReport",
+            },
+        },
+        "oneOf": [
             component(
                 "TutorReport",
                 _report_shape(
