@@ -256,3 +256,16 @@ def test_an_answer_unlike_its_declaration_fails_the_suites_check(app, web, demo)
         answer.set_data(json.dumps(changed))
         with pytest.raises(AssertionError, match=r"not as api\.me declares"):
             check_answer(app, answer)
+
+
+def test_a_report_unlike_its_kinds_shape_is_told_by_field(app, web, demo):
+    """A report is one of two shapes (by kind): a wrong field is named in the check's report
+    from the alternative of the report's own kind."""
+    token = api_token("parent", via=web)
+    report = web.api("GET", "/api/v1/reports", token=token).get_json()["reports"][0]
+    answer = web.api("GET", f"/api/v1/reports/{report['id']}", token=token)
+    check_answer(app, answer)
+    body = answer.get_json()
+    answer.set_data(json.dumps({"report": {**body["report"], "is_new": "yes"}}))
+    with pytest.raises(AssertionError, match=r"report/is_new: \"yes\" is not of type \"boolean\""):
+        check_answer(app, answer)
