@@ -56,3 +56,16 @@ def test_sockets_of_a_killed_process_are_swept_by_a_live_one(start_server, demo,
     ).json()["room"]
     parent_entry = next(m for m in answer["members"] if m["id"] == demo.parent.id)
     assert parent_entry["online"] is False
+
+
+def test_a_fast_beating_process_does_not_take_a_slow_one_for_dead(start_server, demo, connect):
+    """Processes are judged by their own heartbeat interval: one beating every second leaves
+    the sockets of one beating every 30 s alone between that one's beats, so cutting off an
+    account still finds (and disconnects) them."""
+    slow = start_server()  # SOCKET_HEARTBEAT_SECONDS: 30, beaten once at start
+    parent = connect("parent", server=slow)
+    parent.join(tutor_room(demo.student))
+    start_server(SOCKET_HEARTBEAT_SECONDS=1)  # sweeps every second
+    time.sleep(4.5)  # past 3 of the fast one's beats, within the slow one's first 30 s
+    assert _count(SocketConnection, user_id=demo.parent.id) == 1
+    assert _count(ServerProcess) >= 2

@@ -229,3 +229,6 @@ class ServerProcess(Model):
     server_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the process is to be taken for dead: its own interval times the missed beats, set
+    # at each beat (None: a process from before 0019, judged by the sweeper's own interval).
+    dead_after: Mapped[datetime | None] = mapped_column(UTCDateTime())

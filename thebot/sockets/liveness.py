@@ -10,7 +10,7 @@ import uuid
 from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from thebot import signals
 from thebot.extensions import db, socketio
@@ -23,18 +23,28 @@ MISSED_BEATS = 3  # a process is dead after this many heartbeats without a sign 
 
 
 def beat_and_sweep(interval: float) -> int:
-    """Record this process's heartbeat and remove the sockets of dead processes; commits."""
+    """Record this process's heartbeat and remove the sockets of dead processes; commits.
+
+    Each process is judged by its own interval (`dead_after`, which it sets at every beat), not
+    by the sweeper's: a process beating every second must not take one beating every 30 s for
+    dead between two of its beats (as during a rolling change of the setting)."""
     now = utcnow()
+    window = timedelta(seconds=interval * MISSED_BEATS)
     seen = execute_dml(
-        update(ServerProcess).where(ServerProcess.server_id == SERVER_ID).values(seen_at=now)
+        update(ServerProcess)
+        .where(ServerProcess.server_id == SERVER_ID)
+        .values(seen_at=now, dead_after=now + window)
     )
     if seen.rowcount == 0:
-        db.session.add(ServerProcess(server_id=SERVER_ID, started_at=now, seen_at=now))
+        db.session.add(
+            ServerProcess(server_id=SERVER_ID, started_at=now, seen_at=now, dead_after=now + window)
+        )
         db.session.flush()
-    cutoff = now - timedelta(seconds=interval * MISSED_BEATS)
-    dead = list(
-        db.session.scalars(select(ServerProcess.server_id).where(ServerProcess.seen_at < cutoff))
+    overdue = or_(
+        ServerProcess.dead_after < now,
+        and_(ServerProcess.dead_after.is_(None), ServerProcess.seen_at < now - window),
     )
+    dead = list(db.session.scalars(select(ServerProcess.server_id).where(overdue)))
     # "" marks sockets recorded before processes were named: none of them can be live now.
     gone = execute_dml(
         delete(SocketConnection).where(SocketConnection.server_id.in_([*dead, ""]))
