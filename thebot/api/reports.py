@@ -103,7 +103,7 @@ REPORT = component(
                 "TeacherReport",
                 _report_shape("teacher", TAUGHT_SUBJECT, ID, TEACHER_NUMBERS),
             ),
-        ]
+        ],
     },
 )
 ONE_REPORT = obj({"report": REPORT})
