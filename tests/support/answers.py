@@ -31,7 +31,7 @@ def _told(error) -> list[str]:
 def check_answer(app, response) -> None:
     """Hold one answer of `app` to its route's declaration (routes declaring nothing: skipped,
     which tests/test_openapi.py does not allow)."""
-    from thebot.api.shapes import COMPONENTS, answers_of
+    from thebot.api.shapes import answers_of
 
     request = response.request
     if not request.path.startswith("/api/v1/") or not 200 <= response.status_code < 300:
@@ -54,8 +54,13 @@ def check_answer(app, response) -> None:
     assert response.mimetype in answer.content_types, f"{where} as {response.mimetype}"
     if answer.schema is None or response.mimetype != "application/json":
         return
-    validator = _validator(json.dumps(answer.schema), json.dumps(COMPONENTS, sort_keys=True))
-    problems = [
-        problem for error in validator.iter_errors(response.get_json()) for problem in _told(error)
-    ]
+    problems = problems_of(answer.schema, response.get_json())
     assert not problems, f"{where}, not as {rule.endpoint} declares: " + "; ".join(problems[:5])
+
+
+def problems_of(schema: dict, data) -> list[str]:
+    """What in `data` breaks `schema` (whose references name the API's components)."""
+    from thebot.api.shapes import COMPONENTS
+
+    validator = _validator(json.dumps(schema), json.dumps(COMPONENTS, sort_keys=True))
+    return [problem for error in validator.iter_errors(data) for problem in _told(error)]

@@ -40,6 +40,17 @@ def browser_session(base_url: str, username: str, password: str = PASSWORD) -> r
     return http
 
 
+def _check_payload(event: str, data) -> None:
+    """A /chat event whose payload the API also answers with is held to the same declared shape
+    (api/shapes.py components): a new message and an edited one are the API's ChatMessage."""
+    from tests.support.answers import problems_of
+    from thebot.api.chat import MESSAGE
+
+    if event in ("message", "message_edited"):
+        problems = problems_of(MESSAGE, data)
+        assert not problems, f"/chat {event!r} not as ChatMessage: " + "; ".join(problems[:5])
+
+
 class ChatClient:
     """A python-socketio client of /chat that queues every server event it receives."""
 
@@ -94,6 +105,7 @@ class ChatClient:
             except queue.Empty:
                 raise AssertionError(f"no {event!r} event arrived; got {seen}") from None
             seen.append((name, data))
+            _check_payload(name, data)
             if name == event and match(data):
                 return seen
 
