@@ -8,7 +8,7 @@ import time
 from sqlalchemy import func, select
 
 from tests.support.http import api_token
-from tests.support.realtime import WAIT, tutor_room
+from tests.support.realtime import WAIT, deactivate, tutor_room
 from thebot.extensions import db
 from thebot.models import ChatSocketJoin, ServerProcess, SocketConnection
 
@@ -69,3 +69,6 @@ def test_a_fast_beating_process_does_not_take_a_slow_one_for_dead(start_server, 
     time.sleep(4.5)  # past 3 of the fast one's beats, within the slow one's first 30 s
     assert _count(SocketConnection, user_id=demo.parent.id) == 1
     assert _count(ServerProcess) >= 2
+    deactivate(slow.url, demo.parent.id)
+    parent.wait_disconnected()
+    assert _count(SocketConnection, user_id=demo.parent.id) == 0

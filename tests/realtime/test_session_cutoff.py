@@ -16,7 +16,7 @@ import socketio
 from sqlalchemy import func, select
 
 from tests.support.http import api_token
-from tests.support.realtime import WAIT, browser_session, tutor_room
+from tests.support.realtime import WAIT, browser_session, deactivate, tutor_room
 from thebot.extensions import db
 from thebot.models import ChatSocketJoin, SocketConnection
 
@@ -118,17 +118,6 @@ def wait_rows_gone(app, user_id: int) -> tuple[int, int]:
     while (left := rows_of(app, user_id)) != (0, 0) and time.monotonic() < deadline:
         time.sleep(0.05)
     return left
-
-
-def deactivate(base_url: str, user_id: int) -> None:
-    """The admin deactivates an account on the admin page."""
-    admin = browser_session(base_url, "admin")
-    answer = admin.post(
-        f"{base_url}/admin/users/{user_id}/active",
-        timeout=WAIT,
-        data={"active": "0", "csrf_token": admin.csrf_token},
-    )
-    assert "The account is deactivated." in answer.text
 
 
 def tutor_says(base_url: str, room_id: int, text: str) -> dict:

@@ -13,8 +13,12 @@ from werkzeug.exceptions import HTTPException
 
 
 @cache
-def _validator(schema_json: str, components_json: str):
-    schema = {**json.loads(schema_json), "components": {"schemas": json.loads(components_json)}}
+def _validator(schema_json: str, components: int):
+    """A validator of the schema, its references resolved in the components (`components`:
+    how many are registered, so a later registration makes a new one)."""
+    from thebot.api.shapes import COMPONENTS
+
+    schema = {**json.loads(schema_json), "components": {"schemas": COMPONENTS}}
     return jsonschema_rs.validator_for(schema, validate_formats=True)
 
 
@@ -62,5 +66,5 @@ def problems_of(schema: dict, data) -> list[str]:
     """What in `data` breaks `schema` (whose references name the API's components)."""
     from thebot.api.shapes import COMPONENTS
 
-    validator = _validator(json.dumps(schema), json.dumps(COMPONENTS, sort_keys=True))
+    validator = _validator(json.dumps(schema, sort_keys=True), len(COMPONENTS))
     return [problem for error in validator.iter_errors(data) for problem in _told(error)]

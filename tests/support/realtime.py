@@ -51,6 +51,17 @@ def _check_payload(event: str, data) -> None:
         assert not problems, f"/chat {event!r} not as ChatMessage: " + "; ".join(problems[:5])
 
 
+def deactivate(base_url: str, user_id: int) -> None:
+    """The admin deactivates an account on the admin page."""
+    admin = browser_session(base_url, "admin")
+    answer = admin.post(
+        f"{base_url}/admin/users/{user_id}/active",
+        timeout=WAIT,
+        data={"active": "0", "csrf_token": admin.csrf_token},
+    )
+    assert "The account is deactivated." in answer.text
+
+
 class ChatClient:
     """A python-socketio client of /chat that queues every server event it receives."""
 

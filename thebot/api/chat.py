@@ -9,14 +9,15 @@ from thebot.api import api_user, bp
 from thebot.api.schema import accepts
 from thebot.api.shapes import (
     BOOLEAN,
+    BRIEF_FIELDS,
     COUNT,
     DATETIME,
     ID,
     OK,
     ROLE,
+    STORED_FILE,
     STRING,
     TEXT,
-    URL,
     USER_BRIEF,
     array,
     component,
@@ -46,12 +47,7 @@ _MESSAGE_FIELDS = {
     "sender": nullable(USER_BRIEF),  # null once the sender's account is removed
     "content": TEXT,
     "kind": one_of_values(*(kind.value for kind in MessageKind)),
-    "attachment": nullable(
-        component(
-            "ChatAttachment",
-            obj({"url": URL, "name": STRING, "size": COUNT, "content_type": STRING}),
-        )
-    ),
+    "attachment": nullable(STORED_FILE),
     "reply_to_id": nullable(ID),
     "created_at": DATETIME,
     "edited_at": nullable(DATETIME),
@@ -78,9 +74,7 @@ ROOM = component(
                     "ChatRoomMember",
                     obj(
                         {
-                            "id": ID,
-                            "full_name": STRING,
-                            "role": ROLE,
+                            **BRIEF_FIELDS,
                             "online": BOOLEAN,
                             "last_read_id": COUNT,  # 0: nothing read yet
                         }

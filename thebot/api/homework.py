@@ -14,10 +14,10 @@ from thebot.api.shapes import (
     DATETIME,
     ID,
     PERSON,
+    STORED_FILE,
     STRING,
     TAUGHT_SUBJECT,
     TEXT,
-    URL,
     array,
     component,
     nullable,
@@ -42,16 +42,12 @@ from thebot.services.homework.serialize import homework_dict
 from thebot.services.ids import payload_id
 
 # The shapes of services/homework/serialize.py (the API always passes the viewer: `can_*` set).
-HOMEWORK_ATTACHMENT = component(
-    "HomeworkAttachment",
-    obj({"url": URL, "name": STRING, "size": COUNT, "content_type": STRING}),
-)
 HOMEWORK_SUBMISSION = component(
     "HomeworkSubmission",
     obj(
         {
             "text": TEXT,
-            "attachment": nullable(HOMEWORK_ATTACHMENT),
+            "attachment": nullable(STORED_FILE),
             "submitted_at": DATETIME,
             "late": BOOLEAN,
             "score": nullable(COUNT),

@@ -9,10 +9,9 @@ from flask_babel import gettext as _
 
 from thebot.api import api_user, bp
 from thebot.api.schema import accepts
-from thebot.api.serializers import ME, me_dict
+from thebot.api.serializers import ME_FIELDS, me_dict
 from thebot.api.shapes import (
     BOOLEAN,
-    COMPONENTS,
     DATETIME,
     ID,
     PERSON,
@@ -63,9 +62,7 @@ LESSON = component(
 )
 FEED_URL = component("CalendarFeedUrl", obj({"url": URL}))
 # PATCH /me: the account as GET /me (the fields of its Me component), plus the time zone set.
-ME_WITH_TIME_ZONE = obj(
-    {**COMPONENTS[ME["$ref"].rsplit("/", 1)[1]]["properties"], "time_zone": STRING}
-)
+ME_WITH_TIME_ZONE = obj({**ME_FIELDS, "time_zone": STRING})
 
 NEW_LESSON = {
     "starts_at": "datetime",

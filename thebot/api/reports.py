@@ -124,7 +124,7 @@ def _prefill_shape(kind: str, enrollment_id: dict, fields: dict, basis: tuple[st
 
 
 PREFILL = {
-    "anyOf": [
+    "oneOf": [
         _prefill_shape("tutor", NULL, TUTOR_NUMBERS, ()),
         _prefill_shape("teacher", ID, TEACHER_NUMBERS, ("homework_set", "homework_done")),
     ]

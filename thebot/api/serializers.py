@@ -6,11 +6,12 @@ from typing import overload
 
 from thebot.api.shapes import (
     BOOLEAN,
+    BRIEF_FIELDS,
     DATETIME,
     ID,
     INTEGER,
-    ROLE,
     STRING,
+    SUMMARY_FIELDS,
     USER_BRIEF,
     array,
     component,
@@ -62,38 +63,31 @@ def profile_dict(user: User, viewer: User | None = None) -> dict | None:
     return {"bio": profile.bio, "subjects": profile.subjects}
 
 
+# A student's links and details: in their profile, and in the API's student.
+_STUDENT_FIELDS: dict[str, dict] = {
+    "grade": nullable(INTEGER),
+    "goal": STRING,
+    "tutor": nullable(USER_BRIEF),
+    "parent": nullable(USER_BRIEF),
+    "guardian": nullable(USER_BRIEF),
+}
 # A student's, a parent's (empty when a student looks), or a teacher's / tutor's profile.
 PROFILE = component(
     "Profile",
     {
         "anyOf": [
-            obj(
-                {
-                    "grade": nullable(INTEGER),
-                    "goal": STRING,
-                    "tutor": nullable(USER_BRIEF),
-                    "parent": nullable(USER_BRIEF),
-                    "guardian": nullable(USER_BRIEF),
-                }
-            ),
+            obj(_STUDENT_FIELDS),
             obj({"phone": STRING}, optional=("phone",)),
             obj({"bio": STRING, "subjects": STRING}),
         ]
     },
 )
-ME = component(
-    "Me",
-    obj(
-        {
-            "id": ID,
-            "username": STRING,
-            "full_name": STRING,
-            "role": ROLE,
-            "email": nullable(STRING),
-            "profile": nullable(PROFILE),
-        }
-    ),
-)
+ME_FIELDS: dict[str, dict] = {
+    **SUMMARY_FIELDS,
+    "email": nullable(STRING),
+    "profile": nullable(PROFILE),
+}
+ME = component("Me", obj(ME_FIELDS))
 
 
 def me_dict(user: User) -> dict:
@@ -119,14 +113,8 @@ STUDENT = component(
     "Student",
     obj(
         {
-            "id": ID,
-            "full_name": STRING,
-            "role": ROLE,
-            "grade": nullable(INTEGER),
-            "goal": STRING,
-            "tutor": nullable(USER_BRIEF),
-            "parent": nullable(USER_BRIEF),
-            "guardian": nullable(USER_BRIEF),
+            **BRIEF_FIELDS,
+            **_STUDENT_FIELDS,
             "enrollments": array(ENROLLMENT),
             "manageable": BOOLEAN,
         }

@@ -136,10 +136,15 @@ def responses(view) -> dict[str, dict]:
 
 ROLE = one_of_values("admin", "tutor", "teacher", "parent", "student")
 OK = component("Ok", obj({"ok": {"const": True}}))
-USER_BRIEF = component("UserBrief", obj({"id": ID, "full_name": STRING, "role": ROLE}))
+# The fields of serializers.user_brief / user_summary, for the shapes that extend them.
+BRIEF_FIELDS: dict[str, dict] = {"id": ID, "full_name": STRING, "role": ROLE}
+SUMMARY_FIELDS: dict[str, dict] = {"id": ID, "username": STRING, "full_name": STRING, "role": ROLE}
+USER_BRIEF = component("UserBrief", obj(BRIEF_FIELDS))
+USER_SUMMARY = component("UserSummary", obj(SUMMARY_FIELDS))
 PERSON = component("Person", obj({"id": ID, "full_name": STRING}))  # named without a role
 # The subject of an enrollment, and the enrollment's own title (its custom one or the subject's).
 TAUGHT_SUBJECT = component("TaughtSubject", obj({"id": ID, "name": STRING, "title": STRING}))
-USER_SUMMARY = component(
-    "UserSummary", obj({"id": ID, "username": STRING, "full_name": STRING, "role": ROLE})
+# A stored upload (a chat message's or a homework submission's file), as its download.
+STORED_FILE = component(
+    "StoredFile", obj({"url": URL, "name": STRING, "size": COUNT, "content_type": STRING})
 )
